@@ -1,0 +1,252 @@
+// Package topo is netviz's topology model: what a Docker host's network looks
+// like, as plain, sorted, JSON-tagged data. It is also the snapshot format that
+// `netviz docker --format json` writes and every command reads back with
+// --from, so its JSON keys are a contract (see docs/snapshot.md).
+//
+// The model knows nothing of Docker's SDK, netlink, Graphviz or terminals.
+package topo
+
+import "time"
+
+// SchemaVersion is the version of the snapshot format written by this build.
+// It changes only when a key is renamed or removed or its meaning changes;
+// adding keys does not change it.
+const SchemaVersion = 1
+
+// Interface kinds. Kind is the kernel's link type where there is one.
+const (
+	KindVeth     = "veth"
+	KindBridge   = "bridge"
+	KindMacvlan  = "macvlan"
+	KindIpvlan   = "ipvlan"
+	KindLoopback = "loopback"
+	KindDevice   = "device" // a physical or virtual NIC with no link type
+)
+
+// Container states as Docker reports them.
+const (
+	StateRunning = "running"
+	StateCreated = "created"
+	StateExited  = "exited"
+	StatePaused  = "paused"
+)
+
+// Snapshot is everything netviz knows about one host at one moment.
+type Snapshot struct {
+	SchemaVersion int       `json:"schemaVersion"`
+	GeneratedAt   time.Time `json:"generatedAt"`
+	NetvizVersion string    `json:"netvizVersion,omitempty"`
+	Host          Host      `json:"host"`
+	// Containers, sorted by name.
+	Containers []Container `json:"containers"`
+	// Networks are Docker's networks, sorted by name.
+	Networks []Network `json:"networks"`
+	// Bridges are the Linux bridges in the host namespace, sorted by name.
+	Bridges []Bridge `json:"bridges"`
+	// Interfaces are the host namespace's links, sorted by ifindex.
+	Interfaces []Interface `json:"interfaces"`
+	// Routes are the host namespace's routes (main table).
+	Routes []Route `json:"routes,omitempty"`
+	// Namespaces are the network namespaces found, sorted by ID, the host's first.
+	Namespaces []Namespace `json:"namespaces"`
+	// Pairs are the veth pairs with one end in the host namespace, sorted by
+	// container name, container interface, host interface.
+	Pairs []Pair `json:"pairs"`
+	// Warnings say what is missing or uncertain; the rest is still right.
+	Warnings []Warning `json:"warnings"`
+}
+
+// Host describes the machine itself.
+type Host struct {
+	Hostname         string `json:"hostname"`
+	Kernel           string `json:"kernel"`
+	DockerVersion    string `json:"dockerVersion"`
+	DockerAPIVersion string `json:"dockerAPIVersion,omitempty"`
+	// Uplink is the name of the interface that holds the host's default route
+	// ("" when there is none).
+	Uplink string `json:"uplink"`
+	// Namespace is the ID of the host's network namespace.
+	Namespace string `json:"namespace"`
+}
+
+// Container is one Docker container and, when it runs, its network namespace.
+type Container struct {
+	Name  string `json:"name"`
+	ID    string `json:"id"`
+	Image string `json:"image"`
+	State string `json:"state"`
+	// NetworkMode is Docker's HostConfig.NetworkMode: "bridge", "host",
+	// "none", "container:<id>", or a network name.
+	NetworkMode string `json:"networkMode"`
+	PID         int    `json:"pid,omitempty"`
+	// Namespace is the stable ID of the container's network namespace, or ""
+	// when it is not running.
+	Namespace string `json:"namespace"`
+	// SharesNamespaceWith names the container whose namespace this one joined
+	// (network mode container:X); "" otherwise.
+	SharesNamespaceWith string            `json:"sharesNamespaceWith"`
+	Labels              map[string]string `json:"labels,omitempty"`
+	// Endpoints are Docker's view of the container's network attachments.
+	Endpoints []Endpoint `json:"endpoints"`
+	// Ports are the published ports.
+	Ports []Port `json:"ports,omitempty"`
+	// Interfaces are the kernel's view of the container's namespace, sorted by
+	// ifindex. Containers that share another's namespace have none: they are
+	// listed on the owner.
+	Interfaces []Interface `json:"interfaces"`
+}
+
+// Endpoint is one network attachment as Docker reports it.
+type Endpoint struct {
+	Network    string   `json:"network"`
+	NetworkID  string   `json:"networkID"`
+	EndpointID string   `json:"endpointID,omitempty"`
+	MAC        string   `json:"mac,omitempty"`
+	IPv4       string   `json:"ipv4,omitempty"` // CIDR
+	IPv6       []string `json:"ipv6,omitempty"` // CIDR
+	Gateway    string   `json:"gateway,omitempty"`
+	Aliases    []string `json:"aliases,omitempty"`
+}
+
+// Port is a published port: HostIP:HostPort on the host to ContainerPort.
+type Port struct {
+	HostIP        string `json:"hostIP"`
+	HostPort      int    `json:"hostPort"`
+	ContainerPort int    `json:"containerPort"`
+	Protocol      string `json:"protocol"`
+}
+
+// Interface is one network link as the kernel reports it, in whatever
+// namespace it lives.
+type Interface struct {
+	Name  string `json:"name"`
+	Index int    `json:"ifindex"`
+	Kind  string `json:"kind"`
+	MAC   string `json:"mac"`
+	MTU   int    `json:"mtu"`
+	// State is the operational state: "up", "down", "unknown", ...
+	State string `json:"state"`
+	// Up is the administrative flag (ip link set up).
+	Up        bool     `json:"up"`
+	Addresses []string `json:"addresses"` // CIDR, IPv4 then IPv6
+	// Master is the bridge (or other master) this link is enslaved to.
+	Master string `json:"master,omitempty"`
+	// HostPeer is, for a container-side veth, the host-side veth's name.
+	HostPeer string `json:"hostPeer,omitempty"`
+	// Parent is, for macvlan/ipvlan, the host link it sits on.
+	Parent string `json:"parent,omitempty"`
+	// PeerNamespace is, for a host-side veth, the namespace of its peer.
+	PeerNamespace string `json:"peerNamespace,omitempty"`
+	// PeerIndex is, for a veth, the ifindex of its peer in PeerNamespace (or
+	// in the host namespace for a container-side veth).
+	PeerIndex int `json:"peerIndex,omitempty"`
+	// Network is the Docker network this interface attaches to, when known.
+	Network string `json:"network,omitempty"`
+}
+
+// Route is one route of the main table.
+type Route struct {
+	Dst       string `json:"dst"` // CIDR, "default" for the default route
+	Gateway   string `json:"gateway,omitempty"`
+	Interface string `json:"interface,omitempty"`
+	Src       string `json:"src,omitempty"`
+	Family    int    `json:"family"` // 4 or 6
+	Metric    int    `json:"metric,omitempty"`
+}
+
+// Network is one Docker network.
+type Network struct {
+	Name     string   `json:"name"`
+	ID       string   `json:"id"`
+	Driver   string   `json:"driver"`
+	Scope    string   `json:"scope,omitempty"`
+	Internal bool     `json:"internal"`
+	IPv6     bool     `json:"ipv6"`
+	Subnets  []Subnet `json:"subnets"`
+	// Bridge is the Linux bridge of a bridge-driver network.
+	Bridge string `json:"bridge,omitempty"`
+	// Parent is the host link of a macvlan/ipvlan network.
+	Parent string            `json:"parent,omitempty"`
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// Subnet is one IPAM pool of a network.
+type Subnet struct {
+	Subnet  string `json:"subnet"`
+	Gateway string `json:"gateway,omitempty"`
+}
+
+// Bridge is a Linux bridge in the host namespace: what `brctl show` tells.
+type Bridge struct {
+	Name string `json:"name"`
+	// Network is the Docker network that owns the bridge, "" if none.
+	Network   string   `json:"network"`
+	Index     int      `json:"ifindex"`
+	MAC       string   `json:"mac"`
+	Addresses []string `json:"addresses"`
+	MTU       int      `json:"mtu"`
+	State     string   `json:"state"`
+	STP       bool     `json:"stp"`
+	// Ports are the names of the links enslaved to the bridge, sorted.
+	Ports []string `json:"ports"`
+}
+
+// Namespace is one network namespace.
+type Namespace struct {
+	// ID is stable for the namespace's life: "ns-<inode>".
+	ID    string `json:"id"`
+	Inode uint64 `json:"inode"`
+	Dev   uint64 `json:"dev"`
+	// NsID is the namespace's id as seen from the host namespace (what a host
+	// veth's link-netnsid refers to); -1 when none is assigned.
+	NsID int  `json:"nsid"`
+	Host bool `json:"host,omitempty"`
+	// Name is the namespace's name under /run/netns, if it has one.
+	Name string `json:"name,omitempty"`
+	// Owner is the container whose namespace this is.
+	Owner string `json:"owner,omitempty"`
+	// Containers are all containers in the namespace (owner and sharers), sorted.
+	Containers []string `json:"containers,omitempty"`
+	// Interfaces are listed here for namespaces that belong to no container;
+	// a container's namespace lists its interfaces on the container.
+	Interfaces []Interface `json:"interfaces,omitempty"`
+	// Routes of the namespace's main table.
+	Routes []Route `json:"routes,omitempty"`
+}
+
+// Pair is one veth pair with one end in the host namespace. Its JSON keys are
+// what `netviz veth --format json` prints.
+type Pair struct {
+	// Container owning the namespace of the peer; "" for an orphan veth.
+	Container          string `json:"container"`
+	ContainerID        string `json:"containerID"`
+	ContainerInterface string `json:"containerInterface"`
+	ContainerIfindex   int    `json:"containerIfindex"`
+	HostInterface      string `json:"hostInterface"`
+	HostIfindex        int    `json:"hostIfindex"`
+	// Bridge is the host veth's master, "" when it has none.
+	Bridge string `json:"bridge"`
+	// Network is the Docker network name, "" when unknown.
+	Network string `json:"network"`
+	// MAC of the container side, lower case.
+	MAC  string   `json:"mac"`
+	IPv4 string   `json:"ipv4"`
+	IPv6 []string `json:"ipv6"`
+	// Namespace is the ID of the peer's namespace.
+	Namespace string `json:"namespace"`
+	// NamespaceName is the /run/netns name of the peer's namespace, if any.
+	NamespaceName string `json:"namespaceName,omitempty"`
+	// SharedWith lists other containers that share the peer's namespace.
+	SharedWith []string `json:"sharedWith,omitempty"`
+	// Verified is true when the container side's own peer attributes point
+	// back at the host veth.
+	Verified bool `json:"verified"`
+}
+
+// Warning is something netviz could not see or is not sure of.
+type Warning struct {
+	// Code is a stable identifier, e.g. "container-gone", "namespace-denied".
+	Code    string `json:"code"`
+	Subject string `json:"subject,omitempty"`
+	Message string `json:"message"`
+}
