@@ -23,6 +23,16 @@ type Options struct {
 	Version string
 	// Now stamps the snapshot (default time.Now).
 	Now func() time.Time
+	// Trace, when set, is told how long each phase took: "docker" (engine,
+	// containers, networks), "host" (host netlink), "namespaces" (reading
+	// container namespaces) and "model". docker and host overlap.
+	Trace func(phase string, took time.Duration)
+}
+
+func (o Options) trace(phase string, start time.Time) {
+	if o.Trace != nil {
+		o.Trace(phase, time.Since(start))
+	}
 }
 
 // Inspector builds a snapshot from a Docker source and a kernel source.
@@ -41,6 +51,7 @@ func (in *Inspector) Snapshot(ctx context.Context) (*topo.Snapshot, error) {
 	if in.Opts.Now != nil {
 		now = in.Opts.Now
 	}
+	dockerStart := time.Now()
 	engine, err := in.Docker.Engine(ctx)
 	if err != nil {
 		return nil, err
@@ -55,20 +66,29 @@ func (in *Inspector) Snapshot(ctx context.Context) (*topo.Snapshot, error) {
 		cErr, nErr error
 		hErr       error
 	)
-	wg.Add(3)
+	var cDone, nDone time.Time
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		containers, dockerWarn, cErr = in.Docker.Containers(ctx, in.Opts.All)
+		cDone = time.Now()
 	}()
 	go func() {
 		defer wg.Done()
 		networks, nErr = in.Docker.Networks(ctx)
+		nDone = time.Now()
 	}()
-	go func() {
-		defer wg.Done()
-		host, hErr = in.Kernel.Host(ctx)
-	}()
+	hostStart := time.Now()
+	host, hErr = in.Kernel.Host(ctx)
+	in.Opts.trace("host", hostStart)
 	wg.Wait()
+	if in.Opts.Trace != nil {
+		end := cDone
+		if nDone.After(end) {
+			end = nDone
+		}
+		in.Opts.Trace("docker", end.Sub(dockerStart))
+	}
 	if err := errors.Join(cErr, nErr); err != nil {
 		return nil, err
 	}
@@ -84,14 +104,18 @@ func (in *Inspector) Snapshot(ctx context.Context) (*topo.Snapshot, error) {
 		b.setHost(host)
 	}
 	if hErr == nil {
+		nsStart := time.Now()
 		if err := in.readNamespaces(ctx, b); err != nil {
 			return nil, err
 		}
+		in.Opts.trace("namespaces", nsStart)
 	}
+	modelStart := time.Now()
 	snap := b.finish(ctx, in.Kernel)
 	snap.GeneratedAt = now().UTC().Truncate(time.Second)
 	snap.NetvizVersion = in.Opts.Version
 	snap.Sort()
+	in.Opts.trace("model", modelStart)
 	return snap, nil
 }
 
