@@ -33,7 +33,7 @@ func (f *fakeDocker) Networks(context.Context) ([]topo.Network, error) { return 
 // fakeKernel is a host whose processes live in namespaces given by refs.
 type fakeKernel struct {
 	host       HostFacts
-	pidNS      map[int]NSRef          // pid → namespace
+	pidNS      map[int]NSRef            // pid → namespace
 	namespaces map[NSRef]NamespaceFacts // readable namespaces
 	hidden     []NamespaceFacts         // found only by FindNamespaces
 	refErr     map[int]error

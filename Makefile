@@ -1,0 +1,46 @@
+# netviz — make test runs everything CI runs. Run as root: the tests read
+# network namespaces and talk to a real dockerd, which test-deps starts.
+
+GO      ?= go
+BIN     ?= bin/netviz
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+N       ?= 200
+
+.PHONY: all build test test-deps unit vet bench bench-clean docs clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/netviz
+
+# Installs and starts dockerd, busybox-static, graphviz, chromium when missing (root).
+test-deps:
+	@bash scripts/test-deps.sh
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1; }
+
+test: test-deps vet
+	@bash scripts/test.sh
+
+# Unit tests only: no root, no daemon.
+unit:
+	$(GO) test -count=1 -short ./...
+
+# Creates (or reuses, by label) N containers and measures netviz against docker inspect.
+bench: test-deps build
+	@bash scripts/bench.sh $(N)
+
+# Regenerates docs/gallery from the checked-in example snapshots.
+docs: build
+	@bash scripts/docs.sh
+
+clean:
+	rm -rf bin .test.log .bench
+
+# Removes the bench containers and networks, one at a time.
+bench-clean:
+	@for c in $$(docker ps -aq --filter label=dev.netviz.bench); do docker rm -f $$c >/dev/null; done
+	@for n in a b c d; do docker network rm nvbench-$$n >/dev/null 2>&1 || true; done

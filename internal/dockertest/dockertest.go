@@ -1,0 +1,230 @@
+// Package dockertest builds throwaway Docker worlds for integration tests:
+// a local busybox image (no registry needed), networks and containers that
+// carry a test label, each removed one at a time in t.Cleanup.
+//
+// Ground truth comes from outside netviz: the docker CLI and iproute2.
+package dockertest
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/netviz/netviz/internal/testenv"
+)
+
+// Image is the local test image, made from busybox-static by Image().
+const Image = "netviz-busybox:test"
+
+// Label marks everything the tests create.
+const Label = "dev.netviz.test"
+
+var imageOnce sync.Once
+
+// World is one test's Docker objects, named with a unique prefix.
+type World struct {
+	t      testing.TB
+	Prefix string
+}
+
+// New needs a daemon and root, makes sure the image exists, and returns a
+// world whose objects are named "<prefix>-...".
+func New(t testing.TB, prefix string) *World {
+	t.Helper()
+	testenv.RequireRoot(t)
+	testenv.RequireDocker(t)
+	var err error
+	imageOnce.Do(func() { err = ensureImage() })
+	if err != nil {
+		t.Fatalf("test image: %v", err)
+	}
+	p := fmt.Sprintf("nvt%d-%s", time.Now().UnixNano()%100000, prefix)
+	return &World{t: t, Prefix: p}
+}
+
+// Docker runs the docker CLI and returns trimmed stdout; failure fails the test.
+func (w *World) Docker(args ...string) string {
+	w.t.Helper()
+	out, err := Docker(args...)
+	if err != nil {
+		w.t.Fatalf("%v", err)
+	}
+	return out
+}
+
+// Docker runs the docker CLI.
+func Docker(args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "docker", args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("docker %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(stdout.String()), nil
+}
+
+// Network creates a network named <prefix>-name and removes it in cleanup.
+func (w *World) Network(name string, args ...string) string {
+	w.t.Helper()
+	full := w.Prefix + "-" + name
+	a := append([]string{"network", "create", "--label", Label + "=" + w.Prefix}, args...)
+	w.Docker(append(a, full)...)
+	w.t.Cleanup(func() {
+		if _, err := Docker("network", "rm", full); err != nil {
+			w.t.Errorf("cleanup: %v", err)
+		}
+	})
+	return full
+}
+
+// Run starts a container named <prefix>-name running `sleep` (or cmd) and
+// removes it in cleanup. args go before the image (--network, ...).
+func (w *World) Run(name string, args []string, cmd ...string) string {
+	w.t.Helper()
+	full := w.Prefix + "-" + name
+	if len(cmd) == 0 {
+		cmd = []string{"sleep", "3600"}
+	}
+	a := []string{"run", "-d", "--name", full, "--label", Label + "=" + w.Prefix}
+	a = append(a, args...)
+	a = append(a, Image)
+	a = append(a, cmd...)
+	w.t.Cleanup(func() { w.Remove(full) })
+	w.Docker(a...)
+	return full
+}
+
+// Create creates (without starting) a container.
+func (w *World) Create(name string, args []string) string {
+	w.t.Helper()
+	full := w.Prefix + "-" + name
+	a := append([]string{"create", "--name", full, "--label", Label + "=" + w.Prefix}, args...)
+	a = append(a, Image, "sleep", "3600")
+	w.t.Cleanup(func() { w.Remove(full) })
+	w.Docker(a...)
+	return full
+}
+
+// Remove force-removes one container; missing is fine.
+func (w *World) Remove(name string) {
+	if _, err := Docker("rm", "-f", name); err != nil && !strings.Contains(err.Error(), "No such container") {
+		w.t.Errorf("cleanup: %v", err)
+	}
+}
+
+// Inspect is the part of `docker inspect` the tests compare with.
+type Inspect struct {
+	ID    string
+	Name  string
+	State struct {
+		Pid     int
+		Running bool
+		Status  string
+	}
+	HostConfig      struct{ NetworkMode string }
+	NetworkSettings struct {
+		Networks map[string]struct {
+			IPAddress           string
+			IPPrefixLen         int
+			GlobalIPv6Address   string
+			GlobalIPv6PrefixLen int
+			MacAddress          string
+			NetworkID           string
+		}
+	}
+}
+
+// InspectContainer runs `docker inspect`.
+func (w *World) InspectContainer(name string) Inspect {
+	w.t.Helper()
+	var out []Inspect
+	if err := json.Unmarshal([]byte(w.Docker("inspect", name)), &out); err != nil || len(out) != 1 {
+		w.t.Fatalf("docker inspect %s: %v", name, err)
+	}
+	out[0].Name = strings.TrimPrefix(out[0].Name, "/")
+	return out[0]
+}
+
+// IPLink is one entry of `ip -j -d link`.
+type IPLink struct {
+	Ifindex  int    `json:"ifindex"`
+	Ifname   string `json:"ifname"`
+	Link     string `json:"link"`
+	LinkIdx  int    `json:"link_index"`
+	Netnsid  *int   `json:"link_netnsid"`
+	Address  string `json:"address"`
+	MTU      int    `json:"mtu"`
+	Master   string `json:"master"`
+	LinkInfo struct {
+		InfoKind string `json:"info_kind"`
+	} `json:"linkinfo"`
+}
+
+// LinksIn runs `ip -j -d link` inside the network namespace of pid (0: the host).
+func LinksIn(t testing.TB, pid int) []IPLink {
+	t.Helper()
+	args := []string{"-j", "-d", "link"}
+	name := "ip"
+	if pid > 0 {
+		name = "nsenter"
+		args = append([]string{"--net=/proc/" + fmt.Sprint(pid) + "/ns/net", "ip"}, args...)
+	}
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		t.Fatalf("%s %v: %v", name, args, err)
+	}
+	var links []IPLink
+	if err := json.Unmarshal(out, &links); err != nil {
+		t.Fatalf("ip -j link: %v", err)
+	}
+	return links
+}
+
+// ensureImage imports a busybox image from the host's busybox-static, so the
+// tests need no registry.
+func ensureImage() error {
+	if _, err := Docker("image", "inspect", Image); err == nil {
+		return nil
+	}
+	bb, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		return fmt.Errorf("need busybox-static (apt-get install busybox-static): %w", err)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, d := range []string{"bin/", "tmp/", "etc/", "proc/", "sys/", "dev/"} {
+		if err := tw.WriteHeader(&tar.Header{Name: d, Typeflag: tar.TypeDir, Mode: 0o755}); err != nil {
+			return err
+		}
+	}
+	if err := tw.WriteHeader(&tar.Header{Name: "bin/busybox", Mode: 0o755, Size: int64(len(bb))}); err != nil {
+		return err
+	}
+	if _, err := tw.Write(bb); err != nil {
+		return err
+	}
+	for _, app := range []string{"sh", "sleep", "ip", "wget", "nc", "ping", "ping6", "httpd", "cat", "ls", "ifconfig", "route", "true", "echo"} {
+		if err := tw.WriteHeader(&tar.Header{Name: "bin/" + app, Typeflag: tar.TypeSymlink, Linkname: "busybox", Mode: 0o777}); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	cmd := exec.Command("docker", "import", "--change", `ENV PATH=/bin`, "-", Image)
+	cmd.Stdin = &buf
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("docker import: %v: %s", err, out)
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# make bench [N=200]: creates (or reuses, by label) N busybox containers across
+# four networks (every tenth on a second network too), then measures, over
+# RUNS runs each, the median wall time and peak memory of
+#   netviz veth --format json
+# with its per-phase timings, against
+#   docker inspect $(docker ps -q)
+# on the same host in the same run. Containers stay for the next run;
+# `make bench-clean` removes them one at a time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-200}
+RUNS=${RUNS:-7}
+LABEL=dev.netviz.bench
+BIN=bin/netviz
+IMAGE=netviz-busybox:test
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+	log "importing $IMAGE from busybox-static"
+	go test -count=1 -run TestImage ./internal/dockertest >/dev/null
+fi
+for n in a b c d; do
+	docker network inspect "nvbench-$n" >/dev/null 2>&1 ||
+		docker network create --label "$LABEL=1" "nvbench-$n" >/dev/null
+done
+have=$(docker ps -q --filter "label=$LABEL" | wc -l)
+if [ "$have" -lt "$N" ]; then
+	log "starting $((N - have)) containers (have $have)"
+	seq "$have" $((N - 1)) | xargs -P 4 -I{} sh -c '
+		i={}; nets="a b c d"; set -- $nets; shift $((i % 4)); net=$1
+		name=$(printf "nvbench-%04d" "$i")
+		docker rm -f "$name" >/dev/null 2>&1 || true
+		docker run -d --name "$name" --label '"$LABEL"'=1 --network "nvbench-$net" '"$IMAGE"' sleep infinity >/dev/null
+		if [ $((i % 10)) -eq 0 ]; then docker network connect nvbench-a "$name" 2>/dev/null || true; fi'
+fi
+total=$(docker ps -q | wc -l)
+log "$total running containers ($N with the bench label)"
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "-"; exit} m=(NR+1)/2; if (NR%2) print a[m]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+now_ms() { date +%s%N | awk '{printf "%.1f", $1/1e6}'; }
+
+mkdir -p .bench
+: >.bench/netviz.txt
+: >.bench/docker.txt
+for r in $(seq 1 "$RUNS"); do
+	t0=$(now_ms)
+	"$BIN" veth --format json --debug >.bench/out.json 2>.bench/err.txt
+	t1=$(now_ms)
+	pairs=$(grep -c '"hostInterface"' .bench/out.json || true)
+	phase() { grep -o "name=$1 took=[^ )]*" .bench/err.txt | sed 's/.*took=//' | sed 's/µs/us/' | awk '
+		/ms$/ {sub("ms",""); print $1; next} /us$/ {sub("us",""); print $1/1000; next}
+		/s$/ {sub("s",""); print $1*1000; next}'; }
+	rss=$(grep -o 'maxRSS=[0-9]*' .bench/err.txt | cut -d= -f2)
+	echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}') $(phase docker) $(phase host) $(phase namespaces) $(phase model) $rss $pairs" >>.bench/netviz.txt
+	ids=$(docker ps -q)
+	t0=$(now_ms)
+	# shellcheck disable=SC2086
+	docker inspect $ids >/dev/null
+	t1=$(now_ms)
+	awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}' >>.bench/docker.txt
+done
+
+col() { awk -v c="$1" '{print $c}' .bench/netviz.txt | median; }
+printf '\nnetviz bench: %s running containers, %s veth pairs, median of %s runs\n' "$total" "$(col 7)" "$RUNS"
+printf '  %-40s %10s\n' "netviz veth --format json (wall)" "$(col 1) ms"
+printf '  %-40s %10s\n' "  phase docker API" "$(col 2) ms"
+printf '  %-40s %10s\n' "  phase host netlink" "$(col 3) ms"
+printf '  %-40s %10s\n' "  phase namespace reads" "$(col 4) ms"
+printf '  %-40s %10s\n' "  phase model" "$(col 5) ms"
+printf '  %-40s %10s\n' "  peak memory (max RSS)" "$(( $(col 6 | cut -d. -f1) / 1024 )) MB"
+printf '  %-40s %10s\n' 'docker inspect $(docker ps -q) (wall)' "$(median <.bench/docker.txt) ms"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs and starts what netviz's tests need, when it is missing:
+# Docker's daemon (Debian's docker.io), busybox-static (the test image is
+# made from it locally: no registry is needed), Graphviz (native dot for PNG),
+# iproute2, and Chromium (the HTML viewer's browser test).
+# Needs root; without it, it says what is missing and the integration tests
+# skip (or fail under CI=true).
+set -euo pipefail
+
+log() { printf 'test-deps: %s\n' "$*" >&2; }
+
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v docker >/dev/null || need+=(docker.io)
+[ -x /bin/busybox ] || need+=(busybox-static)
+command -v dot >/dev/null || need+=(graphviz)
+command -v ip >/dev/null || need+=(iproute2)
+command -v nsenter >/dev/null || need+=(util-linux)
+command -v iptables >/dev/null || need+=(iptables)
+command -v chromium >/dev/null || need+=(chromium)
+
+if [ "$(id -u)" != 0 ]; then
+	[ ${#need[@]} -eq 0 ] || log "not root: cannot install ${need[*]}"
+	exit 0
+fi
+
+if [ ${#need[@]} -gt 0 ]; then
+	log "installing ${need[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if ! docker info >/dev/null 2>&1; then
+	if [ -n "${DOCKER_HOST:-}" ]; then
+		log "DOCKER_HOST=$DOCKER_HOST does not answer; not starting a local daemon"
+		exit 0
+	fi
+	log "starting dockerd (log: /tmp/netviz-dockerd.log)"
+	# containerd is started by dockerd itself when not running.
+	nohup dockerd >/tmp/netviz-dockerd.log 2>&1 &
+	for _ in $(seq 1 60); do
+		docker info >/dev/null 2>&1 && break
+		sleep 0.5
+	done
+	docker info >/dev/null 2>&1 || { log "dockerd did not start; see /tmp/netviz-dockerd.log"; tail -20 /tmp/netviz-dockerd.log >&2; exit 1; }
+fi
+log "docker $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
