@@ -1,0 +1,33 @@
+//go:build !linux
+
+package kernel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/netviz/netviz/inspect"
+)
+
+var errNotLinux = fmt.Errorf("netviz reads namespaces only on Linux: %w", errors.ErrUnsupported)
+
+// Host returns an error: there are no network namespaces to read here.
+func (k *Kernel) Host(context.Context) (inspect.HostFacts, error) {
+	return inspect.HostFacts{}, errNotLinux
+}
+
+// NamespaceRef returns an error: there are no network namespaces to read here.
+func (k *Kernel) NamespaceRef(int) (inspect.NSRef, error) {
+	return inspect.NSRef{}, errNotLinux
+}
+
+// ReadNamespace returns an error: there are no network namespaces to read here.
+func (k *Kernel) ReadNamespace(context.Context, int) (inspect.NamespaceFacts, error) {
+	return inspect.NamespaceFacts{}, errNotLinux
+}
+
+// FindNamespaces returns an error: there are no network namespaces to read here.
+func (k *Kernel) FindNamespaces(context.Context, []int) ([]inspect.NamespaceFacts, error) {
+	return nil, errNotLinux
+}
