@@ -35,8 +35,8 @@ func (s *Source) Containers(ctx context.Context, all bool) ([]inspect.ContainerI
 	}
 
 	type result struct {
-		info inspect.ContainerInfo
-		gone bool
+		info       inspect.ContainerInfo
+		done, gone bool
 	}
 	results := make([]result, len(list))
 
@@ -51,12 +51,15 @@ func (s *Source) Containers(ctx context.Context, all bool) ([]inspect.ContainerI
 	for range min(s.workers, len(list)) {
 		wg.Go(func() {
 			for i := range jobs {
+				if wctx.Err() != nil {
+					continue // drain: the feeder may hand out one more job after a stop
+				}
 				info, err := s.inspectOne(wctx, ctx, list[i])
 				switch {
 				case err == nil:
-					results[i].info = info
+					results[i] = result{info: info, done: true}
 				case errors.Is(err, inspect.ErrGone):
-					results[i].gone = true
+					results[i] = result{done: true, gone: true}
 				default:
 					errOnce.Do(func() { firstErr = err })
 					stop()
@@ -64,12 +67,10 @@ func (s *Source) Containers(ctx context.Context, all bool) ([]inspect.ContainerI
 			}
 		})
 	}
-	dispatched := 0
 feed:
 	for i := range list {
 		select {
 		case jobs <- i:
-			dispatched++
 		case <-wctx.Done():
 			break feed
 		}
@@ -80,8 +81,12 @@ feed:
 	if firstErr != nil {
 		return nil, nil, firstErr
 	}
-	if dispatched < len(list) {
-		return nil, nil, fmt.Errorf("docker inspect containers: %w", ctx.Err())
+	// Only the caller's cancellation can leave containers unread without an
+	// error; a partial list would look complete, so it is not returned.
+	for _, r := range results {
+		if !r.done {
+			return nil, nil, fmt.Errorf("docker inspect containers: %w", context.Cause(ctx))
+		}
 	}
 
 	infos := make([]inspect.ContainerInfo, 0, len(list))

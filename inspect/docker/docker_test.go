@@ -463,8 +463,17 @@ func TestBoundedConcurrency(t *testing.T) {
 	for _, workers := range []int{1, 4, 16} {
 		t.Run(fmt.Sprint(workers, " workers"), func(t *testing.T) {
 			f := manyContainers(t, 32)
-			// Long enough that every worker is busy at once.
-			f.inspectDelay = 10 * time.Millisecond
+			// Hold every inspect until all workers are busy, then a little
+			// longer: an unbounded pool would send more in that time.
+			f.block = make(chan struct{})
+			go func() {
+				defer close(f.block)
+				deadline := time.Now().Add(10 * time.Second)
+				for f.inFlight.Load() < int64(workers) && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}()
 			got, _, err := f.start(Options{Concurrency: workers}).Containers(context.Background(), true)
 			if err != nil {
 				t.Fatal(err)

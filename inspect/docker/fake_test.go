@@ -11,7 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/docker/docker/api/types/versions"
 )
@@ -32,10 +31,9 @@ type fakeDaemon struct {
 	listState               []string
 	inspects                map[string][]byte // by container ID; missing: 404
 
-	// inspectDelay holds every inspect this long (or until the request is
-	// cancelled); block, when set, holds it until closed.
-	inspectDelay time.Duration
-	block        chan struct{}
+	// block, when set, holds every inspect until it is closed (or the
+	// request is cancelled).
+	block chan struct{}
 	// hang holds these routes until the request is cancelled.
 	hang map[string]bool
 	// fail answers these routes with this status and a daemon error message.
@@ -205,13 +203,6 @@ func (f *fakeDaemon) inspect(w http.ResponseWriter, r *http.Request, id string) 
 	if f.block != nil {
 		select {
 		case <-f.block:
-		case <-r.Context().Done():
-			return
-		}
-	}
-	if f.inspectDelay > 0 {
-		select {
-		case <-time.After(f.inspectDelay):
 		case <-r.Context().Done():
 			return
 		}
