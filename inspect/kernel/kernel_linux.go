@@ -143,6 +143,7 @@ func (k *Kernel) FindNamespaces(ctx context.Context, nsids []int) ([]inspect.Nam
 		if err != nil || !want[id] {
 			return
 		}
+		delete(want, id) // an nsid names one namespace: found, readable or not
 		facts, err := host.read(ctx, ns)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("read network namespace with nsid %d: %w", id, err))
@@ -150,7 +151,6 @@ func (k *Kernel) FindNamespaces(ctx context.Context, nsids []int) ([]inspect.Nam
 		}
 		facts.Name = name
 		found = append(found, facts)
-		delete(want, id)
 	}
 
 	named, _ := os.ReadDir(k.opts.NetnsDir) // none is fine
