@@ -8,11 +8,15 @@
 // scheduler runs other goroutines on that thread unless it is locked. A
 // goroutine that setns'es without runtime.LockOSThread leaks the namespace
 // to whoever runs on that thread next, and a failed switch back poisons the
-// thread for good. So no code here calls netns.Set or unix.Setns. Each
+// thread for good. So the package never calls netns.Set or unix.Setns
+// (only its leak test does, once, on a thread it locks and throws away). Each
 // namespace is read through netlink.NewHandleAt, which opens its netlink
 // socket inside the namespace on a locked thread and returns at once; the
 // socket stays bound to that namespace for its whole life, and every dump
-// through it is answered from there, on whatever thread it runs.
+// through it is answered from there, on whatever thread it runs. The host's
+// socket is opened where the caller is, with no setns at all, since setns
+// needs CAP_SYS_ADMIN even into one's own namespace and the host must be
+// readable without it.
 //
 // This also gives the right meaning to IFLA_LINK_NETNSID: the kernel
 // reports a link's peer namespace as an nsid seen from the socket's
