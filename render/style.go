@@ -30,7 +30,7 @@ type diagramClusterStyle struct {
 }
 
 const (
-	diagramFont      = "Helvetica,Arial,sans-serif"
+	diagramFont      = "Arial" // one name: the embedded Graphviz measures text by it only then
 	diagramTextColor = "#1f2937"
 	diagramDimText   = "#6b7280"
 )
