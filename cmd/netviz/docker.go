@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netviz/netviz/render"
+	"github.com/netviz/netviz/topo"
+)
+
+type dockerOptions struct {
+	source sourceOptions
+	format string
+	export exportOptions
+}
+
+func newDockerCommand(d deps) *cobra.Command {
+	var o dockerOptions
+	cmd := &cobra.Command{
+		Use:   "docker [flags]",
+		Short: "Show the Docker host's network as a tree, or export it as a diagram or snapshot",
+		Example: `  sudo netviz docker
+  sudo netviz docker --network appnet
+  sudo netviz docker -o host.svg          # .svg .png .dot .mmd .html .json
+  sudo netviz docker --format json > host.json
+  netviz docker --from host.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDocker(cmd.Context(), d, o, cmd.OutOrStdout())
+		},
+	}
+	o.source.addFlags(cmd.Flags())
+	cmd.Flags().StringVar(&o.format, "format", "tree", "tree, json (a snapshot every command reads back with --from), or a Go template applied to the snapshot")
+	o.export.addFlags(cmd.Flags())
+	return cmd
+}
+
+func runDocker(ctx context.Context, d deps, o dockerOptions, w io.Writer) error {
+	f, err := parseFormat(o.format, topo.Snapshot{}, render.FormatTree, render.FormatJSON, render.FormatTemplate)
+	if err != nil {
+		return err
+	}
+	if err := o.export.validate(); err != nil {
+		return err
+	}
+	s, err := o.source.load(ctx, d)
+	if err != nil {
+		return err
+	}
+	if o.export.output != "" {
+		return o.export.write(ctx, d, s)
+	}
+	switch f.Kind() {
+	case render.FormatJSON:
+		return render.WriteJSON(w, s)
+	case render.FormatTemplate:
+		return render.ExecuteTemplate(w, f, []*topo.Snapshot{s})
+	default:
+		return render.WriteTree(w, s, render.TreeOptions{Color: d.colorable(w) && d.getenv("NO_COLOR") == ""})
+	}
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/netviz/netviz/render"
+	"github.com/netviz/netviz/render/graphviz"
+	"github.com/netviz/netviz/topo"
+)
+
+// exportOptions are the flags that write a snapshot to a file.
+type exportOptions struct {
+	output string
+	engine string
+	expand bool
+}
+
+// outputTypes maps file extensions to what is written.
+var outputTypes = map[string]string{
+	".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot",
+	".mmd": "mermaid", ".mermaid": "mermaid", ".html": "html", ".htm": "html", ".json": "json",
+}
+
+func (o *exportOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVarP(&o.output, "output", "o", "", "write to this file; the type comes from the extension: .svg .png .dot .mmd .html .json")
+	fs.StringVar(&o.engine, "engine", "auto", "Graphviz engine for SVG/PNG/HTML: auto (native dot if installed), dot, or embedded")
+	fs.BoolVar(&o.expand, "expand", false, "draw every container, even where many similar ones would be grouped into one node")
+}
+
+// validate checks the flags before any work is done.
+func (o *exportOptions) validate() error {
+	switch o.engine {
+	case "auto", "dot", "embedded":
+	default:
+		return usageErrorf("invalid --engine %q: want auto, dot or embedded", o.engine)
+	}
+	if o.output == "" {
+		return nil
+	}
+	if _, ok := outputTypes[strings.ToLower(filepath.Ext(o.output))]; !ok {
+		return usageErrorf("cannot tell the output type of %q: use one of .svg .png .dot .mmd .html .json", o.output)
+	}
+	return nil
+}
+
+// write renders s into o.output, all or nothing: the file appears only
+// when everything succeeded.
+func (o *exportOptions) write(ctx context.Context, d deps, s *topo.Snapshot) error {
+	kind := outputTypes[strings.ToLower(filepath.Ext(o.output))]
+	var buf bytes.Buffer
+	if kind == "json" {
+		if err := topo.Encode(&buf, s); err != nil {
+			return err
+		}
+		return writeFileAtomic(o.output, buf.Bytes())
+	}
+	dg := render.BuildDiagram(s, render.DiagramOptions{Expand: o.expand, Version: netvizVersion(), Now: d.now()})
+	switch kind {
+	case "dot":
+		if err := render.WriteDOT(&buf, dg); err != nil {
+			return err
+		}
+	case "mermaid":
+		if err := render.WriteMermaid(&buf, dg); err != nil {
+			return err
+		}
+	case "svg", "png", "html":
+		var dot bytes.Buffer
+		if err := render.WriteDOT(&dot, dg); err != nil {
+			return err
+		}
+		format := kind
+		if kind == "html" {
+			format = "svg"
+		}
+		img, err := graphviz.Render(ctx, dot.Bytes(), format, o.engine)
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				return err
+			}
+			return withCode(exitOutput, fmt.Errorf("cannot render %s: %w", o.output, err))
+		}
+		if kind != "html" {
+			buf.Write(img)
+			break
+		}
+		if err := render.WriteHTML(&buf, dg, img); err != nil {
+			return err
+		}
+	}
+	return writeFileAtomic(o.output, buf.Bytes())
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames
+// it into place, so a failure never leaves a partial file.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return withCode(exitOutput, fmt.Errorf("cannot write %q: %w", path, unwrapPathError(err)))
+	}
+	name := tmp.Name()
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(name, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(name, path)
+	}
+	if err != nil {
+		os.Remove(name)
+		return withCode(exitOutput, fmt.Errorf("cannot write %q: %w", path, unwrapPathError(err)))
+	}
+	return nil
+}
+
+// unwrapPathError drops the temporary file's name from the message.
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}

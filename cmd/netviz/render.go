@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+)
+
+type renderOptions struct {
+	source sourceOptions
+	export exportOptions
+}
+
+func newRenderCommand(d deps) *cobra.Command {
+	var o renderOptions
+	cmd := &cobra.Command{
+		Use:   "render SNAPSHOT -o FILE",
+		Short: "Draw a saved snapshot: no Docker, no root needed",
+		Example: `  sudo netviz docker --format json > host.json    # on the Docker host
+  netviz render host.json -o host.svg              # anywhere
+  netviz render host.json --network appnet -o appnet.png`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.source.from = args[0]
+			return runRender(cmd.Context(), d, o)
+		},
+	}
+	fs := cmd.Flags()
+	fs.BoolVarP(&o.source.all, "all", "a", false, "include stopped and created containers")
+	fs.StringVar(&o.source.network, "network", "", "draw only this Docker network (name or ID)")
+	fs.StringVar(&o.source.container, "container", "", "draw only this container (name or ID) and those sharing its namespace")
+	o.export.addFlags(fs)
+	_ = cmd.MarkFlagRequired("output")
+	return cmd
+}
+
+func runRender(ctx context.Context, d deps, o renderOptions) error {
+	if err := o.export.validate(); err != nil {
+		return err
+	}
+	s, err := o.source.load(ctx, d)
+	if err != nil {
+		return err
+	}
+	return o.export.write(ctx, d, s)
+}
