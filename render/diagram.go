@@ -273,7 +273,7 @@ func (b *diagramBuilder) indexNamespaces() {
 	for i := range s.Containers {
 		containers = append(containers, &s.Containers[i])
 	}
-	slices.SortFunc(containers, func(a, c *topo.Container) int { return strings.Compare(a.Name, c.Name) })
+	slices.SortFunc(containers, func(a, c *topo.Container) int { return diagramCompareNames(a.Name, c.Name) })
 	byName := map[string]*topo.Container{}
 	for _, c := range containers {
 		byName[c.Name] = c
@@ -322,10 +322,39 @@ func (b *diagramBuilder) indexNamespaces() {
 			return -1
 		}
 		if len(a.containers) > 0 {
-			return strings.Compare(a.containers[0].Name, c.containers[0].Name)
+			return diagramCompareNames(a.containers[0].Name, c.containers[0].Name)
 		}
 		return strings.Compare(a.id, c.id)
 	})
+}
+
+// diagramCompareNames orders names as people number things: app-2 before
+// app-10.
+func diagramCompareNames(a, b string) int {
+	for a != "" && b != "" {
+		da, db := diagramDigits(a), diagramDigits(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if d := cmp.Or(cmp.Compare(len(na), len(nb)), strings.Compare(na, nb)); d != 0 {
+				return d
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return cmp.Compare(a[0], b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+func diagramDigits(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
 }
 
 func diagramIsSharer(c *topo.Container, n *diagramNamespace) int {
@@ -527,20 +556,23 @@ func (b *diagramBuilder) bridgePorts(br *topo.Bridge) []string {
 			ports = append(ports, p.HostInterface)
 		}
 	}
-	key := func(port string) (int, string) {
+	rank := func(port string) int {
 		p := b.pairOfHost[port]
 		switch {
 		case p == nil:
-			return 2, port
+			return 2
 		case p.Container == "":
-			return 1, port
+			return 1
 		}
-		return 0, p.Container + "\x00" + p.ContainerInterface + "\x00" + port
+		return 0
 	}
 	slices.SortFunc(ports, func(x, y string) int {
-		xr, xk := key(x)
-		yr, yk := key(y)
-		return cmp.Or(cmp.Compare(xr, yr), strings.Compare(xk, yk))
+		if d := cmp.Compare(rank(x), rank(y)); d != 0 || rank(x) != 0 {
+			return cmp.Or(d, strings.Compare(x, y))
+		}
+		px, py := b.pairOfHost[x], b.pairOfHost[y]
+		return cmp.Or(diagramCompareNames(px.Container, py.Container),
+			strings.Compare(px.ContainerInterface, py.ContainerInterface), strings.Compare(x, y))
 	})
 	return slices.Compact(ports)
 }
@@ -615,6 +647,8 @@ func (b *diagramBuilder) hostLink(name string) string {
 		lines = []string{"orphan veth", peer}
 	case p != nil:
 		kind = NodeHostVeth
+		// Which container it leads to, readable without following the line.
+		lines = []string{diagramClip("⇄ " + p.Container + ":" + p.ContainerInterface)}
 	default:
 		lines = diagramIfaceLines(i)
 		if !known {
