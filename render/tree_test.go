@@ -1,0 +1,214 @@
+package render
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/netviz/netviz/topo"
+)
+
+// textFixtures are the snapshots under testdata/text, each a host the text
+// renderers must draw well:
+//
+//	full    every case at once: docker0 with two containers and a sidecar
+//	        sharing web1's namespace, a user-defined bridge with a custom name
+//	        (appbr0), one container on three networks, a dual-stack bridge, an
+//	        idle bridge with no ports, host and none mode, macvlan on eth1,
+//	        ipvlan on the uplink, a paused container, an orphan veth into
+//	        `ip netns add blue`, an orphan in a leaked unnamed namespace still
+//	        on docker0, one whose peer cannot be found, stopped and created
+//	        containers, and warnings
+//	routed  the uplink is a bridge holding the NIC; a none-mode container
+//	        with a hand-made routed veth on no bridge
+//	empty   a fresh install: docker0 down with no ports, no default route
+//	denied  run without root: no container namespace could be read
+var textFixtures = []string{"full", "routed", "empty", "denied"}
+
+func loadTextFixture(t *testing.T, name string) *topo.Snapshot {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "text", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := topo.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return s
+}
+
+// goldenText compares got with testdata/text/name, or rewrites it with -update.
+func goldenText(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "text", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./render -run %s -update to create it)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; run go test ./render -run '%s' -update and review the diff\n--- got:\n%s", path, t.Name(), got)
+	}
+}
+
+func TestTreeGolden(t *testing.T) {
+	type tc struct {
+		fixture string
+		filter  topo.Filter
+		opt     TreeOptions
+	}
+	cases := map[string]tc{
+		"full.color.tree.golden":     {fixture: "full", opt: TreeOptions{Color: true}},
+		"full.ascii.tree.golden":     {fixture: "full", opt: TreeOptions{ASCII: true}},
+		"full-backend.tree.golden":   {fixture: "full", filter: topo.Filter{Network: "backend"}},
+		"full-sidecar.tree.golden":   {fixture: "full", filter: topo.Filter{Container: "web1-metrics"}},
+		"full-macvlan.tree.golden":   {fixture: "full", filter: topo.Filter{Network: "macnet"}},
+		"routed.color.tree.golden":   {fixture: "routed", opt: TreeOptions{Color: true}},
+		"denied-web.tree.golden":     {fixture: "denied", filter: topo.Filter{Container: "web"}},
+		"full-hostmode.tree.golden":  {fixture: "full", filter: topo.Filter{Container: "node-exporter"}},
+		"full-stopped.tree.golden":   {fixture: "full", filter: topo.Filter{Container: "old-job"}},
+		"full-nonemode.tree.golden":  {fixture: "full", filter: topo.Filter{Container: "batch"}},
+		"full-multinet.tree.golden":  {fixture: "full", filter: topo.Filter{Container: "api"}},
+		"full-dualstack.tree.golden": {fixture: "full", filter: topo.Filter{Network: "v6net"}},
+	}
+	for _, f := range textFixtures {
+		cases[f+".tree.golden"] = tc{fixture: f}
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			s, err := c.filter.Apply(loadTextFixture(t, c.fixture))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := WriteTree(&buf, s, c.opt); err != nil {
+				t.Fatal(err)
+			}
+			checkTextLines(t, buf.String(), c.opt.Color)
+			goldenText(t, name, buf.Bytes())
+		})
+	}
+}
+
+// checkTextLines holds for every text output: no trailing blanks, and
+// escape codes only when colour was asked for.
+func checkTextLines(t *testing.T, out string, color bool) {
+	t.Helper()
+	if !strings.HasSuffix(out, "\n") {
+		t.Errorf("output does not end in a newline")
+	}
+	for i, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if strings.TrimRight(l, " \t") != l {
+			t.Errorf("line %d has trailing blanks: %q", i+1, l)
+		}
+	}
+	if got := strings.Contains(out, "\x1b["); got != color {
+		t.Errorf("escape codes present = %v, want %v", got, color)
+	}
+}
+
+func TestTreeShowsEveryContainerOnce(t *testing.T) {
+	for _, f := range textFixtures {
+		t.Run(f, func(t *testing.T) {
+			s := loadTextFixture(t, f)
+			var buf bytes.Buffer
+			if err := WriteTree(&buf, s, TreeOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			tree, _, _ := strings.Cut(buf.String(), "\nwarning:")
+			words := strings.FieldsFunc(tree, func(r rune) bool {
+				return strings.ContainsRune(" \n,:()", r)
+			})
+			for _, c := range s.Containers {
+				n := 0
+				for _, w := range words {
+					if w == c.Name {
+						n++
+					}
+				}
+				// A container on several networks is on one line per link.
+				want := max(1, countPairs(s, c.Name)+countSubs(c))
+				if n != want {
+					t.Errorf("container %q appears %d times, want %d", c.Name, n, want)
+				}
+			}
+		})
+	}
+}
+
+func countPairs(s *topo.Snapshot, container string) int {
+	n := 0
+	for _, p := range s.Pairs {
+		if p.Container == container {
+			n++
+		}
+	}
+	return n
+}
+
+func countSubs(c topo.Container) int {
+	n := 0
+	for _, i := range c.Interfaces {
+		if i.Kind == topo.KindMacvlan || i.Kind == topo.KindIpvlan {
+			n++
+		}
+	}
+	return n
+}
+
+func TestTreeOfAnEmptySnapshot(t *testing.T) {
+	for name, s := range map[string]*topo.Snapshot{
+		"zero": {},
+		// Unsorted, with nil lists, as a caller might build it by hand; a
+		// pair names a bridge the snapshot does not list.
+		"unsorted": {
+			Host: topo.Host{Hostname: "h", Uplink: "eth9"},
+			Pairs: []topo.Pair{
+				{HostInterface: "vethb", Bridge: "br9", Container: "b", ContainerInterface: "eth0"},
+				{HostInterface: "vetha", Bridge: "br9", Container: "a", ContainerInterface: "eth0", Namespace: "ns-1", Verified: false},
+			},
+			Containers: []topo.Container{{Name: "b", State: "running"}, {Name: "a", State: "running"}},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteTree(&buf, s, TreeOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			checkTextLines(t, buf.String(), false)
+			goldenText(t, "handmade-"+name+".tree.golden", buf.Bytes())
+		})
+	}
+	if err := WriteTree(&bytes.Buffer{}, nil, TreeOptions{}); err == nil {
+		t.Error("WriteTree(nil) did not fail")
+	}
+}
+
+func TestTreeColorFollowsKindNotName(t *testing.T) {
+	// A container named like a bridge is still painted as a container.
+	s := &topo.Snapshot{
+		Host:       topo.Host{Hostname: "h"},
+		Bridges:    []topo.Bridge{{Name: "docker0", Index: 3, Ports: []string{"veth1"}}},
+		Containers: []topo.Container{{Name: "docker0", State: "running", Namespace: "ns-2"}},
+		Pairs:      []topo.Pair{{HostInterface: "veth1", Bridge: "docker0", Container: "docker0", ContainerInterface: "eth0", Namespace: "ns-2", Verified: true}},
+	}
+	var buf bytes.Buffer
+	if err := WriteTree(&buf, s, TreeOptions{Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	bridge := colorize(true, textBridge, "docker0")
+	container := colorize(true, textContainer, "docker0")
+	if strings.Count(out, bridge) != 1 || strings.Count(out, container) != 1 {
+		t.Errorf("want docker0 painted once as a bridge and once as a container:\n%s", out)
+	}
+}

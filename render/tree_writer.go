@@ -1,0 +1,155 @@
+package render
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/netviz/netviz/topo"
+)
+
+// treeNode is one line of the tree and the lines under it. A line is a row
+// of cells, two spaces apart; consecutive siblings with the same group are
+// aligned in columns, so the ports of a bridge read like a table.
+type treeNode struct {
+	cells    []treeCell
+	group    string
+	children []*treeNode
+}
+
+// treeCell is one column of a line, made of spans that may differ in kind.
+type treeCell struct {
+	spans []treeSpan
+	tight bool // one space before it instead of two
+}
+
+type treeSpan struct {
+	text string
+	kind textKind
+}
+
+func (n *treeNode) add(kids ...*treeNode) { n.children = append(n.children, kids...) }
+
+// treeText is a cell of one span.
+func treeText(kind textKind, text string) treeCell {
+	return treeCell{spans: []treeSpan{{text, kind}}}
+}
+
+func (c treeCell) width() int {
+	n := 0
+	for _, s := range c.spans {
+		n += utf8.RuneCountInString(s.text)
+	}
+	return n
+}
+
+// treeGlyphs draw the tree's branches and the two ends of a veth pair.
+type treeGlyphs struct {
+	tee, last, pipe, space, pair string
+}
+
+var (
+	treeUnicode = treeGlyphs{tee: "├─ ", last: "└─ ", pipe: "│  ", space: "   ", pair: "⇄"}
+	treeASCII   = treeGlyphs{tee: "|- ", last: "`- ", pipe: "|  ", space: "   ", pair: "<->"}
+)
+
+// treeWriter lays out a tree of nodes as text.
+type treeWriter struct {
+	out    *bytes.Buffer
+	color  bool
+	glyphs treeGlyphs
+}
+
+func (tw *treeWriter) tree(root *treeNode) {
+	tw.line("", root, treeCellWidths(root))
+	tw.children("", root.children)
+}
+
+func (tw *treeWriter) children(prefix string, kids []*treeNode) {
+	widths := treeColumnWidths(kids)
+	for i, k := range kids {
+		branch, indent := tw.glyphs.tee, tw.glyphs.pipe
+		if i == len(kids)-1 {
+			branch, indent = tw.glyphs.last, tw.glyphs.space
+		}
+		tw.line(prefix+branch, k, widths[i])
+		tw.children(prefix+indent, k.children)
+	}
+}
+
+// line writes one node's cells padded to widths. A column of width 0 (all
+// of its cells empty) is left out with its separator.
+func (tw *treeWriter) line(prefix string, n *treeNode, widths []int) {
+	var b strings.Builder
+	b.WriteString(prefix)
+	first, pad := true, 0
+	for j, c := range n.cells {
+		if widths[j] == 0 {
+			continue
+		}
+		if !first {
+			b.WriteString(strings.Repeat(" ", pad))
+			if c.tight {
+				b.WriteString(" ")
+			} else {
+				b.WriteString("  ")
+			}
+		}
+		first = false
+		for _, s := range c.spans {
+			b.WriteString(colorize(tw.color, s.kind, s.text))
+		}
+		pad = widths[j] - c.width()
+	}
+	tw.out.WriteString(strings.TrimRight(b.String(), " "))
+	tw.out.WriteByte('\n')
+}
+
+// treeColumnWidths gives each sibling the column widths it is padded to:
+// the widest cells of its run of same-group siblings, or its own.
+func treeColumnWidths(kids []*treeNode) [][]int {
+	out := make([][]int, len(kids))
+	for i := 0; i < len(kids); {
+		j := i + 1
+		if g := kids[i].group; g != "" {
+			for j < len(kids) && kids[j].group == g {
+				j++
+			}
+		}
+		var widths []int
+		for _, k := range kids[i:j] {
+			for c, w := range treeCellWidths(k) {
+				if c == len(widths) {
+					widths = append(widths, 0)
+				}
+				widths[c] = max(widths[c], w)
+			}
+		}
+		for k := i; k < j; k++ {
+			out[k] = widths
+		}
+		i = j
+	}
+	return out
+}
+
+func treeCellWidths(n *treeNode) []int {
+	w := make([]int, len(n.cells))
+	for i, c := range n.cells {
+		w[i] = c.width()
+	}
+	return w
+}
+
+// warnings writes the snapshot's warnings after the tree, one a line.
+func (tw *treeWriter) warnings(ws []topo.Warning) {
+	for _, w := range ws {
+		tw.out.WriteString(colorize(tw.color, textWarning, "warning:"))
+		tw.out.WriteByte(' ')
+		if w.Subject != "" && !strings.Contains(w.Message, w.Subject) {
+			tw.out.WriteString(w.Subject + ": ")
+		}
+		tw.out.WriteString(strings.Join(strings.Fields(w.Message), " "))
+		tw.out.WriteByte('\n')
+	}
+}
