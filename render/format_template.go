@@ -1,0 +1,221 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"text/template"
+	"text/template/parse"
+	"unicode"
+	"unicode/utf8"
+)
+
+// formatFuncs are the functions every --format template has; the same set
+// docker's templates have, so that docker habits carry over.
+var formatFuncs = template.FuncMap{
+	"json":     formatJSONFunc,
+	"join":     strings.Join,
+	"split":    strings.Split,
+	"upper":    strings.ToUpper,
+	"lower":    strings.ToLower,
+	"title":    formatTitle,
+	"pad":      formatPad,
+	"truncate": formatTruncate,
+}
+
+func formatJSONFunc(v any) (string, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+// formatTitle upper-cases the first letter of each space-separated word.
+func formatTitle(s string) string {
+	prev := ' '
+	return strings.Map(func(r rune) rune {
+		defer func() { prev = r }()
+		if unicode.IsSpace(prev) {
+			return unicode.ToTitle(r)
+		}
+		return r
+	}, s)
+}
+
+// formatPad surrounds a non-empty s with spaces, as docker's pad does.
+func formatPad(s string, before, after int) string {
+	if s == "" {
+		return s
+	}
+	return strings.Repeat(" ", max(before, 0)) + s + strings.Repeat(" ", max(after, 0))
+}
+
+// formatTruncate keeps the first n characters of s.
+func formatTruncate(s string, n int) string {
+	if n < 0 || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// ExecuteTemplate executes a template format once per item, a newline
+// after each, as docker does. items is a slice or array (each element is
+// one item; an empty one prints nothing, or only the header of a "table "
+// format) or a single value. Nothing is written unless every item
+// succeeds, so a failing template leaves no partial output; its error
+// wraps ErrInvalidFormat.
+func ExecuteTemplate(w io.Writer, f Format, items any) error {
+	if f.kind != FormatTemplate {
+		return fmt.Errorf("render: --format %q is %s, not a template", f.raw, f.kind)
+	}
+	return formatExecute(w, f, formatItems(items))
+}
+
+// formatItems spreads a slice or array into its elements.
+func formatItems(items any) []any {
+	if items == nil {
+		return nil
+	}
+	v := reflect.ValueOf(items)
+	if v.Kind() != reflect.Slice && v.Kind() != reflect.Array {
+		return []any{items}
+	}
+	out := make([]any, v.Len())
+	for i := range out {
+		out[i] = v.Index(i).Interface()
+	}
+	return out
+}
+
+func formatExecute(w io.Writer, f Format, items []any) error {
+	var rows bytes.Buffer
+	for _, item := range items {
+		if err := f.tmpl.Execute(&rows, item); err != nil {
+			return formatTemplateError(err)
+		}
+		rows.WriteByte('\n')
+	}
+	if !f.table {
+		_, err := w.Write(rows.Bytes())
+		return err
+	}
+	var out bytes.Buffer
+	tw := newTableWriter(&out)
+	fmt.Fprintln(tw, strings.Join(f.header, "\t"))
+	tw.Write(rows.Bytes())
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := w.Write(tableTrimLines(out.Bytes()))
+	return err
+}
+
+// formatHeadings names the columns of a "table " template: each column
+// (text up to a tab, in the first line) is headed by the first field it
+// uses, "{{join .IPv6 ","}}" by IPV6. Executing the template against
+// placeholder data, as docker does, would print "yes" as the heading of
+// '{{if .Verified}}yes{{end}}'; the parse tree says what the column is.
+func formatHeadings(t *template.Template) []string {
+	h := formatHeadingWalker{cols: []string{""}}
+	if t.Tree != nil {
+		h.walk(t.Tree.Root)
+	}
+	return h.cols
+}
+
+type formatHeadingWalker struct {
+	cols []string
+	done bool // past the first line
+}
+
+func (h *formatHeadingWalker) walk(n parse.Node) {
+	if h.done || n == nil || reflect.ValueOf(n).IsNil() {
+		return
+	}
+	switch n := n.(type) {
+	case *parse.ListNode:
+		for _, c := range n.Nodes {
+			h.walk(c)
+		}
+	case *parse.TextNode:
+		for _, c := range string(n.Text) {
+			switch c {
+			case '\t':
+				h.cols = append(h.cols, "")
+			case '\n':
+				h.done = true
+				return
+			}
+		}
+	case *parse.ActionNode:
+		h.walk(n.Pipe)
+	case *parse.PipeNode:
+		for _, c := range n.Cmds {
+			h.walk(c)
+		}
+	case *parse.CommandNode:
+		for _, a := range n.Args {
+			h.walk(a)
+		}
+	case *parse.FieldNode:
+		h.name(n.Ident)
+	case *parse.ChainNode:
+		h.walk(n.Node)
+		h.name(n.Field)
+	case *parse.VariableNode:
+		h.name(n.Ident[1:])
+	case *parse.IfNode:
+		h.branch(&n.BranchNode)
+	case *parse.RangeNode:
+		h.branch(&n.BranchNode)
+	case *parse.WithNode:
+		h.branch(&n.BranchNode)
+	case *parse.TemplateNode:
+		h.walk(n.Pipe)
+	}
+}
+
+func (h *formatHeadingWalker) branch(b *parse.BranchNode) {
+	h.walk(b.Pipe)
+	h.walk(b.List)
+	h.walk(b.ElseList)
+}
+
+// name heads the current column with the last of idents, unless it has a
+// heading already.
+func (h *formatHeadingWalker) name(idents []string) {
+	if len(idents) == 0 || h.cols[len(h.cols)-1] != "" {
+		return
+	}
+	h.cols[len(h.cols)-1] = formatHeaderName(idents[len(idents)-1])
+}
+
+// formatHeaderName turns a Go field name into a column heading:
+// HostInterface → HOST INTERFACE, ContainerID → CONTAINER ID, IPv6 → IPV6.
+func formatHeaderName(field string) string {
+	r := []rune(field)
+	var b strings.Builder
+	for i, c := range r {
+		if i > 0 && unicode.IsUpper(c) {
+			prev := r[i-1]
+			nextLower := i+1 < len(r) && unicode.IsLower(r[i+1]) && !formatIsVersionSuffix(r[i+1:])
+			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteRune(unicode.ToUpper(c))
+	}
+	return b.String()
+}
+
+// formatIsVersionSuffix reports whether r starts like the "v6" of IPv6,
+// which belongs to the capitals before it.
+func formatIsVersionSuffix(r []rune) bool {
+	return len(r) >= 2 && r[0] == 'v' && unicode.IsDigit(r[1])
+}
