@@ -58,8 +58,9 @@ func WriteVethTable(w io.Writer, pairs []topo.Pair, opt TableOptions) error {
 		}
 		for i, c := range row {
 			if c == "" {
-				row[i] = "-"
+				c = "-"
 			}
+			row[i] = textPrintable(c)
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}

@@ -51,6 +51,17 @@ func TestVethTableCells(t *testing.T) {
 	}
 }
 
+func TestVethTableEscapesNames(t *testing.T) {
+	pairs := []topo.Pair{{HostInterface: "veth\x1b[2J", NamespaceName: "a\tb"}}
+	var buf bytes.Buffer
+	if err := WriteVethTable(&buf, pairs, TableOptions{NoHeader: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Fields(buf.String()); len(got) != 11 || got[0] != `veth\x1b[2J` || got[4] != `a\tb)` {
+		t.Errorf("control characters not escaped: %q", buf.String())
+	}
+}
+
 func TestVethTableWithNoPairs(t *testing.T) {
 	for name, pairs := range map[string][]topo.Pair{"nil": nil, "empty": {}} {
 		t.Run(name, func(t *testing.T) {

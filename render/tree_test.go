@@ -178,6 +178,16 @@ func TestTreeOfAnEmptySnapshot(t *testing.T) {
 			},
 			Containers: []topo.Container{{Name: "b", State: "running"}, {Name: "a", State: "running"}},
 		},
+		// Names the kernel allows and a terminal would obey.
+		"hostile": {
+			Host:    topo.Host{Hostname: "h", Uplink: "eth0"},
+			Bridges: []topo.Bridge{{Name: "br\x1b[2J", Index: 3, Ports: []string{"veth\x1b]0;pwned\x07", "vethok"}}},
+			Pairs: []topo.Pair{
+				{HostInterface: "veth\x1b]0;pwned\x07", Bridge: "br\x1b[2J", Namespace: "ns-1", NamespaceName: "red\tteam\n", ContainerInterface: "eth0", IPv4: "10.0.0.2/24", Verified: true},
+				{HostInterface: "vethok", Bridge: "br\x1b[2J", Namespace: "ns-2", NamespaceName: "blue", ContainerInterface: "eth0", IPv4: "10.0.0.3/24", Verified: true},
+			},
+			Warnings: []topo.Warning{{Code: "x", Subject: "\x1b[31m", Message: "line one\nline two"}},
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer

@@ -2,7 +2,9 @@ package render
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/netviz/netviz/topo"
@@ -38,9 +40,35 @@ func treeText(kind textKind, text string) treeCell {
 func (c treeCell) width() int {
 	n := 0
 	for _, s := range c.spans {
-		n += utf8.RuneCountInString(s.text)
+		n += utf8.RuneCountInString(textPrintable(s.text))
 	}
 	return n
+}
+
+// textPrintable escapes control and other unprintable characters, as %q
+// would: interface and netns names may hold escape sequences, and a name
+// must not be able to repaint the terminal or break a column.
+func textPrintable(s string) string {
+	clean := true
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsPrint(r) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
 }
 
 // treeGlyphs draw the tree's branches and the two ends of a veth pair.
@@ -97,7 +125,7 @@ func (tw *treeWriter) line(prefix string, n *treeNode, widths []int) {
 		}
 		first = false
 		for _, s := range c.spans {
-			b.WriteString(colorize(tw.color, s.kind, s.text))
+			b.WriteString(colorize(tw.color, s.kind, textPrintable(s.text)))
 		}
 		pad = widths[j] - c.width()
 	}
@@ -147,9 +175,9 @@ func (tw *treeWriter) warnings(ws []topo.Warning) {
 		tw.out.WriteString(colorize(tw.color, textWarning, "warning:"))
 		tw.out.WriteByte(' ')
 		if w.Subject != "" && !strings.Contains(w.Message, w.Subject) {
-			tw.out.WriteString(w.Subject + ": ")
+			tw.out.WriteString(textPrintable(w.Subject) + ": ")
 		}
-		tw.out.WriteString(strings.Join(strings.Fields(w.Message), " "))
+		tw.out.WriteString(textPrintable(strings.Join(strings.Fields(w.Message), " ")))
 		tw.out.WriteByte('\n')
 	}
 }
