@@ -26,7 +26,7 @@ func (h *logHandler) Enabled(_ context.Context, l slog.Level) bool { return l >=
 
 func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "netviz: %s: %s", strings.ToLower(r.Level.String()), r.Message)
+	fmt.Fprintf(&b, "netviz: %s: %s", levelWord(r.Level), r.Message)
 	var kv []string
 	add := func(a slog.Attr) bool {
 		kv = append(kv, a.Key+"="+a.Value.String())
@@ -53,3 +53,15 @@ func (h *logHandler) WithAttrs(as []slog.Attr) slog.Handler {
 }
 
 func (h *logHandler) WithGroup(string) slog.Handler { return h }
+
+func levelWord(l slog.Level) string {
+	switch {
+	case l >= slog.LevelError:
+		return "error"
+	case l >= slog.LevelWarn:
+		return "warning"
+	case l >= slog.LevelInfo:
+		return "info"
+	}
+	return "debug"
+}
