@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"text/template"
 )
@@ -72,15 +73,14 @@ func ParseFormat(s string) (Format, error) {
 		return f, nil
 	}
 	f.kind = FormatTemplate
-	text := s
-	if rest, ok := formatCutTable(s); ok {
+	text := strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(s)
+	if rest, ok := formatCutTable(text); ok {
 		f.table = true
 		text = rest
 	}
 	if !strings.Contains(text, "{{") {
 		return Format{}, fmt.Errorf("%w %q: want table, json, tree or a Go template such as '{{.Name}}'", ErrInvalidFormat, s)
 	}
-	text = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(text)
 	tmpl, err := template.New("").Funcs(formatFuncs).Parse(text)
 	if err != nil {
 		return Format{}, formatTemplateError(err)
@@ -92,13 +92,15 @@ func ParseFormat(s string) (Format, error) {
 	return f, nil
 }
 
-// formatCutTable strips docker's "table" prefix from a template.
+// formatCutTable strips docker's "table" prefix from a template: "table"
+// then blanks or the template itself ("table{{.Name}}" works in docker).
 func formatCutTable(s string) (string, bool) {
 	rest, ok := strings.CutPrefix(strings.TrimLeft(s, " "), "table")
-	if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
+	trimmed := strings.TrimLeft(rest, " \t")
+	if !ok || rest == "" || (trimmed == rest && !strings.HasPrefix(rest, "{{")) {
 		return s, false
 	}
-	return strings.TrimLeft(rest, " \t"), true
+	return trimmed, true
 }
 
 func formatTemplateError(err error) error {
@@ -153,6 +155,17 @@ func (f Format) Validate(sample any) error {
 	err := formatExecute(io.Discard, f, []any{sample})
 	if err == nil || formatDataDependent(err) {
 		return nil
+	}
+	// Commands often pass a zero value (topo.Snapshot{}) and execute
+	// pointers (*topo.Snapshot); a value in an interface is not
+	// addressable, so methods with pointer receivers look missing. Try a
+	// pointer before refusing, but report the error about the value.
+	if v := reflect.ValueOf(sample); v.IsValid() && v.Kind() != reflect.Pointer {
+		p := reflect.New(v.Type())
+		p.Elem().Set(v)
+		if perr := formatExecute(io.Discard, f, []any{p.Interface()}); perr == nil || formatDataDependent(perr) {
+			return nil
+		}
 	}
 	return err
 }

@@ -21,6 +21,7 @@ func TestParseFormatKinds(t *testing.T) {
 		"table {{.Container}}":      FormatTemplate,
 		`table\t{{.Container}}`:     FormatTemplate,
 		"tablet {{.Container}}":     FormatTemplate, // not the table prefix
+		"table{{.Container}}":       FormatTemplate,
 		"{{json .}}":                FormatTemplate,
 		"json {{.HostInterface}}":   FormatTemplate,
 		"{{.HostInterface}}\t{{.}}": FormatTemplate,
@@ -75,6 +76,40 @@ func TestFormatErrors(t *testing.T) {
 				t.Errorf("error %v does not wrap ErrInvalidFormat", err)
 			}
 		})
+	}
+}
+
+func TestFormatTablePrefix(t *testing.T) {
+	pairs := []topo.Pair{{HostInterface: "veth1", Container: "web"}}
+	for format, want := range map[string]string{
+		"table {{.HostInterface}}\t{{.Container}}":  "HOST INTERFACE   CONTAINER\nveth1            web\n",
+		`table\t{{.HostInterface}}\t{{.Container}}`: "HOST INTERFACE   CONTAINER\nveth1            web\n",
+		"table{{.HostInterface}}":                   "HOST INTERFACE\nveth1\n",
+		"  table   {{.HostInterface}}":              "HOST INTERFACE\nveth1\n",
+		"tablet {{.HostInterface}}":                 "tablet veth1\n",
+		`{{.HostInterface}}\n{{.Container}}`:        "veth1\nweb\n",
+	} {
+		f, err := ParseFormat(format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := ExecuteTemplate(&buf, f, pairs); err != nil {
+			t.Fatal(err)
+		}
+		if buf.String() != want {
+			t.Errorf("%q printed %q, want %q", format, buf.String(), want)
+		}
+	}
+}
+
+func TestFormatValidateFindsPointerMethods(t *testing.T) {
+	f, err := ParseFormat(`{{range .NamespaceInterfaces "ns-1"}}{{.Name}}{{end}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Validate(topo.Snapshot{}); err != nil {
+		t.Errorf("a method of *topo.Snapshot is refused for a topo.Snapshot sample: %v", err)
 	}
 }
 
