@@ -114,6 +114,11 @@ func newTreeBuilder(s *topo.Snapshot, glyphs treeGlyphs) *treeBuilder {
 			}
 		}
 	}
+	for _, subs := range b.subs {
+		slices.SortStableFunc(subs, func(x, y treeSub) int {
+			return cmp.Or(strings.Compare(x.c.Name, y.c.Name), strings.Compare(x.iface.Name, y.iface.Name))
+		})
+	}
 	return b
 }
 
@@ -129,14 +134,11 @@ func (b *treeBuilder) build() *treeNode {
 
 	bridges := b.bridges()
 	uplink := s.Host.Uplink
-	_, uplinkIsBridge := slices.BinarySearchFunc(bridges, uplink, func(br topo.Bridge, name string) int { return strings.Compare(br.Name, name) })
-	switch {
+	switch i := slices.IndexFunc(bridges, func(br topo.Bridge) bool { return br.Name == uplink }); {
 	case uplink == "":
 		root.add(&treeNode{cells: []treeCell{treeText(textWarning, "no uplink: the host has no default route")}})
-	case uplinkIsBridge:
-		// Drawn first among the bridges.
-		i := slices.IndexFunc(bridges, func(br topo.Bridge) bool { return br.Name == uplink })
-		bridges = append(append([]topo.Bridge{bridges[i]}, bridges[:i]...), bridges[i+1:]...)
+	case i >= 0: // a bridge holds the NIC: draw it first
+		bridges = slices.Concat(bridges[i:i+1], bridges[:i], bridges[i+1:])
 	default:
 		root.add(b.uplinkNode(uplink))
 	}
