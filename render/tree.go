@@ -146,9 +146,16 @@ func (b *treeBuilder) build() *treeNode {
 		root.add(b.bridgeNode(br))
 	}
 
+	drawn := map[string]bool{uplink: true} // host links whose line carries their subs
+	for _, br := range bridges {
+		drawn[br.Name] = true
+	}
+	for _, p := range s.Pairs {
+		drawn[p.HostInterface] = true
+	}
 	parents := make([]string, 0, len(b.subs))
 	for p := range b.subs {
-		if p != uplink && !slices.ContainsFunc(bridges, func(br topo.Bridge) bool { return br.Name == p }) {
+		if !drawn[p] {
 			parents = append(parents, p)
 		}
 	}
@@ -303,14 +310,7 @@ func (b *treeBuilder) linkNode(name string) *treeNode {
 
 // parentNode is a host link that macvlan or ipvlan links sit on.
 func (b *treeBuilder) parentNode(name string) *treeNode {
-	var kinds []string
-	for _, sub := range b.subs[name] {
-		if !slices.Contains(kinds, sub.iface.Kind) {
-			kinds = append(kinds, sub.iface.Kind)
-		}
-	}
-	slices.Sort(kinds)
-	role := strings.Join(kinds, "/") + " parent"
+	role := b.parentRole(name)
 	var n *treeNode
 	if name == "" {
 		n = &treeNode{cells: []treeCell{treeText(textWarning, role+" unknown")}}
@@ -321,6 +321,21 @@ func (b *treeBuilder) parentNode(name string) *treeNode {
 	}
 	n.add(b.subNodes(name)...)
 	return n
+}
+
+// parentRole is "macvlan parent", "ipvlan parent" or "" for a host link.
+func (b *treeBuilder) parentRole(name string) string {
+	var kinds []string
+	for _, sub := range b.subs[name] {
+		if !slices.Contains(kinds, sub.iface.Kind) {
+			kinds = append(kinds, sub.iface.Kind)
+		}
+	}
+	if len(kinds) == 0 {
+		return ""
+	}
+	slices.Sort(kinds)
+	return strings.Join(kinds, "/") + " parent"
 }
 
 // subNodes are the macvlan and ipvlan links on host link parent.
@@ -419,6 +434,12 @@ func (b *treeBuilder) pairNode(p topo.Pair, br *topo.Bridge) *treeNode {
 	}
 	if p.Container != "" {
 		b.details(n, p.Container)
+	}
+	// A host veth can itself carry macvlans (labs do this to get a parent
+	// that needs no NIC): they hang under its line, not under a second one.
+	if role := b.parentRole(p.HostInterface); role != "" {
+		n.cells = append(n.cells, treeText(textPlain, role))
+		n.add(b.subNodes(p.HostInterface)...)
 	}
 	return n
 }

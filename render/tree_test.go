@@ -165,7 +165,7 @@ func countSubs(c topo.Container) int {
 	return n
 }
 
-func TestTreeOfAnEmptySnapshot(t *testing.T) {
+func TestTreeHandmadeSnapshots(t *testing.T) {
 	for name, s := range map[string]*topo.Snapshot{
 		"zero": {},
 		// Unsorted, with nil lists, as a caller might build it by hand; a
@@ -177,6 +177,16 @@ func TestTreeOfAnEmptySnapshot(t *testing.T) {
 				{HostInterface: "vetha", Bridge: "br9", Container: "a", ContainerInterface: "eth0", Namespace: "ns-1", Verified: false},
 			},
 			Containers: []topo.Container{{Name: "b", State: "running"}, {Name: "a", State: "running"}},
+		},
+		// A lab trick: a host veth as macvlan parent, so no NIC is needed.
+		"veth-parent": {
+			Host:       topo.Host{Hostname: "lab", Uplink: "eth0", Namespace: "ns-4026531840"},
+			Interfaces: []topo.Interface{{Name: "mvparent0", Index: 35, Kind: topo.KindVeth, State: "down", MTU: 1500}},
+			Pairs: []topo.Pair{{HostInterface: "mvparent0", HostIfindex: 35, Namespace: "ns-4026532990", NamespaceName: "demo-mvparent",
+				ContainerInterface: "p0", ContainerIfindex: 2, MAC: "c6:7b:51:28:a9:73", Verified: true}},
+			Containers: []topo.Container{{Name: "mv1", State: "running", NetworkMode: "macnet", Namespace: "ns-4026532704",
+				Interfaces: []topo.Interface{{Name: "eth0", Index: 12, Kind: topo.KindMacvlan, Parent: "mvparent0", Network: "macnet",
+					MAC: "02:42:c0:a8:32:02", Addresses: []string{"192.168.50.2/24"}}}}},
 		},
 		// Names the kernel allows and a terminal would obey.
 		"hostile": {
