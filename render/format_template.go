@@ -118,7 +118,7 @@ func formatExecute(w io.Writer, f Format, items []any) error {
 
 // formatHeadings names the columns of a "table " template: each column
 // (text up to a tab, in the first line) is headed by the first field it
-// uses, "{{join .IPv6 ","}}" by IPV6. Executing the template against
+// prints, "{{join .IPv6 ","}}" by IPV6. Executing the template against
 // placeholder data, as docker does, would print "yes" as the heading of
 // '{{if .Verified}}yes{{end}}'; the parse tree says what the column is.
 func formatHeadings(t *template.Template) []string {
@@ -154,46 +154,68 @@ func (h *formatHeadingWalker) walk(n parse.Node) {
 			}
 		}
 	case *parse.ActionNode:
-		h.walk(n.Pipe)
-	case *parse.PipeNode:
-		for _, c := range n.Cmds {
-			h.walk(c)
-		}
-	case *parse.CommandNode:
-		for _, a := range n.Args {
-			h.walk(a)
-		}
-	case *parse.FieldNode:
-		h.name(n.Ident)
-	case *parse.ChainNode:
-		h.walk(n.Node)
-		h.name(n.Field)
-	case *parse.VariableNode:
-		h.name(n.Ident[1:])
+		h.head(len(h.cols)-1, n.Pipe)
+	case *parse.TemplateNode:
+		h.head(len(h.cols)-1, n.Pipe)
 	case *parse.IfNode:
 		h.branch(&n.BranchNode)
 	case *parse.RangeNode:
 		h.branch(&n.BranchNode)
 	case *parse.WithNode:
 		h.branch(&n.BranchNode)
-	case *parse.TemplateNode:
-		h.walk(n.Pipe)
 	}
 }
 
+// branch prefers what an if, range or with prints to what it tests:
+// '{{range .Containers}}{{.Name}}{{end}}' is headed NAME, but
+// '{{if .Verified}}yes{{end}}' VERIFIED.
 func (h *formatHeadingWalker) branch(b *parse.BranchNode) {
-	h.walk(b.Pipe)
+	col := len(h.cols) - 1
 	h.walk(b.List)
 	h.walk(b.ElseList)
+	h.head(col, b.Pipe)
 }
 
-// name heads the current column with the last of idents, unless it has a
-// heading already.
-func (h *formatHeadingWalker) name(idents []string) {
-	if len(idents) == 0 || h.cols[len(h.cols)-1] != "" {
-		return
+// head names column col after the first field in n, unless it has a name.
+func (h *formatHeadingWalker) head(col int, n parse.Node) {
+	if h.cols[col] == "" {
+		if f := formatFirstField(n); f != "" {
+			h.cols[col] = formatHeaderName(f)
+		}
 	}
-	h.cols[len(h.cols)-1] = formatHeaderName(idents[len(idents)-1])
+}
+
+// formatFirstField is the last name of the first field chain in a pipeline:
+// "Hostname" in '{{.Host.Hostname | upper}}'.
+func formatFirstField(n parse.Node) string {
+	if n == nil || reflect.ValueOf(n).IsNil() {
+		return ""
+	}
+	var idents []string
+	switch n := n.(type) {
+	case *parse.PipeNode:
+		for _, c := range n.Cmds {
+			if f := formatFirstField(c); f != "" {
+				return f
+			}
+		}
+	case *parse.CommandNode:
+		for _, a := range n.Args {
+			if f := formatFirstField(a); f != "" {
+				return f
+			}
+		}
+	case *parse.FieldNode:
+		idents = n.Ident
+	case *parse.ChainNode:
+		idents = n.Field
+	case *parse.VariableNode:
+		idents = n.Ident[1:]
+	}
+	if len(idents) == 0 {
+		return ""
+	}
+	return idents[len(idents)-1]
 }
 
 // formatHeaderName turns a Go field name into a column heading:

@@ -80,14 +80,18 @@ func TestFormatErrors(t *testing.T) {
 }
 
 func TestFormatTablePrefix(t *testing.T) {
-	pairs := []topo.Pair{{HostInterface: "veth1", Container: "web"}}
+	pairs := []topo.Pair{{HostInterface: "veth1", Container: "web", IPv6: []string{"fd00::2/64"}}}
 	for format, want := range map[string]string{
-		"table {{.HostInterface}}\t{{.Container}}":  "HOST INTERFACE   CONTAINER\nveth1            web\n",
-		`table\t{{.HostInterface}}\t{{.Container}}`: "HOST INTERFACE   CONTAINER\nveth1            web\n",
-		"table{{.HostInterface}}":                   "HOST INTERFACE\nveth1\n",
-		"  table   {{.HostInterface}}":              "HOST INTERFACE\nveth1\n",
-		"tablet {{.HostInterface}}":                 "tablet veth1\n",
-		`{{.HostInterface}}\n{{.Container}}`:        "veth1\nweb\n",
+		"table {{.HostInterface}}\t{{.Container}}":                                           "HOST INTERFACE   CONTAINER\nveth1            web\n",
+		`table\t{{.HostInterface}}\t{{.Container}}`:                                          "HOST INTERFACE   CONTAINER\nveth1            web\n",
+		"table{{.HostInterface}}":                                                            "HOST INTERFACE\nveth1\n",
+		"  table   {{.HostInterface}}":                                                       "HOST INTERFACE\nveth1\n",
+		"tablet {{.HostInterface}}":                                                          "tablet veth1\n",
+		`table {{range .IPv6}}{{.}}\n{{end}}`:                                                "IPV6\nfd00::2/64\n\n",
+		`table {{with .IPv6}}{{join . ","}}{{end}}`:                                          "IPV6\nfd00::2/64\n",
+		`table {{.HostInterface | upper}}\t{{$c := .Container}}{{$c}}`:                       "HOST INTERFACE   CONTAINER\nVETH1            web\n",
+		`table {{range .IPv6}}{{.}}{{end}}\t{{if .Container}}{{.Container}}{{else}}-{{end}}`: "IPV6         CONTAINER\nfd00::2/64   web\n",
+		`{{.HostInterface}}\n{{.Container}}`:                                                 "veth1\nweb\n",
 	} {
 		f, err := ParseFormat(format)
 		if err != nil {
