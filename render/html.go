@@ -170,8 +170,8 @@ main { flex: 1; display: flex; min-height: 0; }
 #nv-details[hidden] { display: none; }
 #nv-details h2 { font-size: 15px; margin: 4px 0 2px; word-break: break-all; }
 #nv-details .kind { color: #6b7280; font-size: 12px; margin-bottom: 8px; }
-#nv-details dl { display: grid; grid-template-columns: max-content 1fr; gap: 3px 10px; margin: 0; font-size: 12px; }
-#nv-details dt { color: #6b7280; }
+#nv-details dl { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: 3px 10px; margin: 0; font-size: 12px; }
+#nv-details dt { color: #6b7280; overflow-wrap: anywhere; }
 #nv-details dd { margin: 0; word-break: break-all; font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; }
 #nv-details .close { float: right; }
 .hint { color: #6b7280; font-size: 12px; }
