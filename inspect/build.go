@@ -3,6 +3,7 @@ package inspect
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -250,7 +251,7 @@ func (b *builder) finish(ctx context.Context, k Kernel) *topo.Snapshot {
 				}
 			}
 			sort.Strings(pair.SharedWith)
-			if n := endpointNetwork(o, pair.MAC); n != "" {
+			if n := endpointNetwork(o, pair.MAC, m.link.Addresses); n != "" {
 				pair.Network = n
 			}
 		}
@@ -265,7 +266,7 @@ func (b *builder) finish(ctx context.Context, k Kernel) *topo.Snapshot {
 func (b *builder) containerInterfaces(f NamespaceFacts, c *ContainerInfo, p *pairer, host hostIndex) []topo.Interface {
 	ifs := b.plainInterfaces(f, p, host)
 	for i := range ifs {
-		if n := endpointNetwork(c, ifs[i].MAC); n != "" {
+		if n := endpointNetwork(c, ifs[i].MAC, ifs[i].Addresses); n != "" {
 			ifs[i].Network = n
 		}
 	}
@@ -339,14 +340,22 @@ func findContainer(cs []ContainerInfo, nameOrID string) *ContainerInfo {
 	return nil
 }
 
-// endpointNetwork finds the Docker network of the endpoint with this MAC.
-func endpointNetwork(c *ContainerInfo, mac string) string {
-	if mac == "" {
-		return ""
+// endpointNetwork finds the Docker network of a container interface: the
+// endpoint with its MAC, else the one with one of its addresses (ipvlan
+// links share their parent's MAC).
+func endpointNetwork(c *ContainerInfo, mac string, addrs []string) string {
+	if mac != "" {
+		for _, e := range c.Endpoints {
+			if strings.EqualFold(e.MAC, mac) {
+				return e.Network
+			}
+		}
 	}
 	for _, e := range c.Endpoints {
-		if strings.EqualFold(e.MAC, mac) {
-			return e.Network
+		for _, a := range addrs {
+			if a == e.IPv4 || slices.Contains(e.IPv6, a) {
+				return e.Network
+			}
 		}
 	}
 	return ""

@@ -264,6 +264,16 @@ func TestHostNoneMacvlanModes(t *testing.T) {
 	if len(none.Interfaces) != 1 || none.Interfaces[0].Kind != topo.KindLoopback {
 		t.Errorf("nonet interfaces = %+v", none.Interfaces)
 	}
+	// ipvlan shares its parent's MAC: the network comes from the address.
+	iv, ivns := w.container("iv1", "ipnet")
+	iv.Endpoints = []topo.Endpoint{{Network: "ipnet", MAC: "", IPv4: "192.168.60.10/24"}}
+	f = w.kernel.namespaces[ivns]
+	f.Links = append(f.Links, Link{Index: 2, Name: "eth0", Kind: topo.KindIpvlan, MAC: "02:fc:00:00:00:01", ParentIndex: 2, LinkNetNsID: 0, Addresses: []string{"192.168.60.10/24"}})
+	w.kernel.namespaces[ivns] = f
+	s = w.snapshot(false)
+	if c, _ := s.Container("iv1"); len(c.Interfaces) != 2 || c.Interfaces[1].Network != "ipnet" || c.Interfaces[1].Parent != "eth0" {
+		t.Errorf("iv1 interfaces = %+v", c.Interfaces)
+	}
 	m, _ := s.Container("mv1")
 	if len(m.Interfaces) != 2 || m.Interfaces[1].Parent != "eth0" || m.Interfaces[1].Kind != topo.KindMacvlan {
 		t.Errorf("mv1 interfaces = %+v", m.Interfaces)

@@ -26,7 +26,6 @@ func fakeDeps(t *testing.T, liveErr error) (deps, *bytes.Buffer, *bytes.Buffer) 
 	var out, errb bytes.Buffer
 	return deps{
 		stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
-		getenv: func(string) string { return "" },
 		live: func(_ context.Context, o liveOptions) (*topo.Snapshot, error) {
 			if liveErr != nil {
 				return nil, liveErr

@@ -45,7 +45,8 @@ func runDocker(ctx context.Context, d deps, o dockerOptions, w io.Writer) error 
 	if err := o.export.validate(); err != nil {
 		return err
 	}
-	s, err := o.source.load(ctx, d)
+	tree := o.export.output == "" && f.Kind() == render.FormatTree
+	s, err := o.source.load(ctx, d, tree)
 	if err != nil {
 		return err
 	}
@@ -58,6 +59,6 @@ func runDocker(ctx context.Context, d deps, o dockerOptions, w io.Writer) error 
 	case render.FormatTemplate:
 		return render.ExecuteTemplate(w, f, []*topo.Snapshot{s})
 	default:
-		return render.WriteTree(w, s, render.TreeOptions{Color: d.colorable(w) && d.getenv("NO_COLOR") == ""})
+		return render.WriteTree(w, s, render.TreeOptions{Color: d.colorable(w)})
 	}
 }

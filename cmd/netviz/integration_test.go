@@ -31,7 +31,7 @@ func runNetviz(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	var out, errb bytes.Buffer
 	d := deps{
 		stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
-		getenv: os.Getenv, live: liveSnapshot,
+		live:      liveSnapshot,
 		colorable: func(io.Writer) bool { return false },
 		now:       time.Now,
 	}

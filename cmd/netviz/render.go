@@ -38,7 +38,7 @@ func runRender(ctx context.Context, d deps, o renderOptions) error {
 	if err := o.export.validate(); err != nil {
 		return err
 	}
-	s, err := o.source.load(ctx, d)
+	s, err := o.source.load(ctx, d, false)
 	if err != nil {
 		return err
 	}

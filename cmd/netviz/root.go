@@ -18,7 +18,6 @@ import (
 type deps struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	getenv         func(string) string
 	// live inspects the local Docker host.
 	live func(ctx context.Context, o liveOptions) (*topo.Snapshot, error)
 	// colorable reports whether w is a terminal that may get colour.
@@ -35,7 +34,6 @@ type liveOptions struct {
 func liveDeps() deps {
 	return deps{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		getenv:    os.Getenv,
 		live:      liveSnapshot,
 		colorable: colorable,
 		now:       time.Now,

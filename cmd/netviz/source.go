@@ -31,9 +31,9 @@ func (o *sourceOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.container, "container", "", "show only this container (name or ID) and those sharing its namespace")
 }
 
-// load returns the filtered snapshot, from --from or the live host, and logs
-// its warnings to stderr.
-func (o *sourceOptions) load(ctx context.Context, d deps) (*topo.Snapshot, error) {
+// load returns the filtered snapshot, from --from or the live host. Its
+// warnings go to stderr unless the view shows them itself (the tree).
+func (o *sourceOptions) load(ctx context.Context, d deps, viewShowsWarnings bool) (*topo.Snapshot, error) {
 	var (
 		s   *topo.Snapshot
 		err error
@@ -56,9 +56,10 @@ func (o *sourceOptions) load(ctx context.Context, d deps) (*topo.Snapshot, error
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range s.Warnings {
-		attrs := []any{"code", w.Code}
-		slog.Warn(w.Message, attrs...)
+	if !viewShowsWarnings {
+		for _, w := range s.Warnings {
+			slog.Warn(w.Message, "code", w.Code)
+		}
 	}
 	return s, nil
 }

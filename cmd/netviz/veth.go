@@ -40,7 +40,7 @@ func runVeth(ctx context.Context, d deps, o vethOptions, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s, err := o.source.load(ctx, d)
+	s, err := o.source.load(ctx, d, false)
 	if err != nil {
 		return err
 	}

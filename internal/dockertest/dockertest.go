@@ -84,7 +84,24 @@ func (w *World) Network(name string, args ...string) string {
 			w.t.Errorf("cleanup: %v", err)
 		}
 	})
+	// Runs before the network's removal (cleanups run last-in first-out):
+	// containers a test started by hand (docker run --rm, ...) may still
+	// hold endpoints on it.
+	w.t.Cleanup(w.removeLabelled)
 	return full
+}
+
+// removeLabelled removes, one at a time, every container left with this
+// world's label.
+func (w *World) removeLabelled() {
+	ids, err := Docker("ps", "-aq", "--filter", "label="+Label+"="+w.Prefix)
+	if err != nil {
+		w.t.Errorf("cleanup: %v", err)
+		return
+	}
+	for _, id := range strings.Fields(ids) {
+		w.Remove(id)
+	}
 }
 
 // Run starts a container named <prefix>-name running `sleep` (or cmd) and
@@ -117,7 +134,8 @@ func (w *World) Create(name string, args []string) string {
 
 // Remove force-removes one container; missing is fine.
 func (w *World) Remove(name string) {
-	if _, err := Docker("rm", "-f", name); err != nil && !strings.Contains(err.Error(), "No such container") {
+	if _, err := Docker("rm", "-f", name); err != nil && !strings.Contains(err.Error(), "No such container") &&
+		!strings.Contains(err.Error(), "already in progress") {
 		w.t.Errorf("cleanup: %v", err)
 	}
 }
