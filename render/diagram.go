@@ -193,7 +193,6 @@ type diagramNamespace struct {
 	ns         *topo.Namespace       // nil when only containers name it
 	containers []*topo.Container     // owner first
 	ifaces     []topo.Interface      // as the snapshot lists them
-	clusterID  string                // "" until drawn
 	grouped    bool                  // drawn inside a summary node
 	pairs      map[string]*topo.Pair // by container-side interface name
 }
@@ -421,17 +420,17 @@ type diagramGroup struct {
 	members []*diagramNamespace
 }
 
-// groupable reports the bridge that a namespace hangs on when it is one of
+// groupable returns the veth pair that a namespace hangs on when it is one of
 // many similar ones: one running container that joined nobody and publishes
 // nothing, and one link besides lo, a veth whose host end is a port of that
 // bridge. Anything more particular is worth drawing on its own.
-func (b *diagramBuilder) groupable(n *diagramNamespace) (string, bool) {
+func (b *diagramBuilder) groupable(n *diagramNamespace) (*topo.Pair, bool) {
 	if len(n.containers) != 1 {
-		return "", false
+		return nil, false
 	}
 	c := n.containers[0]
 	if c.State != topo.StateRunning || len(c.Ports) > 0 {
-		return "", false
+		return nil, false
 	}
 	var only *topo.Interface
 	for i := range n.ifaces {
@@ -439,18 +438,18 @@ func (b *diagramBuilder) groupable(n *diagramNamespace) (string, bool) {
 			continue
 		}
 		if only != nil {
-			return "", false
+			return nil, false
 		}
 		only = &n.ifaces[i]
 	}
 	if only == nil || only.Kind != topo.KindVeth {
-		return "", false
+		return nil, false
 	}
 	p := n.pairs[only.Name]
 	if p == nil || p.Bridge == "" || p.Container == "" {
-		return "", false
+		return nil, false
 	}
-	return p.Bridge, true
+	return p, true
 }
 
 func (b *diagramBuilder) groups() {
@@ -459,8 +458,8 @@ func (b *diagramBuilder) groups() {
 	}
 	byBridge := map[string][]*diagramNamespace{}
 	for _, n := range b.namespaces {
-		if br, ok := b.groupable(n); ok {
-			byBridge[br] = append(byBridge[br], n)
+		if p, ok := b.groupable(n); ok {
+			byBridge[p.Bridge] = append(byBridge[p.Bridge], n)
 		}
 	}
 	for _, br := range slices.Sorted(maps.Keys(byBridge)) {
@@ -641,7 +640,7 @@ func (b *diagramBuilder) hostLink(name string) string {
 		peer := "peer: no container"
 		if p.Namespace == "" {
 			peer = "peer: namespace unknown"
-		} else if _, drawn := b.nsByID[p.Namespace]; !drawn {
+		} else if _, known := b.nsByID[p.Namespace]; !known {
 			peer = diagramClip("peer in " + diagramNamespaceName(p.Namespace, p.NamespaceName))
 		}
 		lines = []string{"orphan veth", peer}
@@ -666,7 +665,6 @@ func (b *diagramBuilder) hostLink(name string) string {
 func (b *diagramBuilder) namespaceCluster(n *diagramNamespace) {
 	c := Cluster{Kind: ClusterNetns, Lines: []string{}}
 	c.ID = b.newID("cluster_" + n.id)
-	n.clusterID = c.ID
 	if len(n.containers) > 0 {
 		c.Kind = ClusterContainer
 		owner := n.containers[0]
@@ -786,10 +784,8 @@ func (b *diagramBuilder) groupNodes() {
 		for _, n := range g.members {
 			c := n.containers[0]
 			images[c.Image]++
-			ip := ""
-			for _, p := range n.pairs {
-				ip = p.IPv4
-			}
+			p, _ := b.groupable(n)
+			ip := p.IPv4
 			if pfx, err := netip.ParsePrefix(ip); err == nil {
 				addrs = append(addrs, pfx.Addr())
 			} else if a, err := netip.ParseAddr(ip); err == nil {
