@@ -62,7 +62,7 @@ func (o *exportOptions) write(ctx context.Context, d deps, s *topo.Snapshot) err
 		}
 		return writeFileAtomic(o.output, buf.Bytes())
 	}
-	dg := render.BuildDiagram(s, render.DiagramOptions{Expand: o.expand, Version: netvizVersion(), Now: d.now()})
+	dg := render.BuildDiagram(s, render.DiagramOptions{Expand: o.expand, Now: d.now()})
 	switch kind {
 	case "dot":
 		if err := render.WriteDOT(&buf, dg); err != nil {
