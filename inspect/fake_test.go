@@ -91,3 +91,19 @@ func (k *fakeKernel) FindNamespaces(_ context.Context, nsids []int) ([]Namespace
 	}
 	return out, nil
 }
+
+// streamingDocker is a fakeDocker that also streams, from several
+// goroutines, as inspect/docker does.
+type streamingDocker struct{ *fakeDocker }
+
+var _ ContainerStreamer = streamingDocker{}
+
+func (f streamingDocker) StreamContainers(ctx context.Context, all bool, each func(ContainerInfo)) ([]ContainerInfo, []topo.Warning, error) {
+	cs, ws, err := f.Containers(ctx, all)
+	var wg sync.WaitGroup
+	for _, c := range cs {
+		wg.Go(func() { each(c) })
+	}
+	wg.Wait()
+	return cs, ws, err
+}

@@ -46,6 +46,10 @@ type Inspector struct {
 // An unreachable daemon is an error; everything that is merely missing
 // (a container gone mid-scan, namespaces we may not open) is a warning on
 // the result.
+//
+// The host namespace is read while Docker answers, and each container's
+// namespace is read as soon as Docker has told its PID (when the Docker
+// source can stream, see ContainerStreamer), so the three overlap.
 func (in *Inspector) Snapshot(ctx context.Context) (*topo.Snapshot, error) {
 	now := time.Now
 	if in.Opts.Now != nil {
@@ -58,29 +62,41 @@ func (in *Inspector) Snapshot(ctx context.Context) (*topo.Snapshot, error) {
 	}
 
 	var (
+		host      HostFacts
+		hErr      error
+		hostReady = make(chan struct{})
+	)
+	go func() {
+		defer close(hostReady)
+		hostStart := time.Now()
+		host, hErr = in.Kernel.Host(ctx)
+		in.Opts.trace("host", hostStart)
+	}()
+	reader := newNSReader(ctx, in.Kernel, in.Opts.Concurrency, hostReady, func() (NSRef, bool) {
+		return host.Namespace.Ref, hErr == nil
+	})
+	defer reader.stop()
+
+	var (
 		wg         sync.WaitGroup
 		containers []ContainerInfo
 		networks   []topo.Network
 		dockerWarn []topo.Warning
-		host       HostFacts
 		cErr, nErr error
-		hErr       error
+		nDone      time.Time
 	)
-	var cDone, nDone time.Time
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		containers, dockerWarn, cErr = in.Docker.Containers(ctx, in.Opts.All)
-		cDone = time.Now()
-	}()
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		networks, nErr = in.Docker.Networks(ctx)
 		nDone = time.Now()
 	}()
-	hostStart := time.Now()
-	host, hErr = in.Kernel.Host(ctx)
-	in.Opts.trace("host", hostStart)
+	if st, ok := in.Docker.(ContainerStreamer); ok {
+		containers, dockerWarn, cErr = st.StreamContainers(ctx, in.Opts.All, reader.add)
+	} else {
+		containers, dockerWarn, cErr = in.Docker.Containers(ctx, in.Opts.All)
+	}
+	cDone := time.Now()
 	wg.Wait()
 	if in.Opts.Trace != nil {
 		end := cDone
@@ -95,6 +111,12 @@ func (in *Inspector) Snapshot(ctx context.Context) (*topo.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	nsStart := time.Now()
+	for _, c := range containers {
+		reader.add(c) // no-op for those already streamed
+	}
+	reader.wait()
+	<-hostReady
 
 	b := newBuilder(engine, containers, networks)
 	b.warn(dockerWarn...)
@@ -102,10 +124,7 @@ func (in *Inspector) Snapshot(ctx context.Context) (*topo.Snapshot, error) {
 		b.warn(topo.Warning{Code: "host-unreadable", Message: fmt.Sprintf("cannot read the host network namespace: %v", hErr)})
 	} else {
 		b.setHost(host)
-	}
-	if hErr == nil {
-		nsStart := time.Now()
-		if err := in.readNamespaces(ctx, b); err != nil {
+		if err := reader.collect(b); err != nil {
 			return nil, err
 		}
 		in.Opts.trace("namespaces", nsStart)
@@ -119,93 +138,157 @@ func (in *Inspector) Snapshot(ctx context.Context) (*topo.Snapshot, error) {
 	return snap, nil
 }
 
-// readNamespaces finds each running container's namespace, deduplicated by
-// device and inode, and reads every distinct one once, a bounded number at a
-// time.
-func (in *Inspector) readNamespaces(ctx context.Context, b *builder) error {
-	type job struct {
-		ref NSRef
-		pid int
-	}
-	var (
-		jobs    []job
-		seen    = map[NSRef]bool{}
-		denied  []string
-		gone    []string
-		refErrs []string
-	)
-	for i := range b.containers {
-		c := &b.containers[i]
-		if c.PID <= 0 {
-			continue
-		}
-		ref, err := in.Kernel.NamespaceRef(c.PID)
-		switch {
-		case errors.Is(err, fs.ErrPermission):
-			denied = append(denied, c.Name)
-			continue
-		case errors.Is(err, ErrGone):
-			gone = append(gone, c.Name)
-			c.PID = 0
-			continue
-		case err != nil:
-			refErrs = append(refErrs, fmt.Sprintf("%s: %v", c.Name, err))
-			continue
-		}
-		b.refOf[c.ID] = ref
-		if ref == b.hostRef || seen[ref] {
-			continue
-		}
-		seen[ref] = true
-		jobs = append(jobs, job{ref, c.PID})
-	}
+// nsReader reads containers' namespaces as their PIDs become known: each
+// distinct namespace (by device and inode) once, by a fixed number of
+// workers that start only when the host namespace has been read — the
+// kernel hands out the nsids pairing relies on as it lists the host's veths.
+type nsReader struct {
+	ctx       context.Context
+	k         Kernel
+	hostReady <-chan struct{}
+	host      func() (NSRef, bool)
+	jobs      chan nsJob
+	workers   sync.WaitGroup
+	closeOnce sync.Once
 
-	n := in.Opts.Concurrency
+	mu     sync.Mutex
+	added  map[string]bool  // container IDs seen
+	refOf  map[string]NSRef // container ID → namespace
+	refErr map[string]error // container ID → why its namespace is unknown
+	reads  map[NSRef]*nsRead
+}
+
+type nsJob struct {
+	ref  NSRef
+	read *nsRead
+}
+
+type nsRead struct {
+	pid   int
+	facts NamespaceFacts
+	err   error
+}
+
+func newNSReader(ctx context.Context, k Kernel, n int, hostReady <-chan struct{}, host func() (NSRef, bool)) *nsReader {
 	if n <= 0 {
 		n = 8
 	}
-	results := make([]NamespaceFacts, len(jobs))
-	errs := make([]error, len(jobs))
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
-	for i, j := range jobs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if ctx.Err() != nil {
-				errs[i] = ctx.Err()
-				return
-			}
-			results[i], errs[i] = in.Kernel.ReadNamespace(ctx, j.pid)
-		}()
+	r := &nsReader{
+		ctx: ctx, k: k, hostReady: hostReady, host: host,
+		jobs:  make(chan nsJob),
+		added: map[string]bool{}, refOf: map[string]NSRef{}, refErr: map[string]error{},
+		reads: map[NSRef]*nsRead{},
 	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	for range n {
+		r.workers.Go(r.work)
+	}
+	return r
+}
+
+func (r *nsReader) work() {
+	<-r.hostReady
+	hostRef, hostOK := r.host()
+	for j := range r.jobs {
+		switch {
+		case !hostOK || j.ref == hostRef:
+			// Nothing to read: the host's own namespace, or no host to pair with.
+		case r.ctx.Err() != nil:
+			j.read.err = r.ctx.Err()
+		default:
+			j.read.facts, j.read.err = r.k.ReadNamespace(r.ctx, j.read.pid)
+		}
+	}
+}
+
+// add finds a running container's namespace (a stat) and queues it for
+// reading if it is new. It is safe to call from several goroutines and
+// more than once per container.
+func (r *nsReader) add(c ContainerInfo) {
+	r.mu.Lock()
+	if r.added[c.ID] || c.PID <= 0 {
+		r.mu.Unlock()
+		return
+	}
+	r.added[c.ID] = true
+	r.mu.Unlock()
+
+	ref, err := r.k.NamespaceRef(c.PID)
+	r.mu.Lock()
+	if err != nil {
+		r.refErr[c.ID] = err
+		r.mu.Unlock()
+		return
+	}
+	r.refOf[c.ID] = ref
+	if _, queued := r.reads[ref]; queued {
+		r.mu.Unlock()
+		return
+	}
+	rd := &nsRead{pid: c.PID}
+	r.reads[ref] = rd
+	r.mu.Unlock()
+	select {
+	case r.jobs <- nsJob{ref, rd}:
+	case <-r.ctx.Done():
+		rd.err = r.ctx.Err()
+	}
+}
+
+// wait lets the workers finish what is queued.
+func (r *nsReader) wait() {
+	r.closeOnce.Do(func() { close(r.jobs) })
+	r.workers.Wait()
+}
+
+// stop ends the workers if Snapshot returns early.
+func (r *nsReader) stop() { r.wait() }
+
+// collect hands what was read to the builder and turns what was not into
+// warnings: a container gone since Docker named its PID, a PID reused by
+// another process before its namespace was read, namespaces we may not open.
+func (r *nsReader) collect(b *builder) error {
+	if err := r.ctx.Err(); err != nil {
 		return err
 	}
-	for i, j := range jobs {
-		err := errs[i]
+	hostRef, _ := r.host()
+	var denied, gone, failed []string
+	for i := range b.containers {
+		c := &b.containers[i]
+		err, bad := r.refErr[c.ID]
+		ref, ok := r.refOf[c.ID]
 		switch {
-		case err == nil:
-			f := results[i]
-			if f.Ref != j.ref {
-				// The process exited and its pid was reused between the stat
-				// and the read: what we read belongs to someone else.
-				gone = append(gone, b.namesWithRef(j.ref)...)
-				b.dropRef(j.ref)
-				continue
-			}
-			b.addNamespace(f)
-		case errors.Is(err, fs.ErrPermission):
-			denied = append(denied, b.namesWithRef(j.ref)...)
-			b.dropRef(j.ref)
-		case errors.Is(err, ErrGone):
-			gone = append(gone, b.namesWithRef(j.ref)...)
-			b.dropRef(j.ref)
+		case bad && errors.Is(err, fs.ErrPermission):
+			denied = append(denied, c.Name)
+			continue
+		case bad && errors.Is(err, ErrGone):
+			gone = append(gone, c.Name)
+			c.PID = 0
+			continue
+		case bad:
+			failed = append(failed, fmt.Sprintf("%s: %v", c.Name, err))
+			continue
+		case !ok:
+			continue
+		}
+		if ref == hostRef {
+			b.refOf[c.ID] = ref
+			continue
+		}
+		rd := r.reads[ref]
+		switch {
+		case rd.err == nil && rd.facts.Ref != ref:
+			// The process exited and its PID was reused between the stat
+			// and the read: what was read belongs to someone else.
+			gone = append(gone, c.Name)
+		case rd.err == nil:
+			b.refOf[c.ID] = ref
+			b.addNamespace(rd.facts)
+		case errors.Is(rd.err, fs.ErrPermission):
+			denied = append(denied, c.Name)
+		case errors.Is(rd.err, ErrGone):
+			gone = append(gone, c.Name)
 		default:
-			refErrs = append(refErrs, fmt.Sprintf("%s: %v", strings.Join(b.namesWithRef(j.ref), ","), err))
-			b.dropRef(j.ref)
+			failed = append(failed, fmt.Sprintf("%s: %v", c.Name, rd.err))
 		}
 	}
 	if len(denied) > 0 {
@@ -220,7 +303,7 @@ func (in *Inspector) readNamespaces(ctx context.Context, b *builder) error {
 	for _, name := range gone {
 		b.warn(topo.Warning{Code: "container-gone", Subject: name, Message: fmt.Sprintf("container %q stopped while netviz read it; it is listed without a namespace", name)})
 	}
-	for _, e := range refErrs {
+	for _, e := range failed {
 		b.warn(topo.Warning{Code: "namespace-unreadable", Message: "cannot read a container's network namespace: " + e})
 	}
 	return nil

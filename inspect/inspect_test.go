@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -463,6 +464,40 @@ func TestUplinkPrefersIPv4LowestMetric(t *testing.T) {
 	} {
 		if got := uplink(tc.routes); got != tc.want {
 			t.Errorf("uplink(%v) = %q, want %q", tc.routes, got, tc.want)
+		}
+	}
+}
+
+func TestStreamingSourceGivesTheSameSnapshot(t *testing.T) {
+	w := newWorld(t)
+	for i := range 12 {
+		c, ns := w.container(fmt.Sprintf("c%02d", i), "bridge")
+		c.Endpoints = []topo.Endpoint{{Network: "bridge", MAC: fmt.Sprintf("02:42:ac:11:00:%02x", i+2)}}
+		w.veth(ns, 3, "eth0", 9, fmt.Sprintf("02:42:ac:11:00:%02x", i+2), fmt.Sprintf("172.17.0.%d/16", i+2))
+	}
+	// A sharer, a gone one and a denied one go through the streaming path too.
+	w.nextPID++
+	w.kernel.pidNS[w.nextPID] = w.kernel.pidNS[w.docker.containers[0].PID]
+	w.docker.containers = append(w.docker.containers, ContainerInfo{ID: strings.Repeat("5", 64), Name: "sidecar", State: topo.StateRunning,
+		NetworkMode: "container:" + w.docker.containers[0].ID, PID: w.nextPID})
+	gone, _ := w.container("gone", "bridge")
+	delete(w.kernel.pidNS, gone.PID)
+	plain := w.snapshot(false)
+	w.kernel.reads = nil
+	in := &Inspector{Docker: streamingDocker{w.docker}, Kernel: w.kernel, Opts: Options{Concurrency: 2, Version: "test",
+		Now: func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }}}
+	streamed, err := in.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(plain)
+	b, _ := json.Marshal(streamed)
+	if string(a) != string(b) {
+		t.Errorf("streamed snapshot differs:\nplain    %s\nstreamed %s", a, b)
+	}
+	for ref, n := range w.kernel.reads {
+		if n != 1 {
+			t.Errorf("namespace %v read %d times", ref, n)
 		}
 	}
 }

@@ -52,6 +52,14 @@ type Docker interface {
 	Networks(ctx context.Context) ([]topo.Network, error)
 }
 
+// ContainerStreamer is an optional capability of a Docker source: the same
+// as Containers, and each container is also handed to each (possibly from
+// several goroutines at once) as soon as it is inspected, so that its
+// namespace can be read while Docker still answers for the others.
+type ContainerStreamer interface {
+	StreamContainers(ctx context.Context, all bool, each func(ContainerInfo)) ([]ContainerInfo, []topo.Warning, error)
+}
+
 // NSRef identifies a network namespace: device and inode of its nsfs file.
 type NSRef struct {
 	Dev, Inode uint64

@@ -24,6 +24,14 @@ import (
 // between the list and its inspect is left out and named in a
 // "container-gone" warning. The result is sorted by name.
 func (s *Source) Containers(ctx context.Context, all bool) ([]inspect.ContainerInfo, []topo.Warning, error) {
+	return s.StreamContainers(ctx, all, nil)
+}
+
+var _ inspect.ContainerStreamer = (*Source)(nil)
+
+// StreamContainers is Containers, and also hands each container to each (if
+// not nil), from the inspecting worker, as soon as it is inspected.
+func (s *Source) StreamContainers(ctx context.Context, all bool, each func(inspect.ContainerInfo)) ([]inspect.ContainerInfo, []topo.Warning, error) {
 	if err := s.negotiate(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -58,6 +66,9 @@ func (s *Source) Containers(ctx context.Context, all bool) ([]inspect.ContainerI
 				switch {
 				case err == nil:
 					results[i] = result{info: info, done: true}
+					if each != nil {
+						each(info)
+					}
 				case errors.Is(err, inspect.ErrGone):
 					results[i] = result{done: true, gone: true}
 				default:

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -757,5 +758,33 @@ func BenchmarkContainers(b *testing.B) {
 		if len(got) != 500 {
 			b.Fatalf("got %d containers", len(got))
 		}
+	}
+}
+
+func TestStreamContainersHandsOverEachInspectedContainer(t *testing.T) {
+	f := loadFake(t, api141)
+	const goneID = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	entry := json.RawMessage(`{"Id":"` + goneID + `","Names":["/nvdu-gone"],"Image":"netviz-busybox:test","State":"running","Status":"Up 2 seconds","HostConfig":{"NetworkMode":"default"},"NetworkSettings":{"Networks":{}},"Mounts":[]}`)
+	f.addContainer(entry, goneID, "running", nil)
+	var mu sync.Mutex
+	seen := map[string]int{}
+	got, _, err := f.start(Options{Concurrency: 4}).StreamContainers(context.Background(), true, func(c inspect.ContainerInfo) {
+		mu.Lock()
+		seen[c.ID]++
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != len(got) {
+		t.Errorf("streamed %d containers, returned %d", len(seen), len(got))
+	}
+	for _, c := range got {
+		if seen[c.ID] != 1 {
+			t.Errorf("%s streamed %d times", c.Name, seen[c.ID])
+		}
+	}
+	if seen[goneID] != 0 {
+		t.Errorf("a container that 404ed was streamed")
 	}
 }
