@@ -5,7 +5,9 @@
 #   netviz veth --format json
 # with its per-phase timings, against
 #   docker inspect $(docker ps -q)
-# on the same host in the same run. Containers stay for the next run;
+# on the same host in the same run, and the time to draw that host's diagram
+# (SVG, every container drawn with --expand and the grouped default; native
+# dot and the embedded engine). Containers stay for the next run;
 # `make bench-clean` removes them one at a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,3 +73,23 @@ printf '  %-40s %10s\n' "  phase namespace reads" "$(col 4) ms"
 printf '  %-40s %10s\n' "  phase model" "$(col 5) ms"
 printf '  %-40s %10s\n' "  peak memory (max RSS)" "$(( $(col 6 | cut -d. -f1) / 1024 )) MB"
 printf '  %-40s %10s\n' 'docker inspect $(docker ps -q) (wall)' "$(median <.bench/docker.txt) ms"
+
+"$BIN" docker --format json >.bench/host.json
+draw() { # engine, extra flags...
+	local engine=$1
+	shift
+	: >.bench/draw.txt
+	for _ in $(seq 1 "$DRAW_RUNS"); do
+		t0=$(now_ms)
+		"$BIN" render .bench/host.json --engine "$engine" "$@" -o .bench/host.svg
+		t1=$(now_ms)
+		awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}' >>.bench/draw.txt
+	done
+	median <.bench/draw.txt
+}
+DRAW_RUNS=${DRAW_RUNS:-5}
+printf '\ndiagram of the same host (netviz render host.json -o host.svg), median of %s runs\n' "$DRAW_RUNS"
+printf '  %-40s %10s\n' "--expand, native dot" "$(draw dot --expand) ms"
+printf '  %-40s %10s\n' "--expand, embedded Graphviz" "$(draw embedded --expand) ms"
+printf '  %-40s %10s\n' "grouped (default), native dot" "$(draw dot) ms"
+printf '  %-40s %10s\n' "grouped (default), embedded Graphviz" "$(draw embedded) ms"
