@@ -24,8 +24,9 @@ type Options struct {
 	// Now stamps the snapshot (default time.Now).
 	Now func() time.Time
 	// Trace, when set, is told how long each phase took: "docker" (engine,
-	// containers, networks), "host" (host netlink), "namespaces" (reading
-	// container namespaces) and "model". docker and host overlap.
+	// containers, networks), "host" (host netlink), "namespaces" (from the
+	// first container namespace read to the end of the last) and "model".
+	// The first three overlap.
 	Trace func(phase string, took time.Duration)
 }
 
@@ -111,7 +112,6 @@ func (in *Inspector) Snapshot(ctx context.Context) (*topo.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	nsStart := time.Now()
 	for _, c := range containers {
 		reader.add(c) // no-op for those already streamed
 	}
@@ -127,7 +127,9 @@ func (in *Inspector) Snapshot(ctx context.Context) (*topo.Snapshot, error) {
 		if err := reader.collect(b); err != nil {
 			return nil, err
 		}
-		in.Opts.trace("namespaces", nsStart)
+		if in.Opts.Trace != nil {
+			in.Opts.Trace("namespaces", reader.last.Sub(reader.first))
+		}
 	}
 	modelStart := time.Now()
 	snap := b.finish(ctx, in.Kernel)
@@ -151,11 +153,12 @@ type nsReader struct {
 	workers   sync.WaitGroup
 	closeOnce sync.Once
 
-	mu     sync.Mutex
-	added  map[string]bool  // container IDs seen
-	refOf  map[string]NSRef // container ID → namespace
-	refErr map[string]error // container ID → why its namespace is unknown
-	reads  map[NSRef]*nsRead
+	mu          sync.Mutex
+	first, last time.Time        // span of the reads, for Trace
+	added       map[string]bool  // container IDs seen
+	refOf       map[string]NSRef // container ID → namespace
+	refErr      map[string]error // container ID → why its namespace is unknown
+	reads       map[NSRef]*nsRead
 }
 
 type nsJob struct {
@@ -175,7 +178,8 @@ func newNSReader(ctx context.Context, k Kernel, n int, hostReady <-chan struct{}
 	}
 	r := &nsReader{
 		ctx: ctx, k: k, hostReady: hostReady, host: host,
-		jobs:  make(chan nsJob),
+		// Buffered so that Docker's workers hand over and go on inspecting.
+		jobs:  make(chan nsJob, 4096),
 		added: map[string]bool{}, refOf: map[string]NSRef{}, refErr: map[string]error{},
 		reads: map[NSRef]*nsRead{},
 	}
@@ -195,7 +199,9 @@ func (r *nsReader) work() {
 		case r.ctx.Err() != nil:
 			j.read.err = r.ctx.Err()
 		default:
+			start := time.Now()
 			j.read.facts, j.read.err = r.k.ReadNamespace(r.ctx, j.read.pid)
+			r.span(start, time.Now())
 		}
 	}
 }
@@ -231,6 +237,17 @@ func (r *nsReader) add(c ContainerInfo) {
 	case r.jobs <- nsJob{ref, rd}:
 	case <-r.ctx.Done():
 		rd.err = r.ctx.Err()
+	}
+}
+
+func (r *nsReader) span(start, end time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.first.IsZero() || start.Before(r.first) {
+		r.first = start
+	}
+	if end.After(r.last) {
+		r.last = end
 	}
 }
 

@@ -969,9 +969,6 @@ func diagramContainerFields(c *topo.Container) []Field {
 		if e.Gateway != "" {
 			v = append(v, "gateway "+e.Gateway)
 		}
-		if len(e.Aliases) > 0 {
-			v = append(v, "aliases "+strings.Join(e.Aliases, " "))
-		}
 		f = append(f, Field{Key: "endpoint " + e.Network, Value: strings.Join(diagramNonEmpty(v...), ", ")})
 	}
 	return f

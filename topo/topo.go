@@ -105,7 +105,6 @@ type Endpoint struct {
 	IPv4       string   `json:"ipv4,omitempty"` // CIDR
 	IPv6       []string `json:"ipv6,omitempty"` // CIDR
 	Gateway    string   `json:"gateway,omitempty"`
-	Aliases    []string `json:"aliases,omitempty"`
 }
 
 // Port is a published port: HostIP:HostPort on the host to ContainerPort.

@@ -17,7 +17,7 @@ import (
 
 // liveSnapshot inspects the Docker host netviz runs on.
 func liveSnapshot(ctx context.Context, o liveOptions) (*topo.Snapshot, error) {
-	src, err := docker.New(docker.Options{Host: o.host})
+	src, err := docker.New(docker.Options{Host: o.host, PIDs: docker.RuntimePIDs{}})
 	if err != nil {
 		return nil, withCode(exitDaemon, fmt.Errorf("%w: %v", inspect.ErrDaemonUnreachable, err))
 	}

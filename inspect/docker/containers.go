@@ -62,7 +62,7 @@ func (s *Source) StreamContainers(ctx context.Context, all bool, each func(inspe
 				if wctx.Err() != nil {
 					continue // drain: the feeder may hand out one more job after a stop
 				}
-				info, err := s.inspectOne(wctx, ctx, list[i])
+				info, err := s.describe(wctx, ctx, list[i])
 				switch {
 				case err == nil:
 					results[i] = result{info: info, done: true}
@@ -121,6 +121,51 @@ feed:
 	return infos, warnings, nil
 }
 
+// describe turns a listed container into a ContainerInfo: from the list
+// alone when it needs no PID or its PID can be found locally, else by
+// inspecting it.
+func (s *Source) describe(ctx, parent context.Context, listed container.Summary) (inspect.ContainerInfo, error) {
+	switch listed.State {
+	case container.StateRunning, container.StatePaused:
+		if s.pids != nil {
+			if pid, ok := s.pids.PID(listed.ID); ok {
+				return summaryInfo(listed, pid), nil
+			}
+		}
+		return s.inspectOne(ctx, parent, listed)
+	case container.StateRestarting, container.StateRemoving:
+		return s.inspectOne(ctx, parent, listed)
+	}
+	return summaryInfo(listed, 0), nil
+}
+
+// summaryInfo is containerInfo for a listed container: the list carries the
+// same network settings, labels, mode and ports as an inspect.
+func summaryInfo(c container.Summary, pid int) inspect.ContainerInfo {
+	info := inspect.ContainerInfo{
+		ID:          c.ID,
+		Name:        summaryName(c),
+		Image:       c.Image,
+		State:       string(c.State),
+		NetworkMode: networkMode(c.HostConfig.NetworkMode),
+		PID:         pid,
+	}
+	if len(c.Labels) > 0 {
+		info.Labels = maps.Clone(c.Labels)
+	}
+	if c.NetworkSettings != nil {
+		info.Endpoints = endpoints(c.NetworkSettings.Networks)
+	}
+	for _, p := range c.Ports {
+		if p.PublicPort == 0 {
+			continue // exposed, not published
+		}
+		info.Ports = append(info.Ports, topo.Port{HostIP: p.IP, HostPort: int(p.PublicPort), ContainerPort: int(p.PrivatePort), Protocol: p.Type})
+	}
+	sortPorts(info.Ports)
+	return info
+}
+
 // inspectOne inspects one container. ctx bounds the work, parent is the
 // caller's context (to tell its cancellation from a per-call timeout). A
 // container that no longer exists gives an error wrapping inspect.ErrGone.
@@ -170,7 +215,7 @@ func containerInfo(c container.InspectResponse) (inspect.ContainerInfo, error) {
 		}
 	}
 	if c.NetworkSettings != nil {
-		info.Endpoints = endpoints(c.ID, c.NetworkSettings.Networks)
+		info.Endpoints = endpoints(c.NetworkSettings.Networks)
 		info.Ports = ports(c.NetworkSettings)
 	}
 	return info, nil
@@ -186,7 +231,7 @@ func networkMode(m string) string {
 	return m
 }
 
-func endpoints(containerID string, nets map[string]*network.EndpointSettings) []topo.Endpoint {
+func endpoints(nets map[string]*network.EndpointSettings) []topo.Endpoint {
 	var eps []topo.Endpoint
 	for name, es := range nets {
 		if es == nil {
@@ -198,7 +243,6 @@ func endpoints(containerID string, nets map[string]*network.EndpointSettings) []
 			EndpointID: es.EndpointID,
 			MAC:        strings.ToLower(es.MacAddress),
 			Gateway:    es.Gateway,
-			Aliases:    aliases(containerID, es.Aliases),
 		}
 		if es.IPAddress != "" {
 			ep.IPv4 = es.IPAddress + "/" + strconv.Itoa(es.IPPrefixLen)
@@ -210,20 +254,6 @@ func endpoints(containerID string, nets map[string]*network.EndpointSettings) []
 	}
 	slices.SortFunc(eps, func(a, b topo.Endpoint) int { return strings.Compare(a.Network, b.Network) })
 	return eps
-}
-
-// aliases drops the container's short ID, which daemons before API 1.45 add
-// to the aliases of every user-defined network (newer ones list it in
-// DNSNames instead), so both report only what the user asked for.
-func aliases(containerID string, in []string) []string {
-	var out []string
-	for _, a := range in {
-		if a == shortID(containerID) {
-			continue
-		}
-		out = append(out, a)
-	}
-	return out
 }
 
 // ports lists the published ports. Exposed ports that are not published have
@@ -241,7 +271,12 @@ func ports(ns *container.NetworkSettings) []topo.Port {
 			})
 		}
 	}
-	slices.SortFunc(out, func(a, b topo.Port) int {
+	sortPorts(out)
+	return out
+}
+
+func sortPorts(ps []topo.Port) {
+	slices.SortFunc(ps, func(a, b topo.Port) int {
 		return cmp.Or(
 			cmp.Compare(a.ContainerPort, b.ContainerPort),
 			strings.Compare(a.Protocol, b.Protocol),
@@ -249,7 +284,6 @@ func ports(ns *container.NetworkSettings) []topo.Port {
 			cmp.Compare(a.HostPort, b.HostPort),
 		)
 	})
-	return out
 }
 
 // summaryName is a listed container's own name. Names also holds the names

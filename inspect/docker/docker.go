@@ -40,6 +40,10 @@ type Options struct {
 	// Concurrency is the number of containers inspected at once
 	// (DefaultConcurrency when zero).
 	Concurrency int
+	// PIDs, when set and the daemon is on a local unix socket, finds running
+	// containers' PIDs so that they need no inspect: the list has the rest.
+	// Containers it cannot place are inspected.
+	PIDs PIDFinder
 }
 
 // Source implements inspect.Docker with the Docker Engine API.
@@ -48,6 +52,7 @@ type Source struct {
 	timeout time.Duration
 	workers int
 	dial    dialFunc
+	pids    PIDFinder // nil unless the daemon is local
 
 	// lastDialErr is the last error of a failed dial. The SDK replaces
 	// "connection refused" and "no such file" with a generic message that
@@ -90,6 +95,9 @@ func newSource(opts Options, dial dialFunc) (*Source, error) {
 	if u, err := client.ParseHostURL(cli.DaemonHost()); err == nil && u.Scheme == "ssh" {
 		cli.Close()
 		return nil, fmt.Errorf("docker client: %q: ssh hosts are not supported; forward the socket (ssh -L /tmp/docker.sock:/var/run/docker.sock host) and use unix:///tmp/docker.sock", cli.DaemonHost())
+	}
+	if u, err := client.ParseHostURL(cli.DaemonHost()); err == nil && u.Scheme == "unix" {
+		s.pids = opts.PIDs
 	}
 	s.cli = cli
 	return s, nil

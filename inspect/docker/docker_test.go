@@ -178,13 +178,12 @@ func TestContainers(t *testing.T) {
 					Network: "nvdu-custom", NetworkID: customID,
 					EndpointID: "fa0bc5e714d2180a8d6e53c6e8223bd9817ce30ab9751dc0a46d0768c6a7f41c",
 					MAC:        "02:42:ac:1e:07:02", IPv4: "172.30.7.2/24", Gateway: "172.30.7.1",
-					Aliases: []string{"api"}, // 1.41 also lists the short ID
 				},
 				{
 					Network: "nvdu-v6", NetworkID: v6ID,
 					EndpointID: "0ce81447db50ad267550843eecb8817f189952b3abc0f6e86e81e9cca76ade87",
 					MAC:        "02:42:ac:1e:08:02", IPv4: "172.30.8.2/24", IPv6: []string{"fd00:db8:8::2/64"},
-					Gateway: "172.30.8.1", Aliases: []string{"db"},
+					Gateway: "172.30.8.1",
 				},
 			},
 		}},
