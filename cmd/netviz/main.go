@@ -7,14 +7,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-
-	// Before go-graphviz initialises: gives its compiled-code cache a
-	// private directory (see the package doc).
-	"github.com/netviz/netviz/internal/wasmcache"
 )
 
 func main() {
-	wasmcache.Restore()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], liveDeps())
 	stop()

@@ -1,6 +1,6 @@
 // Package wasmcache gives the embedded Graphviz (github.com/goccy/go-graphviz)
-// a safe place for its compiled-code cache. Import it, for its init, from
-// every binary that links go-graphviz.
+// a safe place for its compiled-code cache. render/graphviz imports it; no
+// other package should import go-graphviz.
 //
 // Why: go-graphviz compiles its WebAssembly Graphviz in a package init —
 // before main runs, in every netviz command, whether it draws or not — and
@@ -21,7 +21,9 @@
 // by the current user and closed to others: os.UserCacheDir()/netviz. If no
 // such directory can be had, it points TMPDIR at a path that does not exist,
 // which makes go-graphviz run without a cache: slower, never unsafe.
-// Restore puts the caller's TMPDIR back; main calls it first thing.
+// Restore puts the caller's TMPDIR back; render/graphviz, which imports both
+// this package and go-graphviz, calls it from its own init, which Go runs
+// after go-graphviz's.
 package wasmcache
 
 import (

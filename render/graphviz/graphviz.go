@@ -17,7 +17,14 @@ import (
 	"sync"
 
 	gographviz "github.com/goccy/go-graphviz"
+
+	"github.com/netviz/netviz/internal/wasmcache"
 )
+
+// go-graphviz has initialised by now (this package imports it), with its
+// compiled-code cache in the private directory wasmcache chose; give the
+// process its own TMPDIR back.
+func init() { wasmcache.Restore() }
 
 // Formats.
 const (
