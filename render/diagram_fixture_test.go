@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,16 +14,7 @@ var diagramFixtures = []string{"pod", "modes", "orphan", "multinet", "hostile"}
 
 func loadDiagramFixture(t testing.TB, name string) *topo.Snapshot {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "diagram", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s, err := topo.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return s
+	return loadSnapshot(t, filepath.Join("testdata", "diagram", name+".json"))
 }
 
 // fleetSnapshot is a host with n containers on one user bridge, "appnet",

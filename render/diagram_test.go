@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -22,20 +21,7 @@ var diagramTestOptions = DiagramOptions{Version: "test", Now: time.Date(2025, 1,
 // diagramGolden compares got with testdata/diagram/name, or rewrites it with -update.
 func diagramGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "diagram", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./render -run %s -update to create it)", err, t.Name())
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run go test ./render -run %s -update and review the diff", path, t.Name())
-	}
+	golden(t, filepath.Join("testdata", "diagram", name), got)
 }
 
 func TestDiagramGolden(t *testing.T) {

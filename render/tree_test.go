@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,35 +28,13 @@ var textFixtures = []string{"full", "routed", "empty", "denied"}
 
 func loadTextFixture(t *testing.T, name string) *topo.Snapshot {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "text", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s, err := topo.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return s
+	return loadSnapshot(t, filepath.Join("testdata", "text", name+".json"))
 }
 
 // goldenText compares got with testdata/text/name, or rewrites it with -update.
 func goldenText(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "text", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./render -run %s -update to create it)", err, t.Name())
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run go test ./render -run '%s' -update and review the diff\n--- got:\n%s", path, t.Name(), got)
-	}
+	golden(t, filepath.Join("testdata", "text", name), got)
 }
 
 func TestTreeGolden(t *testing.T) {
