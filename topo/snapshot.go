@@ -147,6 +147,10 @@ func (s *Snapshot) Sort() {
 	s.Namespaces = nonNil(s.Namespaces)
 	s.Pairs = nonNil(s.Pairs)
 	s.Warnings = nonNil(s.Warnings)
+	s.Firewall.sort()
+	if s.Sysctls == nil {
+		s.Sysctls = map[string]string{}
+	}
 }
 
 func comparePairs(a, b Pair) int {

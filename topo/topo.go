@@ -52,6 +52,12 @@ type Snapshot struct {
 	// Pairs are the veth pairs with one end in the host namespace, sorted by
 	// container name, container interface, host interface.
 	Pairs []Pair `json:"pairs"`
+	// Firewall is the host namespace's iptables rules (see netfilter.go).
+	Firewall Firewall `json:"firewall"`
+	// Sysctls are the host namespace's kernel settings that decide whether
+	// packets are forwarded, by sysctl name ("net.ipv4.ip_forward": "1").
+	// A setting that could not be read is absent.
+	Sysctls map[string]string `json:"sysctls"`
 	// Warnings say what is missing or uncertain; the rest is still right.
 	Warnings []Warning `json:"warnings"`
 }

@@ -1,0 +1,230 @@
+// Package netfilter reads the host's packet-filter rules and forwarding
+// sysctls: it runs iptables-save and ip6tables-save for each iptables backend
+// that is installed (legacy and nft) and parses what they print into the
+// topo model. It only reads; it never changes a rule or a setting.
+package netfilter
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/netviz/netviz/topo"
+)
+
+// ParseError is a line iptables-save would never print.
+type ParseError struct {
+	Line int
+	Text string
+	Msg  string
+}
+
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("line %d: %s: %q", e.Line, e.Msg, e.Text)
+}
+
+// maxLine bounds a rule line; iptables-save lines are far shorter.
+const maxLine = 1 << 20
+
+// Parse reads the output of iptables-save (any backend, either family).
+// Unknown matches are kept in Rule.Raw and flagged with Rule.Other.
+func Parse(data []byte) ([]topo.Table, error) {
+	var (
+		tables []topo.Table
+		cur    *topo.Table
+	)
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "*"):
+			name := strings.TrimSpace(line[1:])
+			if name == "" {
+				return nil, &ParseError{n, line, "table without a name"}
+			}
+			tables = append(tables, topo.Table{Name: name})
+			cur = &tables[len(tables)-1]
+		case line == "COMMIT":
+			if cur == nil {
+				return nil, &ParseError{n, line, "COMMIT outside a table"}
+			}
+			cur = nil
+		case strings.HasPrefix(line, ":"):
+			if cur == nil {
+				return nil, &ParseError{n, line, "chain outside a table"}
+			}
+			f := strings.Fields(line[1:])
+			if len(f) == 0 {
+				return nil, &ParseError{n, line, "chain without a name"}
+			}
+			c := topo.Chain{Name: f[0]}
+			if len(f) > 1 && f[1] != "-" {
+				c.Policy = f[1]
+			}
+			cur.Chains = append(cur.Chains, c)
+		case strings.HasPrefix(line, "-A ") || strings.HasPrefix(line, "-I "):
+			if cur == nil {
+				return nil, &ParseError{n, line, "rule outside a table"}
+			}
+			args, err := split(line)
+			if err != nil {
+				return nil, &ParseError{n, line, err.Error()}
+			}
+			if len(args) < 2 {
+				return nil, &ParseError{n, line, "rule without a chain"}
+			}
+			chain := args[1]
+			c := chainOf(cur, chain)
+			if c == nil {
+				// iptables-save declares every chain first; tolerate it anyway.
+				cur.Chains = append(cur.Chains, topo.Chain{Name: chain})
+				c = &cur.Chains[len(cur.Chains)-1]
+			}
+			r := parseRule(args[2:])
+			r.Raw = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line[2:]), chain))
+			c.Rules = append(c.Rules, r)
+		default:
+			return nil, &ParseError{n, line, "not an iptables-save line"}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("line %d: %w", n+1, err)
+	}
+	return tables, nil
+}
+
+func chainOf(t *topo.Table, name string) *topo.Chain {
+	for i := range t.Chains {
+		if t.Chains[i].Name == name {
+			return &t.Chains[i]
+		}
+	}
+	return nil
+}
+
+// split cuts a rule line into arguments the way iptables-save quotes them:
+// double quotes group, a backslash escapes the next character.
+func split(line string) ([]string, error) {
+	var (
+		args  []string
+		cur   strings.Builder
+		in    bool
+		quote bool
+	)
+	for i := 0; i < len(line); i++ {
+		ch := line[i]
+		switch {
+		case ch == '\\' && i+1 < len(line):
+			i++
+			cur.WriteByte(line[i])
+			in = true
+		case ch == '"':
+			quote = !quote
+			in = true
+		case (ch == ' ' || ch == '\t') && !quote:
+			if in {
+				args = append(args, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteByte(ch)
+			in = true
+		}
+	}
+	if quote {
+		return nil, fmt.Errorf("unterminated quote")
+	}
+	if in {
+		args = append(args, cur.String())
+	}
+	return args, nil
+}
+
+// parseRule reads the matches and target netviz reasons with.
+func parseRule(args []string) topo.Rule {
+	var r topo.Rule
+	neg, target := false, false
+	val := func(i int) (string, bool) {
+		if i+1 >= len(args) {
+			return "", false
+		}
+		v := args[i+1]
+		if neg {
+			v = "!" + v
+		}
+		return v, true
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "!" {
+			neg = true
+			continue
+		}
+		var dst *string
+		switch a {
+		case "-i", "--in-interface":
+			dst = &r.In
+		case "-o", "--out-interface":
+			dst = &r.Out
+		case "-s", "--source":
+			dst = &r.Source
+		case "-d", "--destination":
+			dst = &r.Dest
+		case "-p", "--protocol":
+			dst = &r.Protocol
+		case "--dport", "--destination-port":
+			dst = &r.DPort
+		case "--ctstate", "--state":
+			dst = &r.CTState
+		case "--dst-type":
+			dst = &r.DstType
+		case "-j", "--jump", "-g", "--goto":
+			dst = &r.Target
+			target = true
+		case "--to-destination":
+			dst = &r.ToDestination
+		case "-m", "--match":
+			// The module's own options follow; "-m tcp" and friends say nothing alone.
+			if i+1 < len(args) {
+				switch args[i+1] {
+				case "tcp", "udp", "sctp", "conntrack", "state", "addrtype", "comment":
+				default:
+					r.Other = true
+				}
+				i++
+			}
+			neg = false
+			continue
+		case "--comment":
+			i++
+			neg = false
+			continue
+		default:
+			if strings.HasPrefix(a, "-") {
+				// An option we do not model; skip its value if it has one.
+				// After -j it is the target's (--reject-with, --to-ports):
+				// it does not change which packets match.
+				if !target {
+					r.Other = true
+				}
+				if i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+					i++
+				}
+			}
+			neg = false
+			continue
+		}
+		if v, ok := val(i); ok {
+			*dst = v
+			i++
+		}
+		neg = false
+	}
+	return r
+}
