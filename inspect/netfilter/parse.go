@@ -79,6 +79,9 @@ func Parse(data []byte) ([]topo.Table, error) {
 				return nil, &ParseError{n, line, "rule without a chain"}
 			}
 			chain := args[1]
+			if chain == "" {
+				return nil, &ParseError{n, line, "rule without a chain"}
+			}
 			c := chainOf(cur, chain)
 			if c == nil {
 				// iptables-save declares every chain first; tolerate it anyway.
