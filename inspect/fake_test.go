@@ -107,3 +107,21 @@ func (f streamingDocker) StreamContainers(ctx context.Context, all bool, each fu
 	wg.Wait()
 	return cs, ws, err
 }
+
+type fakeNetfilter struct {
+	fw     topo.Firewall
+	warn   []topo.Warning
+	asked  []string
+	values map[string]string
+}
+
+var _ Netfilter = (*fakeNetfilter)(nil)
+
+func (f *fakeNetfilter) Firewall(context.Context) (topo.Firewall, []topo.Warning, error) {
+	return f.fw, f.warn, nil
+}
+
+func (f *fakeNetfilter) Sysctls(_ context.Context, ifaces []string) (map[string]string, []topo.Warning) {
+	f.asked = ifaces
+	return f.values, nil
+}

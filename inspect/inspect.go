@@ -25,7 +25,7 @@ type Options struct {
 	Now func() time.Time
 	// Trace, when set, is told how long each phase took: "docker" (engine,
 	// containers, networks), "host" (host netlink), "namespaces" (from the
-	// first container namespace read to the end of the last) and "model".
+	// first container namespace read to the end of the last), "firewall" and "model".
 	// The first three overlap.
 	Trace func(phase string, took time.Duration)
 }
@@ -40,7 +40,9 @@ func (o Options) trace(phase string, start time.Time) {
 type Inspector struct {
 	Docker Docker
 	Kernel Kernel
-	Opts   Options
+	// Netfilter, when set, adds the firewall rules and sysctls.
+	Netfilter Netfilter
+	Opts      Options
 }
 
 // Snapshot asks Docker and the kernel what exists and builds the model.
@@ -68,6 +70,22 @@ func (in *Inspector) Snapshot(ctx context.Context) (*topo.Snapshot, error) {
 		host, hErr = in.Kernel.Host(ctx)
 		in.Opts.trace("host", hostStart)
 	}()
+	var (
+		fw      topo.Firewall
+		fwWarn  []topo.Warning
+		fwErr   error
+		fwReady = make(chan struct{})
+	)
+	go func() {
+		defer close(fwReady)
+		if in.Netfilter == nil {
+			return
+		}
+		start := time.Now()
+		fw, fwWarn, fwErr = in.Netfilter.Firewall(ctx)
+		in.Opts.trace("firewall", start)
+	}()
+	defer func() { <-fwReady }()
 	reader := newNSReader(ctx, in.Kernel, in.Opts.Concurrency, hostReady, func() (NSRef, bool) {
 		return host.Namespace.Ref, hErr == nil
 	})
@@ -138,6 +156,23 @@ func (in *Inspector) Snapshot(ctx context.Context) (*topo.Snapshot, error) {
 	}
 	modelStart := time.Now()
 	snap := b.finish(ctx, in.Kernel)
+	<-fwReady
+	if fwErr != nil {
+		return nil, fwErr
+	}
+	if in.Netfilter != nil {
+		snap.Firewall = fw
+		snap.Warnings = append(snap.Warnings, fwWarn...)
+		var ifaces []string
+		for _, br := range snap.Bridges {
+			ifaces = append(ifaces, br.Name)
+		}
+		sort.Strings(ifaces)
+		ifaces = append([]string{snap.Host.Uplink}, ifaces...)
+		var sysWarn []topo.Warning
+		snap.Sysctls, sysWarn = in.Netfilter.Sysctls(ctx, ifaces)
+		snap.Warnings = append(snap.Warnings, sysWarn...)
+	}
 	snap.GeneratedAt = now().UTC().Truncate(time.Second)
 	snap.NetvizVersion = in.Opts.Version
 	snap.Sort()

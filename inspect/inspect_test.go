@@ -501,3 +501,31 @@ func TestStreamingSourceGivesTheSameSnapshot(t *testing.T) {
 		}
 	}
 }
+
+func TestFirewallAndSysctlsJoinTheSnapshot(t *testing.T) {
+	w := newWorld(t)
+	nf := &fakeNetfilter{
+		fw: topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNft, RuleSets: []topo.RuleSet{
+			{Backend: topo.BackendNft, Family: 6}, {Backend: topo.BackendLegacy, Family: 4}, {Backend: topo.BackendNft, Family: 4}}},
+		warn:   []topo.Warning{{Code: "firewall-unreadable", Message: "cannot read the legacy IPv6 rules"}},
+		values: map[string]string{topo.SysctlIPForward: "1"},
+	}
+	in := &Inspector{Docker: w.docker, Kernel: w.kernel, Netfilter: nf}
+	s, err := in.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, rs := range s.Firewall.RuleSets {
+		order = append(order, fmt.Sprintf("%s%d", rs.Backend, rs.Family))
+	}
+	if strings.Join(order, " ") != "legacy4 nft4 nft6" || s.Sysctls[topo.SysctlIPForward] != "1" {
+		t.Errorf("rule sets %v, sysctls %v", order, s.Sysctls)
+	}
+	if !slices.Equal(nf.asked, []string{"eth0", "br-ba5126881f2f", "docker0"}) {
+		t.Errorf("sysctls asked for %v", nf.asked)
+	}
+	if !slices.ContainsFunc(s.Warnings, func(w topo.Warning) bool { return w.Code == "firewall-unreadable" }) {
+		t.Errorf("warnings %v", s.Warnings)
+	}
+}

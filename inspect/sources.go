@@ -126,3 +126,13 @@ type Kernel interface {
 	// by any process — and reads them. Those not found are left out.
 	FindNamespaces(ctx context.Context, nsids []int) ([]NamespaceFacts, error)
 }
+
+// Netfilter is what the inspector needs to read the host's packet filter and
+// forwarding settings (inspect/netfilter implements it). It is optional.
+// What cannot be read is a warning; an error only means ctx ended.
+type Netfilter interface {
+	Firewall(ctx context.Context) (topo.Firewall, []topo.Warning, error)
+	// Sysctls reads the forwarding sysctls, including those of the named
+	// interfaces.
+	Sysctls(ctx context.Context, ifaces []string) (map[string]string, []topo.Warning)
+}

@@ -32,6 +32,7 @@ func newDockerCommand(d deps) *cobra.Command {
 		},
 	}
 	o.source.addFlags(cmd.Flags())
+	o.source.firewall = true
 	cmd.Flags().StringVar(&o.format, "format", "tree", "tree, json (a snapshot every command reads back with --from), or a Go template applied to the snapshot")
 	o.export.addFlags(cmd.Flags())
 	return cmd

@@ -29,6 +29,8 @@ type deps struct {
 type liveOptions struct {
 	host string // Docker host, "" = DOCKER_HOST or the default socket
 	all  bool
+	// firewall adds the iptables rules and sysctls (docker, doctor, path).
+	firewall bool
 }
 
 func liveDeps() deps {

@@ -21,6 +21,8 @@ type sourceOptions struct {
 	all       bool
 	network   string
 	container string
+	// firewall is set by commands that need the packet filter and sysctls.
+	firewall bool
 }
 
 func (o *sourceOptions) addFlags(fs *pflag.FlagSet) {
@@ -47,7 +49,7 @@ func (o *sourceOptions) load(ctx context.Context, d deps, viewShowsWarnings bool
 			s = withoutStopped(s)
 		}
 	} else {
-		s, err = d.live(ctx, liveOptions{host: o.host, all: o.all})
+		s, err = d.live(ctx, liveOptions{host: o.host, all: o.all, firewall: o.firewall})
 		if err != nil {
 			return nil, err
 		}

@@ -105,9 +105,10 @@ var backends = []struct {
 // cannot be read is a warning; an error is returned only when ctx ends.
 func (r *Reader) Firewall(ctx context.Context) (topo.Firewall, []topo.Warning, error) {
 	var (
-		fw    topo.Firewall
-		warns []topo.Warning
-		found bool
+		fw     topo.Firewall
+		warns  []topo.Warning
+		found  bool
+		denied []string
 	)
 	fw.Default = r.defaultBackend(ctx)
 	for _, b := range backends {
@@ -120,6 +121,10 @@ func (r *Reader) Firewall(ctx context.Context) (topo.Firewall, []topo.Warning, e
 			return topo.Firewall{}, nil, ctx.Err()
 		}
 		if err != nil {
+			if isDenied(err) {
+				denied = append(denied, b.prog)
+				continue
+			}
 			warns = append(warns, topo.Warning{Code: "firewall-unreadable", Subject: b.prog,
 				Message: fmt.Sprintf("cannot read the %s IPv%d rules: %v", b.backend, b.family, err)})
 			continue
@@ -144,6 +149,10 @@ func (r *Reader) Firewall(ctx context.Context) (topo.Firewall, []topo.Warning, e
 			if ctx.Err() != nil {
 				return topo.Firewall{}, nil, ctx.Err()
 			}
+			if err != nil && isDenied(err) {
+				denied = append(denied, p.prog)
+				continue
+			}
 			if err != nil {
 				warns = append(warns, topo.Warning{Code: "firewall-unreadable", Subject: p.prog,
 					Message: fmt.Sprintf("cannot read the IPv%d rules: %v", p.family, err)})
@@ -156,12 +165,27 @@ func (r *Reader) Firewall(ctx context.Context) (topo.Firewall, []topo.Warning, e
 		warns = append(warns, topo.Warning{Code: "firewall-unreadable",
 			Message: "iptables-save is not installed, so netviz cannot read the firewall rules (apt-get install iptables)"})
 	}
+	if len(denied) > 0 {
+		// One warning, not one per program: they all fail for the same reason.
+		warns = append(warns, topo.Warning{Code: "firewall-denied", Subject: strings.Join(denied, ","),
+			Message: "cannot read the firewall rules (iptables-save needs root or CAP_NET_ADMIN): doctor and path cannot check them; run netviz with sudo"})
+	}
 	for _, rs := range fw.RuleSets {
 		if rs.Family == 4 && rs.HasDocker() && fw.DockerBackend == "" {
 			fw.DockerBackend = rs.Backend
 		}
 	}
 	return fw, warns, nil
+}
+
+// isDenied recognises iptables' "you must be root" and EPERM/EACCES.
+func isDenied(err error) bool {
+	if errors.Is(err, fs.ErrPermission) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "you must be root") || strings.Contains(msg, "Permission denied") ||
+		strings.Contains(msg, "Operation not permitted")
 }
 
 // defaultBackend asks `iptables -V`: "iptables v1.8.9 (nf_tables)" or "(legacy)";

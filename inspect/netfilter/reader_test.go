@@ -80,7 +80,7 @@ func TestFirewallPermissionAndMissing(t *testing.T) {
 	fr := &fakeRunner{out: map[string]string{"iptables": "iptables v1.8.7 (legacy)"},
 		fail: map[string]error{"iptables-legacy-save": errors.New("iptables-legacy-save: exit status 1: Permission denied (you must be root)")}}
 	fw, warns, err := New(Options{Runner: fr}).Firewall(context.Background())
-	if err != nil || fw.Read() || len(warns) != 1 || warns[0].Code != "firewall-unreadable" || !strings.Contains(warns[0].Message, "you must be root") {
+	if err != nil || fw.Read() || len(warns) != 1 || warns[0].Code != "firewall-denied" || !strings.Contains(warns[0].Message, "sudo") {
 		t.Fatalf("err %v fw %+v warnings %+v", err, fw, warns)
 	}
 	fw, warns, _ = New(Options{Runner: &fakeRunner{}}).Firewall(context.Background())

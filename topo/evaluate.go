@@ -1,0 +1,199 @@
+package topo
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// Packet is what rule evaluation needs to know about a packet: enough to
+// follow Docker's chains, not a general firewall simulator.
+type Packet struct {
+	In, Out  string // interfaces, "" when none (locally generated / delivered)
+	Src, Dst netip.Addr
+	Protocol string // "tcp", "udp", "icmp"
+	DPort    int
+	// CTState is the conntrack state, "NEW" for a first packet.
+	CTState string
+	// DstLocal is true when Dst is one of the host's own addresses
+	// (addrtype --dst-type LOCAL).
+	DstLocal bool
+}
+
+// Decision is the outcome of following a chain.
+type Decision struct {
+	// Verdict is ACCEPT, DROP or REJECT (filter), DNAT or MASQUERADE (nat),
+	// or "" when no rule decided and the chain has no policy.
+	Verdict string `json:"verdict"`
+	// Chain is where the deciding rule or policy is.
+	Chain string `json:"chain"`
+	// Rule is the deciding rule; nil when a policy decided.
+	Rule *Rule `json:"rule,omitempty"`
+	// Uncertain is true when a rule with matches netviz does not model
+	// (Rule.Other) was passed over: the decision may be wrong.
+	Uncertain bool `json:"uncertain,omitempty"`
+}
+
+// Policy reports whether the chain's policy, not a rule, decided.
+func (d Decision) Policy() bool { return d.Rule == nil && d.Verdict != "" }
+
+// Evaluate follows a built-in chain of a table for p: rules in order, jumps
+// into user chains and back, the policy at the end.
+func (r *RuleSet) Evaluate(table, chain string, p Packet) Decision {
+	d, done := r.walk(table, chain, p, 0)
+	if done {
+		return d
+	}
+	c, ok := r.Chain(table, chain)
+	if !ok {
+		return Decision{Uncertain: d.Uncertain}
+	}
+	return Decision{Verdict: c.Policy, Chain: chain, Uncertain: d.Uncertain}
+}
+
+func (r *RuleSet) walk(table, chain string, p Packet, depth int) (Decision, bool) {
+	var unsure bool
+	c, ok := r.Chain(table, chain)
+	if !ok || depth > 32 {
+		return Decision{Uncertain: depth > 32}, false
+	}
+	for i := range c.Rules {
+		rule := &c.Rules[i]
+		if !rule.Matches(p) {
+			continue
+		}
+		if rule.Other {
+			// Matches on what we model, but something else decides: skip it
+			// and say the result is uncertain.
+			unsure = true
+			continue
+		}
+		switch rule.Target {
+		case "ACCEPT", "DROP", "REJECT", "DNAT", "MASQUERADE", "SNAT":
+			return Decision{Verdict: rule.Target, Chain: chain, Rule: rule, Uncertain: unsure}, true
+		case "RETURN":
+			return Decision{Uncertain: unsure}, false
+		case "", "LOG", "MARK", "CONNMARK", "NFLOG", "TRACE", "CT", "NOTRACK", "TCPMSS":
+			continue
+		default:
+			if _, isChain := r.Chain(table, rule.Target); !isChain {
+				unsure = true
+				continue
+			}
+			d, done := r.walk(table, rule.Target, p, depth+1)
+			unsure = unsure || d.Uncertain
+			if done {
+				d.Uncertain = unsure
+				return d, true
+			}
+		}
+	}
+	return Decision{Uncertain: unsure}, false
+}
+
+// Matches reports whether the modelled matches of the rule hold for p.
+func (rl *Rule) Matches(p Packet) bool {
+	return matchIface(rl.In, p.In) && matchIface(rl.Out, p.Out) &&
+		matchAddr(rl.Source, p.Src) && matchAddr(rl.Dest, p.Dst) &&
+		matchProto(rl.Protocol, p.Protocol) && matchPort(rl.DPort, p.DPort) &&
+		matchList(rl.CTState, p.CTState) && matchDstType(rl.DstType, p.DstLocal)
+}
+
+func negated(s string) (string, bool) {
+	if strings.HasPrefix(s, "!") {
+		return s[1:], true
+	}
+	return s, false
+}
+
+func matchIface(pat, name string) bool {
+	if pat == "" {
+		return true
+	}
+	pat, neg := negated(pat)
+	var m bool
+	if strings.HasSuffix(pat, "+") {
+		m = name != "" && strings.HasPrefix(name, strings.TrimSuffix(pat, "+"))
+	} else {
+		m = name == pat
+	}
+	return m != neg
+}
+
+func matchAddr(pat string, a netip.Addr) bool {
+	if pat == "" {
+		return true
+	}
+	pat, neg := negated(pat)
+	pfx, err := netip.ParsePrefix(pat)
+	if err != nil {
+		addr, err2 := netip.ParseAddr(pat)
+		if err2 != nil {
+			return false
+		}
+		pfx = netip.PrefixFrom(addr, addr.BitLen())
+	}
+	return (a.IsValid() && pfx.Contains(a.Unmap())) != neg
+}
+
+func matchProto(pat, proto string) bool {
+	if pat == "" || pat == "all" {
+		return true
+	}
+	pat, neg := negated(pat)
+	return strings.EqualFold(pat, proto) != neg
+}
+
+func matchPort(pat string, port int) bool {
+	if pat == "" {
+		return true
+	}
+	pat, neg := negated(pat)
+	lo, hi, isRange := strings.Cut(pat, ":")
+	l, err := strconv.Atoi(lo)
+	if err != nil {
+		return false
+	}
+	h := l
+	if isRange {
+		if h, err = strconv.Atoi(hi); err != nil {
+			return false
+		}
+	}
+	return (port >= l && port <= h) != neg
+}
+
+func matchList(pat, v string) bool {
+	if pat == "" {
+		return true
+	}
+	pat, neg := negated(pat)
+	found := false
+	for _, s := range strings.Split(pat, ",") {
+		if s == v {
+			found = true
+		}
+	}
+	return found != neg
+}
+
+func matchDstType(pat string, local bool) bool {
+	if pat == "" {
+		return true
+	}
+	pat, neg := negated(pat)
+	if pat != "LOCAL" {
+		return false
+	}
+	return local != neg
+}
+
+// HostPort splits a DNAT target "172.18.0.2:80" or "[fd00::2]:80"; the port
+// is 0 when none is given.
+func HostPort(s string) (netip.Addr, int, bool) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr(), int(ap.Port()), true
+	}
+	a, err := netip.ParseAddr(strings.Trim(s, "[]"))
+	return a, 0, err == nil
+}
