@@ -92,6 +92,7 @@ needs root; without it netviz shows what Docker and the host namespace tell.`,
 	root.AddCommand(
 		newDockerCommand(d),
 		newVethCommand(d),
+		newDoctorCommand(d),
 		newRenderCommand(d),
 		newVersionCommand(d),
 	)

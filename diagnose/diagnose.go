@@ -1,0 +1,536 @@
+// Package diagnose finds what is misconfigured in a host's container
+// networking. Each check is a pure function of a topo.Snapshot; it sends no
+// packet and changes nothing. Finding IDs are stable: scripts and the docs
+// (docs/troubleshooting.md) refer to them.
+package diagnose
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/netviz/netviz/topo"
+)
+
+// Severities, most serious first.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+	SeverityInfo    = "info"
+)
+
+// Finding IDs.
+const (
+	IPForwardDisabled        = "ip-forward-disabled"
+	BridgeDown               = "bridge-down"
+	VethNoMaster             = "veth-no-master"
+	VethDown                 = "veth-down"
+	OrphanVeth               = "orphan-veth"
+	EndpointWithoutInterface = "endpoint-without-interface"
+	MTUMismatch              = "mtu-mismatch"
+	SubnetOverlap            = "subnet-overlap"
+	MissingMasquerade        = "missing-masquerade"
+	ForwardDrop              = "forward-drop"
+	PublishedPortMismatch    = "published-port-mismatch"
+	IptablesBackendSplit     = "iptables-backend-split"
+	NoDefaultRoute           = "no-default-route"
+)
+
+// Finding is one problem: what, how bad, which objects, and what to do.
+type Finding struct {
+	ID       string `json:"id"`
+	Severity string `json:"severity"`
+	// Subject names the objects involved: containers, interfaces, networks,
+	// sysctls, chains — the first is the one to look at.
+	Subject []string `json:"subject"`
+	Message string   `json:"message"`
+	// Fix is a command (or a short instruction) that repairs it.
+	Fix string `json:"fix"`
+}
+
+// Check is one check.
+type Check func(s *topo.Snapshot) []Finding
+
+// Checks are all checks, in the order they run.
+var Checks = []Check{
+	checkIPForward, checkBridges, checkVeths, checkEndpoints, checkMTU, checkSubnets,
+	checkMasquerade, checkForward, checkPublishedPorts, checkBackendSplit, checkDefaultRoute,
+}
+
+// Run runs every check and returns the findings sorted by severity, ID, subject.
+func Run(s *topo.Snapshot) []Finding {
+	out := []Finding{}
+	for _, c := range Checks {
+		out = append(out, c(s)...)
+	}
+	slices.SortFunc(out, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(rank(a.Severity), rank(b.Severity)), strings.Compare(a.ID, b.ID),
+			slices.Compare(a.Subject, b.Subject))
+	})
+	return out
+}
+
+// HasErrors reports whether any finding is at error level.
+func HasErrors(fs []Finding) bool {
+	return slices.ContainsFunc(fs, func(f Finding) bool { return f.Severity == SeverityError })
+}
+
+// BySubject indexes findings by each name in their subjects, for marking
+// them on a tree or a diagram.
+func BySubject(fs []Finding) map[string][]string {
+	m := map[string][]string{}
+	for _, f := range fs {
+		for _, s := range f.Subject {
+			if !slices.Contains(m[s], f.ID) {
+				m[s] = append(m[s], f.ID)
+			}
+		}
+	}
+	return m
+}
+
+func rank(sev string) int {
+	switch sev {
+	case SeverityError:
+		return 0
+	case SeverityWarning:
+		return 1
+	}
+	return 2
+}
+
+// dockerBridges maps bridge name → network, for bridge-driver networks.
+func dockerBridges(s *topo.Snapshot) map[string]*topo.Network {
+	m := map[string]*topo.Network{}
+	for i := range s.Networks {
+		if n := &s.Networks[i]; n.Driver == "bridge" && n.Bridge != "" {
+			m[n.Bridge] = n
+		}
+	}
+	return m
+}
+
+func running(c *topo.Container) bool {
+	return c.State == topo.StateRunning || c.State == topo.StatePaused
+}
+
+// inUse reports whether a running container has an endpoint on the network.
+func inUse(s *topo.Snapshot, network string) bool {
+	for i := range s.Containers {
+		c := &s.Containers[i]
+		if !running(c) {
+			continue
+		}
+		for _, e := range c.Endpoints {
+			if e.Network == network {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func checkIPForward(s *topo.Snapshot) []Finding {
+	var out []Finding
+	if v, ok := s.Sysctls[topo.SysctlIPForward]; ok && v == "0" {
+		out = append(out, Finding{ID: IPForwardDisabled, Severity: SeverityError, Subject: []string{topo.SysctlIPForward},
+			Message: "the kernel does not forward IPv4 packets between interfaces, so containers on bridge networks cannot reach anything beyond their bridge and published ports do not answer from outside",
+			Fix:     "sysctl -w net.ipv4.ip_forward=1  (and set it in /etc/sysctl.d/ to survive a reboot)"})
+		return out
+	}
+	ifaces := []string{s.Host.Uplink}
+	for br := range dockerBridges(s) {
+		ifaces = append(ifaces, br)
+	}
+	slices.Sort(ifaces[1:])
+	for _, i := range ifaces {
+		if i == "" {
+			continue
+		}
+		key := topo.ForwardingSysctl(i)
+		if v, ok := s.Sysctls[key]; ok && v == "0" {
+			out = append(out, Finding{ID: IPForwardDisabled, Severity: SeverityError, Subject: []string{i, key},
+				Message: fmt.Sprintf("forwarding is off on %s, so packets routed in or out of it are dropped even though net.ipv4.ip_forward is on", i),
+				Fix:     fmt.Sprintf("sysctl -w %s=1", key)})
+		}
+	}
+	return out
+}
+
+func checkBridges(s *topo.Snapshot) []Finding {
+	var out []Finding
+	for _, n := range s.Networks {
+		if n.Driver != "bridge" || n.Bridge == "" {
+			continue
+		}
+		i, ok := s.HostInterface(n.Bridge)
+		switch {
+		case !ok && len(s.Interfaces) > 0 && inUse(s, n.Name):
+			out = append(out, Finding{ID: BridgeDown, Severity: SeverityError, Subject: []string{n.Bridge, n.Name},
+				Message: fmt.Sprintf("network %q should have the Linux bridge %s, but the host has no such interface", n.Name, n.Bridge),
+				Fix:     "systemctl restart docker  (Docker recreates its bridges)"})
+		case ok && !i.Up:
+			sev := SeverityWarning
+			if inUse(s, n.Name) {
+				sev = SeverityError
+			}
+			out = append(out, Finding{ID: BridgeDown, Severity: sev, Subject: []string{n.Bridge, n.Name},
+				Message: fmt.Sprintf("the bridge %s of network %q is administratively down: nothing crosses it, so its containers cannot talk to each other or leave the host", n.Bridge, n.Name),
+				Fix:     fmt.Sprintf("ip link set %s up", n.Bridge)})
+		}
+	}
+	return out
+}
+
+func checkVeths(s *topo.Snapshot) []Finding {
+	var out []Finding
+	bridges := dockerBridges(s)
+	for _, p := range s.Pairs {
+		if p.Container == "" {
+			if _, docker := bridges[p.Bridge]; docker {
+				out = append(out, Finding{ID: OrphanVeth, Severity: SeverityWarning, Subject: []string{p.HostInterface, p.Bridge},
+					Message: fmt.Sprintf("%s is plugged into Docker's bridge %s, but its other end is in no container: a leftover of a crashed container or a hand-made link", p.HostInterface, p.Bridge),
+					Fix:     fmt.Sprintf("ip link delete %s", p.HostInterface)})
+			}
+			continue
+		}
+		n, ok := s.Network(p.Network)
+		if ok && n.Driver == "bridge" && n.Bridge != "" && p.Bridge != n.Bridge {
+			where := "is attached to no bridge"
+			if p.Bridge != "" {
+				where = "is attached to " + p.Bridge
+			}
+			out = append(out, Finding{ID: VethNoMaster, Severity: SeverityError, Subject: []string{p.Container, p.HostInterface, n.Bridge},
+				Message: fmt.Sprintf("%s:%s's host end %s %s instead of %s, so %s is cut off from network %q", p.Container, p.ContainerInterface, p.HostInterface, where, n.Bridge, p.Container, n.Name),
+				Fix:     fmt.Sprintf("ip link set %s master %s", p.HostInterface, n.Bridge)})
+		}
+		if h, ok := s.HostInterface(p.HostInterface); ok && !h.Up {
+			out = append(out, Finding{ID: VethDown, Severity: SeverityError, Subject: []string{p.Container, p.HostInterface},
+				Message: fmt.Sprintf("the host end %s of %s:%s is down, so no packet passes between the container and its bridge", p.HostInterface, p.Container, p.ContainerInterface),
+				Fix:     fmt.Sprintf("ip link set %s up", p.HostInterface)})
+		}
+		if c, ok := s.Container(p.Container); ok {
+			for _, i := range c.Interfaces {
+				if i.Name == p.ContainerInterface && i.Index == p.ContainerIfindex && !i.Up {
+					out = append(out, Finding{ID: VethDown, Severity: SeverityError, Subject: []string{p.Container, p.ContainerInterface},
+						Message: fmt.Sprintf("%s is down inside %s, so the container cannot use network %q", p.ContainerInterface, p.Container, p.Network),
+						Fix:     fmt.Sprintf("nsenter -t $(docker inspect -f '{{.State.Pid}}' %s) -n ip link set %s up", p.Container, p.ContainerInterface)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func checkEndpoints(s *topo.Snapshot) []Finding {
+	var out []Finding
+	for i := range s.Containers {
+		c := &s.Containers[i]
+		// Only where the kernel's view was read: a running owner of its namespace.
+		if !running(c) || c.Namespace == "" || c.SharesNamespaceWith != "" || len(c.Interfaces) == 0 || c.NetworkMode == "host" {
+			continue
+		}
+		for _, e := range c.Endpoints {
+			n, ok := s.Network(e.Network)
+			if !ok || (n.Driver != "bridge" && n.Driver != "macvlan" && n.Driver != "ipvlan") {
+				continue
+			}
+			if !slices.ContainsFunc(c.Interfaces, func(i topo.Interface) bool { return endpointIs(e, i) }) {
+				out = append(out, Finding{ID: EndpointWithoutInterface, Severity: SeverityError, Subject: []string{c.Name, e.Network},
+					Message: fmt.Sprintf("Docker says %s is on network %q (%s), but the container has no interface with that address: the kernel side of the endpoint is gone", c.Name, e.Network, cmp.Or(e.IPv4, e.MAC)),
+					Fix:     fmt.Sprintf("docker network disconnect -f %s %s && docker network connect %s %s  (or docker restart %s)", e.Network, c.Name, e.Network, c.Name, c.Name)})
+			}
+		}
+	}
+	return out
+}
+
+func endpointIs(e topo.Endpoint, i topo.Interface) bool {
+	if e.MAC != "" && strings.EqualFold(e.MAC, i.MAC) {
+		return true
+	}
+	return e.IPv4 != "" && slices.Contains(i.Addresses, e.IPv4)
+}
+
+func checkMTU(s *topo.Snapshot) []Finding {
+	up, ok := s.UplinkInterface()
+	if !ok || up.MTU == 0 {
+		return nil
+	}
+	var out []Finding
+	for _, b := range s.Bridges {
+		if n := dockerBridges(s)[b.Name]; n != nil && b.MTU > up.MTU && len(b.Ports) > 0 {
+			out = append(out, Finding{ID: MTUMismatch, Severity: SeverityWarning, Subject: []string{b.Name, up.Name},
+				Message: fmt.Sprintf("bridge %s has MTU %d but the uplink %s only %d: large packets leaving the host are dropped or fragmented (TLS and big downloads hang)", b.Name, b.MTU, up.Name, up.MTU),
+				Fix:     mtuFix(b.Name, n.Name, up.MTU)})
+		}
+	}
+	for _, p := range s.Pairs {
+		c, ok := s.Container(p.Container)
+		if !ok {
+			continue
+		}
+		// Said once per bridge above, unless the container's own MTU is larger still.
+		brMTU := 0
+		for _, b := range s.Bridges {
+			if b.Name == p.Bridge {
+				brMTU = b.MTU
+			}
+		}
+		for _, i := range c.Interfaces {
+			if i.Name == p.ContainerInterface && i.MTU > up.MTU && (brMTU <= up.MTU || i.MTU > brMTU) {
+				out = append(out, Finding{ID: MTUMismatch, Severity: SeverityWarning, Subject: []string{c.Name, p.ContainerInterface, up.Name},
+					Message: fmt.Sprintf("%s:%s has MTU %d but the uplink %s only %d: large packets to the outside are dropped or fragmented", c.Name, i.Name, i.MTU, up.Name, up.MTU),
+					Fix:     fmt.Sprintf("recreate network %q with -o com.docker.network.driver.mtu=%d", p.Network, up.MTU)})
+			}
+		}
+	}
+	return out
+}
+
+func mtuFix(bridge, network string, mtu int) string {
+	if bridge == "docker0" {
+		return fmt.Sprintf("set \"mtu\": %d in /etc/docker/daemon.json and restart Docker", mtu)
+	}
+	return fmt.Sprintf("recreate network %q with -o com.docker.network.driver.mtu=%d", network, mtu)
+}
+
+func checkSubnets(s *topo.Snapshot) []Finding {
+	type sub struct {
+		net    *topo.Network
+		prefix netip.Prefix
+	}
+	var subs []sub
+	for i := range s.Networks {
+		n := &s.Networks[i]
+		if n.Driver != "bridge" {
+			continue
+		}
+		for _, sn := range n.Subnets {
+			if p, err := netip.ParsePrefix(sn.Subnet); err == nil {
+				subs = append(subs, sub{n, p.Masked()})
+			}
+		}
+	}
+	var out []Finding
+	for i := range subs {
+		for j := i + 1; j < len(subs); j++ {
+			if subs[i].net != subs[j].net && subs[i].prefix.Overlaps(subs[j].prefix) {
+				out = append(out, Finding{ID: SubnetOverlap, Severity: SeverityError, Subject: []string{subs[i].net.Name, subs[j].net.Name},
+					Message: fmt.Sprintf("networks %q (%s) and %q (%s) overlap: the host cannot tell which bridge an address belongs to", subs[i].net.Name, subs[i].prefix, subs[j].net.Name, subs[j].prefix),
+					Fix:     fmt.Sprintf("docker network rm %s and create it again with a free --subnet", subs[j].net.Name)})
+			}
+		}
+		for _, r := range s.Routes {
+			p, err := netip.ParsePrefix(r.Dst)
+			if err != nil || r.Interface == subs[i].net.Bridge || !p.Masked().Overlaps(subs[i].prefix) {
+				continue
+			}
+			if _, docker := dockerBridges(s)[r.Interface]; docker {
+				continue // the other network's own route: reported above
+			}
+			out = append(out, Finding{ID: SubnetOverlap, Severity: SeverityError, Subject: []string{subs[i].net.Name, r.Dst + " dev " + r.Interface},
+				Message: fmt.Sprintf("network %q (%s) overlaps the host route %s via %s: traffic for one of them goes to the wrong place (a VPN or LAN on the same range?)", subs[i].net.Name, subs[i].prefix, r.Dst, r.Interface),
+				Fix:     fmt.Sprintf("recreate %q with a --subnet outside %s, or set default-address-pools in /etc/docker/daemon.json", subs[i].net.Name, r.Dst)})
+		}
+	}
+	return out
+}
+
+// dockerRules is the IPv4 rule set that holds Docker's chains.
+func dockerRules(s *topo.Snapshot) (*topo.RuleSet, bool) {
+	if s.Firewall.DockerBackend == "" {
+		return nil, false
+	}
+	return s.Firewall.RuleSet(s.Firewall.DockerBackend, 4)
+}
+
+func checkMasquerade(s *topo.Snapshot) []Finding {
+	rs, ok := dockerRules(s)
+	if !ok {
+		return nil
+	}
+	post, _ := rs.Chain("nat", "POSTROUTING")
+	var out []Finding
+	for _, n := range s.Networks {
+		if n.Driver != "bridge" || n.Internal {
+			continue
+		}
+		for _, sn := range n.Subnets {
+			p, err := netip.ParsePrefix(sn.Subnet)
+			if err != nil || !p.Addr().Is4() {
+				continue
+			}
+			found := post != nil && slices.ContainsFunc(post.Rules, func(r topo.Rule) bool {
+				return r.Target == "MASQUERADE" && r.Source == p.Masked().String()
+			})
+			if !found {
+				out = append(out, Finding{ID: MissingMasquerade, Severity: SeverityWarning, Subject: []string{n.Name, sn.Subnet},
+					Message: fmt.Sprintf("no MASQUERADE rule for network %q (%s): its containers' packets leave the host with private source addresses and replies never come back", n.Name, sn.Subnet),
+					Fix:     fmt.Sprintf("iptables -t nat -A POSTROUTING -s %s ! -o %s -j MASQUERADE  (or restart Docker, which adds it)", sn.Subnet, n.Bridge)})
+			}
+		}
+	}
+	return out
+}
+
+// outside is an address beyond the host for "can a container get out" (TEST-NET-2).
+var outside = netip.MustParseAddr("198.51.100.1")
+
+func firstIPv4(n *topo.Network, s *topo.Snapshot) (netip.Addr, bool) {
+	for _, c := range s.Containers {
+		for _, e := range c.Endpoints {
+			if e.Network == n.Name && e.IPv4 != "" {
+				if p, err := netip.ParsePrefix(e.IPv4); err == nil {
+					return p.Addr(), true
+				}
+			}
+		}
+	}
+	for _, sn := range n.Subnets {
+		if p, err := netip.ParsePrefix(sn.Subnet); err == nil && p.Addr().Is4() {
+			return p.Addr().Next().Next(), true
+		}
+	}
+	return netip.Addr{}, false
+}
+
+func checkForward(s *topo.Snapshot) []Finding {
+	if !s.Firewall.Read() || s.Host.Uplink == "" {
+		return nil
+	}
+	var out []Finding
+	for i := range s.Networks {
+		n := &s.Networks[i]
+		if n.Driver != "bridge" || n.Internal || n.Bridge == "" || !inUse(s, n.Name) {
+			continue
+		}
+		src, ok := firstIPv4(n, s)
+		if !ok {
+			continue
+		}
+		p := topo.Packet{In: n.Bridge, Out: s.Host.Uplink, Src: src, Dst: outside, Protocol: "tcp", DPort: 443, CTState: "NEW"}
+		for _, rs := range s.Firewall.RuleSets {
+			if rs.Family != 4 {
+				continue
+			}
+			d := rs.Evaluate("filter", "FORWARD", p)
+			if d.Verdict != "DROP" && d.Verdict != "REJECT" {
+				continue
+			}
+			subject := []string{n.Name, "FORWARD"}
+			why := fmt.Sprintf("the FORWARD chain's policy is %s and no rule accepts it", d.Verdict)
+			fix := fmt.Sprintf("restart Docker to re-create its FORWARD rules, or: iptables -I FORWARD -i %s -j ACCEPT", n.Bridge)
+			if d.Rule != nil {
+				subject = []string{n.Name, d.Chain}
+				why = fmt.Sprintf("the rule `-A %s %s` drops it", d.Chain, d.Rule.Raw)
+				fix = fmt.Sprintf("iptables-%s -D %s %s", rs.Backend, d.Chain, d.Rule.Raw)
+			}
+			if rs.Backend != s.Firewall.DockerBackend && s.Firewall.DockerBackend != "" {
+				why += fmt.Sprintf(" (in the %s backend; Docker's rules are in %s)", rs.Backend, s.Firewall.DockerBackend)
+			}
+			out = append(out, Finding{ID: ForwardDrop, Severity: SeverityError, Subject: subject,
+				Message: fmt.Sprintf("traffic from network %q (%s) out through %s is dropped by the firewall: %s", n.Name, n.Bridge, s.Host.Uplink, why),
+				Fix:     fix})
+		}
+	}
+	return out
+}
+
+func checkPublishedPorts(s *topo.Snapshot) []Finding {
+	rs, ok := dockerRules(s)
+	if !ok {
+		return nil
+	}
+	chain, ok := rs.Chain("nat", "DOCKER")
+	if !ok {
+		return nil
+	}
+	owner := map[netip.Addr]*topo.Container{}
+	for i := range s.Containers {
+		c := &s.Containers[i]
+		if !running(c) {
+			continue
+		}
+		for _, e := range c.Endpoints {
+			if p, err := netip.ParsePrefix(e.IPv4); err == nil {
+				owner[p.Addr()] = c
+			}
+		}
+	}
+	var out []Finding
+	for _, r := range chain.Rules {
+		if r.Target != "DNAT" {
+			continue
+		}
+		addr, port, ok := topo.HostPort(r.ToDestination)
+		if !ok {
+			continue
+		}
+		hostPort := strings.TrimPrefix(r.DPort, "!")
+		if c, ok := owner[addr]; ok {
+			if len(c.Ports) > 0 && !slices.ContainsFunc(c.Ports, func(p topo.Port) bool {
+				return p.ContainerPort == port && fmt.Sprint(p.HostPort) == hostPort && p.Protocol == r.Protocol
+			}) {
+				out = append(out, Finding{ID: PublishedPortMismatch, Severity: SeverityWarning, Subject: []string{c.Name, hostPort + "/" + r.Protocol},
+					Message: fmt.Sprintf("a DNAT rule sends port %s/%s to %s, which is %s's address, but Docker does not publish that port for it", hostPort, r.Protocol, r.ToDestination, c.Name),
+					Fix:     fmt.Sprintf("iptables-%s -t nat -D DOCKER %s", rs.Backend, r.Raw)})
+			}
+			continue
+		}
+		// Whose port was it? The container that publishes this host port now.
+		subject := []string{hostPort + "/" + r.Protocol, addr.String()}
+		for i := range s.Containers {
+			c := &s.Containers[i]
+			if running(c) && slices.ContainsFunc(c.Ports, func(p topo.Port) bool { return fmt.Sprint(p.HostPort) == hostPort && p.Protocol == r.Protocol }) {
+				subject = append([]string{c.Name}, subject...)
+			}
+		}
+		out = append(out, Finding{ID: PublishedPortMismatch, Severity: SeverityError, Subject: subject,
+			Message: fmt.Sprintf("published port %s/%s is forwarded (DNAT) to %s, but no running container has that address: connections to the port go nowhere", hostPort, r.Protocol, r.ToDestination),
+			Fix:     fmt.Sprintf("iptables-%s -t nat -D DOCKER %s, then restart the container that should publish it", rs.Backend, r.Raw)})
+	}
+	return out
+}
+
+func checkBackendSplit(s *topo.Snapshot) []Finding {
+	fw := &s.Firewall
+	if fw.DockerBackend == "" {
+		return nil
+	}
+	var out []Finding
+	for _, rs := range fw.RuleSets {
+		if rs.Family != 4 || rs.Backend == fw.DockerBackend || rs.HasDocker() {
+			continue
+		}
+		fwd, ok := rs.Chain("filter", "FORWARD")
+		if !ok || (fwd.Policy != "DROP" && !slices.ContainsFunc(fwd.Rules, func(r topo.Rule) bool { return r.Target == "DROP" || r.Target == "REJECT" })) {
+			continue
+		}
+		out = append(out, Finding{ID: IptablesBackendSplit, Severity: SeverityError, Subject: []string{"iptables-" + rs.Backend, "iptables-" + fw.DockerBackend},
+			Message: fmt.Sprintf("Docker's rules are in the %s backend, but the %s backend also filters FORWARD (policy %s) without them: a packet must pass both, so what Docker allows is still dropped", fw.DockerBackend, rs.Backend, cmp.Or(fwd.Policy, "ACCEPT, with DROP rules")),
+			Fix:     fmt.Sprintf("use one backend: update-alternatives --set iptables /usr/sbin/iptables-%s and restart the firewall service and Docker, or flush the other: iptables-%s -P FORWARD ACCEPT", fw.DockerBackend, rs.Backend)})
+	}
+	if fw.Default != "" && fw.Default != fw.DockerBackend && len(out) == 0 {
+		out = append(out, Finding{ID: IptablesBackendSplit, Severity: SeverityInfo, Subject: []string{"iptables-" + fw.Default, "iptables-" + fw.DockerBackend},
+			Message: fmt.Sprintf("`iptables` shows the %s backend, but Docker's rules are in %s: `iptables -L` will not show them", fw.Default, fw.DockerBackend),
+			Fix:     fmt.Sprintf("iptables-%s-save  (to see Docker's rules)", fw.DockerBackend)})
+	}
+	return out
+}
+
+func checkDefaultRoute(s *topo.Snapshot) []Finding {
+	if len(s.Routes) == 0 {
+		return nil // routes were not read
+	}
+	for _, r := range s.Routes {
+		if r.Dst == "default" && r.Family == 4 {
+			return nil
+		}
+	}
+	return []Finding{{ID: NoDefaultRoute, Severity: SeverityWarning, Subject: []string{"host"},
+		Message: "the host has no IPv4 default route: containers (and the host) can reach only directly connected networks",
+		Fix:     "ip route add default via <gateway> dev <uplink>"}}
+}
