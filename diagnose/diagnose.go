@@ -331,12 +331,19 @@ func checkSubnets(s *topo.Snapshot) []Finding {
 			if _, docker := dockerBridges(s)[r.Interface]; docker {
 				continue // the other network's own route: reported above
 			}
-			out = append(out, Finding{ID: SubnetOverlap, Severity: SeverityError, Subject: []string{subs[i].net.Name, r.Dst + " dev " + r.Interface},
-				Message: fmt.Sprintf("network %q (%s) overlaps the host route %s via %s: traffic for one of them goes to the wrong place (a VPN or LAN on the same range?)", subs[i].net.Name, subs[i].prefix, r.Dst, r.Interface),
+			out = append(out, Finding{ID: SubnetOverlap, Severity: SeverityError, Subject: []string{subs[i].net.Name, routeName(r)},
+				Message: fmt.Sprintf("network %q (%s) overlaps the host route %s: traffic for one of them goes to the wrong place (a VPN or LAN on the same range?)", subs[i].net.Name, subs[i].prefix, routeName(r)),
 				Fix:     fmt.Sprintf("recreate %q with a --subnet outside %s, or set default-address-pools in /etc/docker/daemon.json", subs[i].net.Name, r.Dst)})
 		}
 	}
 	return out
+}
+
+func routeName(r topo.Route) string {
+	if r.Interface == "" {
+		return r.Dst
+	}
+	return r.Dst + " dev " + r.Interface
 }
 
 // dockerRules is the IPv4 rule set that holds Docker's chains.

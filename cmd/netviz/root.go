@@ -93,6 +93,7 @@ needs root; without it netviz shows what Docker and the host namespace tell.`,
 		newDockerCommand(d),
 		newVethCommand(d),
 		newDoctorCommand(d),
+		newPathCommand(d),
 		newRenderCommand(d),
 		newVersionCommand(d),
 	)

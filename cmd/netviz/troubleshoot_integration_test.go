@@ -1,0 +1,375 @@
+package main
+
+// Integration tests for doctor and path. Each builds a healthy setup of its
+// own, checks there is no finding for its objects, injects one fault, checks
+// the finding's ID and subject, and restores. Firewall and sysctl faults are
+// injected only in a throwaway network namespace holding a copy of the
+// host's rules, and doctor is pointed at it; the host's own rules and
+// sysctls are never changed. path verdicts are checked against real traffic
+// between test containers.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netviz/netviz/diagnose"
+	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/internal/dockertest"
+	"github.com/netviz/netviz/pathfind"
+	"github.com/netviz/netviz/topo"
+)
+
+// doctorJSON runs netviz doctor; fwNetns, when set, is the namespace whose
+// firewall and sysctls it reads instead of the host's.
+func doctorJSON(t *testing.T, fwNetns string) []diagnose.Finding {
+	t.Helper()
+	var out, errb bytes.Buffer
+	d := deps{
+		stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		live: func(ctx context.Context, o liveOptions) (*topo.Snapshot, error) {
+			return inspectLive(ctx, o, netfilter.New(netfilter.Options{Netns: fwNetns}))
+		},
+		colorable: func(io.Writer) bool { return false },
+		now:       time.Now,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	code := run(ctx, []string{"doctor", "--format", "json"}, d)
+	if code != exitOK && code != exitFailure {
+		t.Fatalf("netviz doctor exit %d: %s", code, errb.String())
+	}
+	var fs []diagnose.Finding
+	if err := json.Unmarshal(out.Bytes(), &fs); err != nil {
+		t.Fatalf("doctor json: %v\n%s", err, out.String())
+	}
+	return fs
+}
+
+// about keeps the findings that name one of names.
+func about(fs []diagnose.Finding, names ...string) []diagnose.Finding {
+	var out []diagnose.Finding
+	for _, f := range fs {
+		if slices.ContainsFunc(f.Subject, func(s string) bool { return slices.Contains(names, s) }) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func wantFinding(t *testing.T, fs []diagnose.Finding, id string, subject ...string) {
+	t.Helper()
+	for _, f := range fs {
+		if f.ID == id && slices.Equal(f.Subject, subject) {
+			return
+		}
+	}
+	t.Errorf("no %s finding for %v; findings:\n%s", id, subject, findingList(fs))
+}
+
+func wantNone(t *testing.T, fs []diagnose.Finding, when string) {
+	t.Helper()
+	if len(fs) > 0 {
+		t.Errorf("%s: unexpected findings:\n%s", when, findingList(fs))
+	}
+}
+
+func findingList(fs []diagnose.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "  %s %s %v\n", f.Severity, f.ID, f.Subject)
+	}
+	return b.String()
+}
+
+// hostVethOf is the host end of a container's only veth, from iproute2.
+func hostVethOf(t *testing.T, w *dockertest.World, name string) string {
+	t.Helper()
+	tr := groundTruth(t, w, name)
+	if len(tr) != 1 {
+		t.Fatalf("%s: %d veths", name, len(tr))
+	}
+	return tr[0].hostVeth
+}
+
+func bridgeOf(w *dockertest.World, network string) string {
+	return "br-" + w.Docker("network", "inspect", "-f", "{{.Id}}", network)[:12]
+}
+
+func TestIntegrationDoctorLinkFaults(t *testing.T) {
+	w := dockertest.New(t, "doc")
+	n := w.Network("n")
+	br := bridgeOf(w, n)
+	c1 := w.Run("c1", []string{"--network", n})
+	c2 := w.Run("c2", []string{"--network", n})
+	veth := hostVethOf(t, w, c1)
+	ours := []string{n, br, c1, c2, veth}
+	// The host's own MTU may be smaller than Docker's default: not this test's business.
+	noMTU := func(fs []diagnose.Finding) []diagnose.Finding {
+		return slices.DeleteFunc(fs, func(f diagnose.Finding) bool { return f.ID == diagnose.MTUMismatch })
+	}
+	wantNone(t, noMTU(about(doctorJSON(t, ""), ours...)), "healthy")
+
+	t.Run("veth-down", func(t *testing.T) {
+		ip(t, "link", "set", veth, "down")
+		t.Cleanup(func() { ipQuiet("link", "set", veth, "up") })
+		wantFinding(t, doctorJSON(t, ""), diagnose.VethDown, c1, veth)
+	})
+	t.Run("veth-no-master", func(t *testing.T) {
+		ip(t, "link", "set", veth, "nomaster")
+		t.Cleanup(func() { ipQuiet("link", "set", veth, "master", br) })
+		wantFinding(t, doctorJSON(t, ""), diagnose.VethNoMaster, c1, veth, br)
+	})
+	t.Run("bridge-down", func(t *testing.T) {
+		ip(t, "link", "set", br, "down")
+		t.Cleanup(func() { ipQuiet("link", "set", br, "up") })
+		wantFinding(t, doctorJSON(t, ""), diagnose.BridgeDown, br, n)
+	})
+	t.Run("orphan-veth", func(t *testing.T) {
+		nsName := w.Prefix + "-orph"
+		hostEnd := "nvto" + w.Prefix[3:8]
+		ip(t, "netns", "add", nsName)
+		t.Cleanup(func() { ipQuiet("netns", "del", nsName) })
+		ip(t, "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", nsName)
+		t.Cleanup(func() { ipQuiet("link", "del", hostEnd) })
+		ip(t, "link", "set", hostEnd, "master", br, "up")
+		wantFinding(t, doctorJSON(t, ""), diagnose.OrphanVeth, hostEnd, br)
+	})
+	// Restored: the link faults are gone again.
+	wantNone(t, noMTU(about(doctorJSON(t, ""), ours...)), "restored")
+
+	t.Run("endpoint-without-interface", func(t *testing.T) {
+		pid := w.InspectContainer(c2).State.Pid
+		if out, err := exec.Command("nsenter", "--net=/proc/"+fmt.Sprint(pid)+"/ns/net", "ip", "link", "del", "eth0").CombinedOutput(); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		// Restored by removing the container (its endpoint with it).
+		t.Cleanup(func() { w.Remove(c2) })
+		wantFinding(t, doctorJSON(t, ""), diagnose.EndpointWithoutInterface, c2, n)
+	})
+}
+
+func uplinkMTU(t *testing.T) (string, int) {
+	t.Helper()
+	var routes []struct{ Dev string }
+	if err := json.Unmarshal([]byte(mustOutput(t, "ip", "-j", "route", "show", "default")), &routes); err != nil || len(routes) == 0 {
+		t.Skipf("no default route: %v", err)
+	}
+	var links []struct{ MTU int }
+	if err := json.Unmarshal([]byte(mustOutput(t, "ip", "-j", "link", "show", routes[0].Dev)), &links); err != nil || len(links) == 0 {
+		t.Fatal(err)
+	}
+	return routes[0].Dev, links[0].MTU
+}
+
+func TestIntegrationDoctorMTUAndSubnets(t *testing.T) {
+	w := dockertest.New(t, "mtu")
+	uplink, mtu := uplinkMTU(t)
+	if mtu >= 9000 {
+		t.Skipf("uplink %s MTU %d: nothing is larger", uplink, mtu)
+	}
+	sub := fmt.Sprintf("10.231.%d.0/24", time.Now().UnixNano()%200+20)
+	good := w.Network("good", "--subnet", sub, "-o", fmt.Sprintf("com.docker.network.driver.mtu=%d", mtu))
+	big := w.Network("big", "-o", "com.docker.network.driver.mtu=9000")
+	w.Run("g", []string{"--network", good})
+	w.Run("b", []string{"--network", big})
+	goodBr, bigBr := bridgeOf(w, good), bridgeOf(w, big)
+
+	fs := doctorJSON(t, "")
+	wantNone(t, about(fs, good, goodBr), "network with the uplink's MTU")
+	wantFinding(t, fs, diagnose.MTUMismatch, bigBr, uplink)
+
+	// A host route into the network's range, as a VPN would add.
+	half := strings.TrimSuffix(sub, "0/24") + "128/25"
+	ip(t, "route", "add", "unreachable", half)
+	t.Cleanup(func() { ipQuiet("route", "del", "unreachable", half) })
+	wantFinding(t, doctorJSON(t, ""), diagnose.SubnetOverlap, good, half)
+}
+
+// fwNamespace makes a throwaway namespace holding a copy of the host's
+// Docker rules (nft backend) with forwarding on, and returns its path.
+func fwNamespace(t *testing.T, w *dockertest.World) string {
+	t.Helper()
+	if _, err := exec.LookPath("iptables-nft-save"); err != nil {
+		t.Skip("iptables-nft-save not installed")
+	}
+	if b := netfilter.BackendOfVersion(mustOutput(t, "iptables", "-V")); b != topo.BackendNft {
+		t.Skipf("the host's iptables uses the %s backend; this test copies nft rules", b)
+	}
+	name := w.Prefix + "-fw"
+	ip(t, "netns", "add", name)
+	t.Cleanup(func() { ipQuiet("netns", "del", name) })
+	path := "/run/netns/" + name
+	rules := mustOutput(t, "iptables-nft-save")
+	restore := exec.Command("nsenter", "--net="+path, "iptables-nft-restore")
+	restore.Stdin = strings.NewReader(rules)
+	if out, err := restore.CombinedOutput(); err != nil {
+		t.Fatalf("iptables-nft-restore in %s: %v: %s", name, err, out)
+	}
+	inNS(t, path, "sysctl", "-w", "net.ipv4.ip_forward=1")
+	return path
+}
+
+func inNS(t *testing.T, path string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("nsenter", append([]string{"--net=" + path}, args...)...).CombinedOutput(); err != nil {
+		t.Fatalf("in %s: %v: %v: %s", path, args, err, out)
+	}
+}
+
+func TestIntegrationDoctorFirewallFaults(t *testing.T) {
+	w := dockertest.New(t, "fw")
+	n := w.Network("n")
+	br := bridgeOf(w, n)
+	web := w.Run("web", []string{"--network", n, "-p", "80"})
+	in := w.InspectContainer(web)
+	webIP := in.NetworkSettings.Networks[n].IPAddress
+	subnet := w.Docker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", n)
+	hostPort := strings.TrimPrefix(w.Docker("port", web, "80/tcp"), "0.0.0.0:")
+	hostPort = strings.Fields(hostPort)[0]
+	ns := fwNamespace(t, w)
+	firewallIDs := []string{diagnose.IPForwardDisabled, diagnose.MissingMasquerade, diagnose.ForwardDrop, diagnose.PublishedPortMismatch, diagnose.IptablesBackendSplit}
+	fwFindings := func() []diagnose.Finding {
+		return slices.DeleteFunc(doctorJSON(t, ns), func(f diagnose.Finding) bool { return !slices.Contains(firewallIDs, f.ID) })
+	}
+	wantNone(t, about(fwFindings(), n, br, web, topo.SysctlIPForward), "healthy copy of the host's rules")
+
+	t.Run("ip-forward-disabled", func(t *testing.T) {
+		inNS(t, ns, "sysctl", "-w", "net.ipv4.ip_forward=0")
+		t.Cleanup(func() { inNS(t, ns, "sysctl", "-w", "net.ipv4.ip_forward=1") })
+		wantFinding(t, fwFindings(), diagnose.IPForwardDisabled, topo.SysctlIPForward)
+	})
+	t.Run("missing-masquerade", func(t *testing.T) {
+		rule := []string{"-s", subnet, "!", "-o", br, "-j", "MASQUERADE"}
+		inNS(t, ns, append([]string{"iptables-nft", "-t", "nat", "-D", "POSTROUTING"}, rule...)...)
+		t.Cleanup(func() { inNS(t, ns, append([]string{"iptables-nft", "-t", "nat", "-A", "POSTROUTING"}, rule...)...) })
+		wantFinding(t, fwFindings(), diagnose.MissingMasquerade, n, subnet)
+	})
+	t.Run("forward-drop", func(t *testing.T) {
+		inNS(t, ns, "iptables-nft", "-I", "DOCKER-USER", "-i", br, "-j", "DROP")
+		t.Cleanup(func() { inNS(t, ns, "iptables-nft", "-D", "DOCKER-USER", "-i", br, "-j", "DROP") })
+		wantFinding(t, fwFindings(), diagnose.ForwardDrop, n, "DOCKER-USER")
+	})
+	t.Run("published-port-mismatch", func(t *testing.T) {
+		rule := []string{"!", "-i", br, "-p", "tcp", "-m", "tcp", "--dport", hostPort, "-j", "DNAT", "--to-destination", webIP + ":80"}
+		stale := slices.Clone(rule)
+		// An address in the subnet that no container has.
+		a := netip.MustParsePrefix(subnet).Addr()
+		for range 250 {
+			a = a.Next()
+		}
+		wrong := a.String()
+		stale[len(stale)-1] = wrong + ":80"
+		inNS(t, ns, append([]string{"iptables-nft", "-t", "nat", "-D", "DOCKER"}, rule...)...)
+		inNS(t, ns, append([]string{"iptables-nft", "-t", "nat", "-A", "DOCKER"}, stale...)...)
+		t.Cleanup(func() {
+			inNS(t, ns, append([]string{"iptables-nft", "-t", "nat", "-D", "DOCKER"}, stale...)...)
+			inNS(t, ns, append([]string{"iptables-nft", "-t", "nat", "-A", "DOCKER"}, rule...)...)
+		})
+		wantFinding(t, fwFindings(), diagnose.PublishedPortMismatch, web, hostPort+"/tcp", wrong)
+	})
+	t.Run("iptables-backend-split", func(t *testing.T) {
+		if _, err := exec.LookPath("iptables-legacy"); err != nil {
+			t.Skip("iptables-legacy not installed")
+		}
+		// Only in the throwaway namespace: its legacy tables are its own.
+		inNS(t, ns, "iptables-legacy", "-P", "FORWARD", "DROP")
+		t.Cleanup(func() { inNS(t, ns, "iptables-legacy", "-P", "FORWARD", "ACCEPT") })
+		wantFinding(t, fwFindings(), diagnose.IptablesBackendSplit, "iptables-legacy", "iptables-nft")
+	})
+	wantNone(t, about(fwFindings(), n, br, web, topo.SysctlIPForward), "restored")
+}
+
+// pathJSON runs netviz path against the live host.
+func pathJSON(t *testing.T, src, dst string) pathfind.Result {
+	t.Helper()
+	out, errOut, code := runNetviz(t, "path", src, dst, "--format", "json")
+	if code != 0 {
+		t.Fatalf("netviz path %s %s: exit %d: %s", src, dst, code, errOut)
+	}
+	var r pathfind.Result
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	return r
+}
+
+// fetch asks ip:80 for / from inside a container with busybox nc, which
+// gives up after 3 s (busybox-static's wget -T crashes).
+func fetch(name, ip string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "docker", "exec", name, "sh", "-c",
+		"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 "+ip+" 80").CombinedOutput()
+	if err == nil && !strings.Contains(string(out), "netviz-ok") {
+		return fmt.Errorf("no answer: %q", out)
+	}
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, out)
+	}
+	return nil
+}
+
+func TestIntegrationPathMatchesTraffic(t *testing.T) {
+	w := dockertest.New(t, "path")
+	a := w.Network("a")
+	b := w.Network("b")
+	httpd := []string{"sh", "-c", "busybox mkdir -p /www && echo netviz-ok > /www/index.html && exec httpd -f -p 80 -h /www"}
+	a1 := w.Run("a1", []string{"--network", a})
+	a2 := w.Run("a2", []string{"--network", a, "-p", "80"}, httpd...)
+	b1 := w.Run("b1", []string{"--network", b}, httpd...)
+	ipOf := func(c, n string) string { return w.InspectContainer(c).NetworkSettings.Networks[n].IPAddress }
+	a2IP, b1IP := ipOf(a2, a), ipOf(b1, b)
+	time.Sleep(300 * time.Millisecond) // httpd binding
+
+	// Same bridge: reachable, and it is.
+	if r := pathJSON(t, a1, a2); r.Verdict != pathfind.Reachable {
+		t.Errorf("path %s %s: %+v", a1, a2, r)
+	}
+	if err := fetch(a1, a2IP); err != nil {
+		t.Errorf("ground truth: %s cannot fetch from %s: %v", a1, a2, err)
+	}
+
+	// Different user-defined bridges: blocked by DOCKER-ISOLATION, and it is.
+	r := pathJSON(t, a1, b1)
+	if r.Verdict != pathfind.Blocked || !slices.ContainsFunc(r.Hops, func(h pathfind.Hop) bool { return strings.Contains(h.At, "DOCKER-ISOLATION") }) {
+		t.Errorf("path %s %s: %+v", a1, b1, r)
+	}
+	if err := fetch(a1, b1IP); err == nil {
+		t.Errorf("ground truth: %s reached %s across networks, but netviz says blocked", a1, b1)
+	}
+
+	// A published port on the host's address on network a: DNAT to a2.
+	gw := w.Docker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}}", a)
+	port := strings.Fields(strings.TrimPrefix(w.Docker("port", a2, "80/tcp"), "0.0.0.0:"))[0]
+	r = pathJSON(t, "host", gw+":"+port)
+	if r.Verdict != pathfind.Reachable || !slices.ContainsFunc(r.Hops, func(h pathfind.Hop) bool { return h.At == "DNAT "+a2IP+":80" }) {
+		t.Errorf("path host %s:%s: %+v", gw, port, r)
+	}
+	client := http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get("http://" + gw + ":" + port + "/")
+	if err != nil {
+		t.Errorf("ground truth: host cannot fetch its published port %s:%s: %v", gw, port, err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), "netviz-ok") {
+			t.Errorf("published port answered %q", body)
+		}
+	}
+
+	// The table names the hops in the diagram's terms.
+	out, _, code := runNetviz(t, "path", a1, b1)
+	if code != 0 || !strings.Contains(out, bridgeOf(w, a)) || !strings.Contains(out, "BLOCKED") {
+		t.Errorf("path table (exit %d):\n%s", code, out)
+	}
+}
