@@ -66,6 +66,65 @@ func TestParseRecorded(t *testing.T) {
 			},
 		},
 		{
+			// Docker 25-27 layout, written from what those versions' bridge
+			// driver programs (not captured), as iptables-legacy 1.8.7 prints
+			// it (nat first, no backend in the header), for the gallery
+			// host's networks: per
+			// bridge rules still in FORWARD, explicit RETURNs at the end of
+			// DOCKER-USER and both isolation chains, "backend" created with
+			// enable_icc=false (its DROP appended last), and an internal
+			// network whose drops are at the top of STAGE-1 and which has no
+			// isolation jump, MASQUERADE or nat RETURN.
+			file: "docker27-legacy.v4", tables: []string{"nat", "filter"}, forward: "DROP", docker: true, nFwdRules: 15,
+			check: func(t *testing.T, rs *topo.RuleSet) {
+				if u := chain(t, rs, "filter", "DOCKER-USER").Rules; len(u) != 1 || u[0].Target != "RETURN" || u[0].Raw != "-j RETURN" {
+					t.Errorf("DOCKER-USER %+v", u)
+				}
+				fwd := chain(t, rs, "filter", "FORWARD").Rules
+				icc := fwd[len(fwd)-1]
+				if icc.In != "br-backend" || icc.Out != "br-backend" || icc.Target != "DROP" || icc.Other {
+					t.Errorf("icc=false rule %+v", icc)
+				}
+				if in := fwd[2]; in.In != "br-9f8e7d6c5b4a" || in.Out != "br-9f8e7d6c5b4a" || in.Target != "ACCEPT" {
+					t.Errorf("internal network's own traffic %+v", in)
+				}
+				iso := chain(t, rs, "filter", "DOCKER-ISOLATION-STAGE-1").Rules
+				if iso[0].Source != "!172.19.0.0/16" || iso[0].Out != "br-9f8e7d6c5b4a" || iso[0].Target != "DROP" ||
+					iso[1].Dest != "!172.19.0.0/16" || iso[1].In != "br-9f8e7d6c5b4a" || iso[1].Target != "DROP" {
+					t.Errorf("internal network drops %+v %+v", iso[0], iso[1])
+				}
+				if last := iso[len(iso)-1]; last.Target != "RETURN" || last.Raw != "-j RETURN" {
+					t.Errorf("STAGE-1 ends with %+v", last)
+				}
+				acc := chain(t, rs, "filter", "DOCKER").Rules[0]
+				if acc.Dest != "172.17.0.2/32" || acc.In != "!docker0" || acc.Out != "docker0" || acc.Protocol != "tcp" || acc.DPort != "80" || acc.Target != "ACCEPT" {
+					t.Errorf("published port ACCEPT %+v", acc)
+				}
+				nat := chain(t, rs, "nat", "DOCKER").Rules
+				want := topo.Rule{Raw: "! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80",
+					In: "!docker0", Protocol: "tcp", DPort: "8080", Target: "DNAT", ToDestination: "172.17.0.2:80"}
+				if len(nat) != 4 || nat[3] != want || nat[0].In != "br-backend" || nat[0].Target != "RETURN" {
+					t.Errorf("nat DOCKER %+v", nat)
+				}
+				var masq []string
+				for _, r := range chain(t, rs, "nat", "POSTROUTING").Rules {
+					if r.Target == "MASQUERADE" {
+						masq = append(masq, r.Source+" "+r.Out)
+					}
+				}
+				if strings.Join(masq, ",") != "172.30.0.0/24 !br-backend,172.20.0.0/16 !br-edf6ad18f54c,172.17.0.0/16 !docker0,172.17.0.2/32 " {
+					t.Errorf("MASQUERADE rules %q", masq)
+				}
+				hairpin := chain(t, rs, "nat", "POSTROUTING").Rules[3]
+				if hairpin.Dest != "172.17.0.2/32" || hairpin.DPort != "80" {
+					t.Errorf("hairpin MASQUERADE %+v", hairpin)
+				}
+				if out := chain(t, rs, "nat", "OUTPUT").Rules[0]; out.Dest != "!127.0.0.0/8" || out.DstType != "LOCAL" || out.Target != "DOCKER" {
+					t.Errorf("nat OUTPUT %+v", out)
+				}
+			},
+		},
+		{
 			// Docker 28 layout (DOCKER-FORWARD, DOCKER-CT, DOCKER-BRIDGE, raw
 			// PREROUTING drops, internal networks in STAGE-1), legacy backend.
 			file: "docker28-legacy.v4", tables: []string{"raw", "filter", "nat"}, forward: "DROP", docker: true, nFwdRules: 2,
