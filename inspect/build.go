@@ -216,7 +216,7 @@ func (b *builder) finish(ctx context.Context, k Kernel) *topo.Snapshot {
 	for _, hl := range host.veths() {
 		pair := topo.Pair{
 			HostInterface: hl.Name, HostIfindex: hl.Index,
-			Bridge: host.name(hl.MasterIndex), IPv6: []string{},
+			Bridge: host.name(hl.MasterIndex), IPv6: []string{}, Ports: []topo.Port{},
 		}
 		pair.Network = netByBridge[pair.Bridge]
 		m, ok := p.byHost[hl.Index]
@@ -253,6 +253,12 @@ func (b *builder) finish(ctx context.Context, k Kernel) *topo.Snapshot {
 			sort.Strings(pair.SharedWith)
 			if n := endpointNetwork(o, pair.MAC, m.link.Addresses); n != "" {
 				pair.Network = n
+			}
+			// Docker maps published ports to the gateway endpoint only
+			// (libnetwork programs external connectivity for it alone): the
+			// interface holding the namespace's default route.
+			if len(o.Ports) > 0 && uplink(b.namespaces[m.ns.Ref].Routes) == m.link.Name {
+				pair.Ports = append(pair.Ports, o.Ports...)
 			}
 		}
 		s.Pairs = append(s.Pairs, pair)

@@ -529,3 +529,34 @@ func TestFirewallAndSysctlsJoinTheSnapshot(t *testing.T) {
 		t.Errorf("warnings %v", s.Warnings)
 	}
 }
+
+// Docker maps published ports to the endpoint that holds the container's
+// default route; the other pairs of a multi-network container carry none.
+func TestPublishedPortsOnTheGatewayPair(t *testing.T) {
+	w := newWorld(t)
+	c, ns := w.container("api", "appnet")
+	c.Ports = []topo.Port{{HostIP: "0.0.0.0", HostPort: 8443, ContainerPort: 443, Protocol: "tcp"}}
+	w.veth(ns, 4, "eth0", 9, "02:42:ac:12:00:02", "172.18.0.2/16")
+	w.veth(ns, 3, "eth1", 11, "02:42:ac:11:00:02", "172.17.0.2/16")
+	f := w.kernel.namespaces[ns]
+	f.Routes = []topo.Route{
+		{Dst: "default", Gateway: "fd00::1", Interface: "eth0", Family: 6},
+		{Dst: "default", Gateway: "172.17.0.1", Interface: "eth1", Family: 4},
+		{Dst: "172.18.0.0/16", Interface: "eth0", Family: 4},
+	}
+	w.kernel.namespaces[ns] = f
+	web, webNS := w.container("web", "bridge")
+	web.Ports = []topo.Port{{HostIP: "0.0.0.0", HostPort: 8080, ContainerPort: 80, Protocol: "tcp"}}
+	w.veth(webNS, 3, "eth0", 9, "02:42:ac:11:00:03", "172.17.0.3/16") // no routes read: no claim
+
+	s := w.snapshot(false)
+	if p := pairOf(t, s, "api", "eth1"); !slices.Equal(p.Ports, c.Ports) {
+		t.Errorf("api:eth1 (default route) ports = %v, want %v", p.Ports, c.Ports)
+	}
+	if p := pairOf(t, s, "api", "eth0"); p.Ports == nil || len(p.Ports) != 0 {
+		t.Errorf("api:eth0 ports = %#v, want an empty list", p.Ports)
+	}
+	if p := pairOf(t, s, "web", "eth0"); len(p.Ports) != 0 {
+		t.Errorf("web:eth0 without routes ports = %v, want none", p.Ports)
+	}
+}

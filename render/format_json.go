@@ -25,7 +25,8 @@ func WriteJSON(w io.Writer, v any) error {
 }
 
 // jsonNonNil replaces a nil slice with an empty one, and gives pairs built
-// outside topo.Snapshot.Sort an empty IPv6 list, as the snapshot has.
+// outside topo.Snapshot.Sort (or read from an older snapshot) empty IPv6
+// and ports lists, as a live snapshot has.
 func jsonNonNil(v any) any {
 	switch v := v.(type) {
 	case []topo.Pair:
@@ -36,6 +37,9 @@ func jsonNonNil(v any) any {
 		for i := range out {
 			if out[i].IPv6 == nil {
 				out[i].IPv6 = []string{}
+			}
+			if out[i].Ports == nil {
+				out[i].Ports = []topo.Port{}
 			}
 		}
 		return out

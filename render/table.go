@@ -19,7 +19,7 @@ type TableOptions struct {
 
 // tableVethColumns are the columns of WriteVethTable.
 var tableVethColumns = []string{
-	"HOST VETH", "IFINDEX", "BRIDGE", "CONTAINER", "IFACE", "PEER IFINDEX", "NETWORK", "IPV4", "IPV6", "MAC",
+	"HOST VETH", "IFINDEX", "BRIDGE", "CONTAINER", "IFACE", "PEER IFINDEX", "NETWORK", "IPV4", "IPV6", "MAC", "PORTS",
 }
 
 // newTableWriter is the tabwriter of every netviz table, docker's spacing.
@@ -55,6 +55,7 @@ func WriteVethTable(w io.Writer, pairs []topo.Pair, opt TableOptions) error {
 			p.IPv4,
 			strings.Join(textGlobalAddrs(p.IPv6), ","),
 			p.MAC,
+			publishedPorts(p.Ports),
 		}
 		for i, c := range row {
 			if c == "" {

@@ -25,7 +25,8 @@ func TestVethTableGolden(t *testing.T) {
 func TestVethTableCells(t *testing.T) {
 	pairs := []topo.Pair{
 		{HostInterface: "veth1", HostIfindex: 7, Container: "web", ContainerInterface: "eth0", ContainerIfindex: 6,
-			IPv6: []string{"fe80::1/64", "fd00::2/64", "fd00::3/64"}},
+			IPv6:  []string{"fe80::1/64", "fd00::2/64", "fd00::3/64"},
+			Ports: []topo.Port{{HostIP: "0.0.0.0", HostPort: 8080, ContainerPort: 80, Protocol: "tcp"}, {HostIP: "::", HostPort: 8080, ContainerPort: 80, Protocol: "tcp"}}},
 		{HostInterface: "veth2", HostIfindex: 9, NamespaceName: "blue", Namespace: "ns-4026532875"},
 		{HostInterface: "veth3", HostIfindex: 11, Namespace: "ns-4026532932"},
 		{HostInterface: "veth4", HostIfindex: 13, ContainerIfindex: 12},
@@ -36,10 +37,10 @@ func TestVethTableCells(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 	want := [][]string{
-		{"veth1", "7", "-", "web", "eth0", "6", "-", "-", "fd00::2/64,fd00::3/64", "-"},
-		{"veth2", "9", "-", "(netns", "blue)", "-", "-", "-", "-", "-", "-"},
-		{"veth3", "11", "-", "(netns", "ns-4026532932)", "-", "-", "-", "-", "-", "-"},
-		{"veth4", "13", "-", "(netns", "?)", "-", "12", "-", "-", "-", "-"},
+		{"veth1", "7", "-", "web", "eth0", "6", "-", "-", "fd00::2/64,fd00::3/64", "-", "0.0.0.0:8080->80/tcp,", "[::]:8080->80/tcp"},
+		{"veth2", "9", "-", "(netns", "blue)", "-", "-", "-", "-", "-", "-", "-"},
+		{"veth3", "11", "-", "(netns", "ns-4026532932)", "-", "-", "-", "-", "-", "-", "-"},
+		{"veth4", "13", "-", "(netns", "?)", "-", "12", "-", "-", "-", "-", "-"},
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("got %d lines, want %d (no header):\n%s", len(lines), len(want), buf.String())
@@ -57,7 +58,7 @@ func TestVethTableEscapesNames(t *testing.T) {
 	if err := WriteVethTable(&buf, pairs, TableOptions{NoHeader: true}); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Fields(buf.String()); len(got) != 11 || got[0] != `veth\x1b[2J` || got[4] != `a\tb)` {
+	if got := strings.Fields(buf.String()); len(got) != 12 || got[0] != `veth\x1b[2J` || got[4] != `a\tb)` {
 		t.Errorf("control characters not escaped: %q", buf.String())
 	}
 }

@@ -140,6 +140,7 @@ func (s *Snapshot) Sort() {
 	slices.SortFunc(s.Pairs, comparePairs)
 	for i := range s.Pairs {
 		s.Pairs[i].IPv6 = nonNil(s.Pairs[i].IPv6)
+		s.Pairs[i].Ports = nonNil(s.Pairs[i].Ports)
 	}
 	s.Containers = nonNil(s.Containers)
 	s.Networks = nonNil(s.Networks)

@@ -237,6 +237,10 @@ type Pair struct {
 	MAC  string   `json:"mac"`
 	IPv4 string   `json:"ipv4"`
 	IPv6 []string `json:"ipv6"`
+	// Ports are the container's published ports when this pair's interface
+	// carries the namespace's default route: Docker programs port mappings
+	// for the endpoint that gives the container its gateway, and no other.
+	Ports []Port `json:"ports"`
 	// Namespace is the ID of the peer's namespace.
 	Namespace string `json:"namespace"`
 	// NamespaceName is the /run/netns name of the peer's namespace, if any.

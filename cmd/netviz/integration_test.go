@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -195,7 +196,7 @@ func TestIntegrationContainerOnThreeNetworks(t *testing.T) {
 	a := w.Network("a")
 	b := w.Network("b")
 	c := w.Network("c")
-	multi := w.Run("multi", []string{"--network", a})
+	multi := w.Run("multi", []string{"--network", a, "-p", "80"})
 	w.Docker("network", "connect", b, multi)
 	w.Docker("network", "connect", c, multi)
 	pairs := pairsOf(vethJSON(t, "--container", multi), multi)
@@ -203,6 +204,30 @@ func TestIntegrationContainerOnThreeNetworks(t *testing.T) {
 		t.Fatalf("got %d pairs for %s, want 3: %+v", len(pairs), multi, pairs)
 	}
 	checkPairs(t, pairs, groundTruth(t, w, multi))
+
+	// The published port sits on the pair whose address Docker's DNAT rule
+	// targets, and on no other.
+	binding, _, _ := strings.Cut(strings.TrimSpace(w.Docker("port", multi, "80/tcp")), "\n") // 0.0.0.0:49153
+	hostPort := binding[strings.LastIndex(binding, ":")+1:]
+	target := dnatTarget(t, hostPort)
+	targeted := 0
+	for _, p := range pairs {
+		onTarget := strings.HasPrefix(p.IPv4, target+"/")
+		if onTarget {
+			targeted++
+		}
+		if got := len(p.Ports) > 0; got != onTarget {
+			t.Errorf("%s:%s (%s) ports %v; the DNAT for host port %s goes to %s", p.Container, p.ContainerInterface, p.IPv4, p.Ports, hostPort, target)
+		}
+		for _, port := range p.Ports {
+			if strconv.Itoa(port.HostPort) != hostPort || port.ContainerPort != 80 || port.Protocol != "tcp" {
+				t.Errorf("%s:%s port %+v, want host port %s -> 80/tcp", p.Container, p.ContainerInterface, port, hostPort)
+			}
+		}
+	}
+	if targeted != 1 {
+		t.Errorf("%d of %s's pairs have the DNAT target %s, want 1", targeted, multi, target)
+	}
 	var nets []string
 	for _, p := range pairs {
 		nets = append(nets, p.Network)
@@ -691,4 +716,26 @@ func buildNetviz(t *testing.T) string {
 		t.Fatal(buildErr)
 	}
 	return builtBin
+}
+
+// dnatTarget is the address Docker's DNAT rule for a TCP host port sends
+// to, read with iptables-save.
+func dnatTarget(t *testing.T, hostPort string) string {
+	t.Helper()
+	out, err := exec.Command("iptables-save", "-t", "nat").CombinedOutput()
+	if err != nil {
+		t.Fatalf("iptables-save: %v\n%s", err, out)
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Fields(l)
+		if !slices.Contains(f, "DNAT") || !slices.Contains(f, "--dport") || f[slices.Index(f, "--dport")+1] != hostPort {
+			continue
+		}
+		if i := slices.Index(f, "--to-destination"); i >= 0 && i+1 < len(f) {
+			ip, _, _ := strings.Cut(f[i+1], ":")
+			return ip
+		}
+	}
+	t.Fatalf("no DNAT rule for host port %s in\n%s", hostPort, out)
+	return ""
 }
