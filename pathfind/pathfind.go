@@ -251,7 +251,13 @@ func (w *walker) containerToContainer(src *topo.Container, to endpoint) {
 			}
 			switch a.network.Driver {
 			case "bridge":
-				if !w.leave(src.Name, a) {
+				why := fmt.Sprintf("%s is on network %q too", b.addr, a.network.Name)
+				if ns, ok := w.s.Namespace(src.Namespace); ok {
+					if r, ok := lookup(ns.Routes, b.addr); ok {
+						why = routeText(r)
+					}
+				}
+				if !w.leaveWhy(src.Name, a, why) {
 					return
 				}
 				if sysctl(w.s, topo.SysctlBridgeNFCallIP) == "1" {
@@ -343,9 +349,8 @@ func (w *walker) containerEgress(c *topo.Container, dst netip.Addr) (attachment,
 	return attachment{}, false
 }
 
-// leave walks container interface → host veth → bridge.
-func (w *walker) leave(name string, a attachment) bool { return w.leaveWhy(name, a, "") }
-
+// leaveWhy walks container interface → host veth → bridge; why is the
+// route (or reason) that sends the packet out of the container.
 func (w *walker) leaveWhy(name string, a attachment, why string) bool {
 	if a.iface == "" || a.hostVeth == "" {
 		w.hop(name, "")
@@ -452,8 +457,12 @@ func (w *walker) filter(chain string, p topo.Packet, _ string) bool {
 		switch d.Verdict {
 		case "DROP", "REJECT":
 			if d.Rule != nil {
-				w.hop(at+" → "+d.Chain+": "+d.Verdict, "-A "+d.Chain+" "+d.Rule.Raw)
-				w.block(fmt.Sprintf("dropped by %s%s", d.Chain, explain(d.Chain)))
+				where := at + " → " + d.Chain
+				if d.Chain == chain {
+					where = at
+				}
+				w.hop(where+": "+d.Verdict, "-A "+d.Chain+" "+d.Rule.Raw)
+				w.block(fmt.Sprintf("dropped by %s%s", d.Chain, explain(d)))
 			} else {
 				w.hop(at+": policy "+d.Verdict, "no rule accepts it")
 				w.block(fmt.Sprintf("the %s policy is %s and no rule accepts this packet", chain, d.Verdict))
@@ -470,12 +479,16 @@ func (w *walker) filter(chain string, p topo.Packet, _ string) bool {
 	return true
 }
 
-func explain(chain string) string {
-	if strings.HasPrefix(chain, "DOCKER-ISOLATION") {
+func explain(d topo.Decision) string {
+	switch {
+	case strings.HasPrefix(d.Chain, "DOCKER-ISOLATION"):
 		return " (different bridge networks are isolated)"
-	}
-	if chain == "DOCKER-USER" {
+	case d.Chain == "DOCKER-USER":
 		return " (a rule someone added to DOCKER-USER)"
+	case (d.Chain == "FORWARD" || d.Chain == "DOCKER-FORWARD") && d.Rule != nil &&
+		d.Rule.In != "" && d.Rule.In == d.Rule.Out && !strings.HasPrefix(d.Rule.In, "!"):
+		// What Docker adds for a network created with enable_icc=false.
+		return fmt.Sprintf(" (inter-container communication is off on %s: com.docker.network.bridge.enable_icc=false)", d.Rule.In)
 	}
 	return ""
 }
@@ -839,7 +852,9 @@ func (r Result) Text() string {
 	b.WriteString(strings.Join(at, " → "))
 	b.WriteString("\n\n")
 	for i, h := range r.Hops {
-		if h.Why != "" {
+		if h.Why == "" {
+			fmt.Fprintf(&b, "  %2d. %s\n", i+1, h.At)
+		} else {
 			fmt.Fprintf(&b, "  %2d. %s: %s\n", i+1, h.At, h.Why)
 		}
 	}
