@@ -1,0 +1,145 @@
+package pathfind
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/topo"
+)
+
+// rules parses a rule set from inspect/netfilter's testdata.
+func rules(t *testing.T, name string) []topo.Table {
+	t.Helper()
+	data, err := os.ReadFile("../inspect/netfilter/testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := netfilter.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tables
+}
+
+// checkPaths runs Find for each case and compares verdict, hops and reason.
+func checkPaths(t *testing.T, s func(t *testing.T) *topo.Snapshot, cases []pathCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.src+"→"+tc.dst, func(t *testing.T) {
+			r, err := Find(s(t), tc.src, tc.dst, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Verdict != tc.verdict || hops(r) != tc.hops || !strings.Contains(r.Reason, tc.reason) {
+				t.Errorf("got %s: %s\n  %s\nwant %s: …%s…\n  %s", r.Verdict, r.Reason, hops(r), tc.verdict, tc.reason, tc.hops)
+			}
+		})
+	}
+}
+
+type pathCase struct {
+	src, dst, verdict, hops, reason string
+}
+
+// The gallery host with the rules Docker 25-27 program for it, in the
+// legacy backend, where "backend" was created with enable_icc=false.
+func docker27(t *testing.T) *topo.Snapshot {
+	s := recorded(t)
+	s.Firewall = topo.Firewall{Default: topo.BackendLegacy, DockerBackend: topo.BackendLegacy, RuleSets: []topo.RuleSet{
+		{Backend: topo.BackendLegacy, Family: 4, Tables: rules(t, "docker27-legacy.v4")}}}
+	return s
+}
+
+func TestPathsDocker27(t *testing.T) {
+	checkPaths(t, docker27, []pathCase{
+		{"web1", "api", Reachable,
+			"web1:eth0 → vetha87bbed → docker0 → FORWARD: ACCEPT → veth51b5f16 → api:eth2", "same bridge network"},
+		{"web1", "db", Blocked,
+			"web1:eth0 → vetha87bbed → docker0 → routing → FORWARD → DOCKER-ISOLATION-STAGE-2: DROP", "different bridge networks are isolated"},
+		{"api", "db", Blocked,
+			"api:eth1 → vethe470e1d → br-backend → FORWARD: DROP", "inter-container communication is off"},
+		{"db", "198.51.100.7", Reachable,
+			"db:eth0 → veth7db0765 → br-backend → routing → FORWARD: ACCEPT → MASQUERADE as 192.0.2.2 → eth0 → outside", "masqueraded"},
+		{"198.51.100.7", "192.0.2.2:8080", Reachable,
+			"198.51.100.7 → eth0 → DNAT 172.17.0.2:80 → FORWARD: ACCEPT → docker0 → vetha87bbed → web1:eth0", "DNAT to 172.17.0.2:80 (web1)"},
+		{"198.51.100.7", "192.0.2.2:8081", Reachable, "198.51.100.7 → eth0 → INPUT: ACCEPT → host 192.0.2.2", "delivered to the host itself"},
+		{"host", "192.0.2.2:8080", Reachable,
+			"host → DNAT 172.17.0.2:80 → docker0 → vetha87bbed → web1:eth0", "published port"},
+	})
+}
+
+// host28 is a small Docker 28 host whose names match
+// inspect/netfilter/testdata/docker28-legacy.v4: the default bridge with c0,
+// network "front" (br-1a2b3c4d5e6f) with web, which publishes 8080 → 80,
+// and web2, and the internal network "private" (br-9f8e7d6c5b4a) with vault.
+func host28(t *testing.T) *topo.Snapshot {
+	s := &topo.Snapshot{
+		Host:    topo.Host{Uplink: "eth0", DockerVersion: "28.0.4"},
+		Sysctls: map[string]string{topo.SysctlIPForward: "1", topo.SysctlBridgeNFCallIP: "1"},
+		Firewall: topo.Firewall{Default: topo.BackendLegacy, DockerBackend: topo.BackendLegacy, RuleSets: []topo.RuleSet{
+			{Backend: topo.BackendLegacy, Family: 4, Tables: rules(t, "docker28-legacy.v4")}}},
+		Interfaces: []topo.Interface{{Name: "eth0", Up: true, Addresses: []string{"192.0.2.2/24"}}},
+		Routes: []topo.Route{{Dst: "default", Gateway: "192.0.2.1", Interface: "eth0", Family: 4},
+			{Dst: "192.0.2.0/24", Interface: "eth0", Family: 4}},
+	}
+	network := func(name, bridge, subnet string, internal bool) {
+		s.Networks = append(s.Networks, topo.Network{Name: name, ID: name + "-id", Driver: "bridge", Bridge: bridge, Internal: internal,
+			Subnets: []topo.Subnet{{Subnet: subnet}}})
+		gw := strings.TrimSuffix(subnet, "0.0/16") + "0.1"
+		s.Interfaces = append(s.Interfaces, topo.Interface{Name: bridge, Kind: topo.KindBridge, Up: true, Addresses: []string{gw + "/16"}})
+		s.Routes = append(s.Routes, topo.Route{Dst: subnet, Interface: bridge, Src: gw, Family: 4})
+	}
+	network("bridge", "docker0", "172.17.0.0/16", false)
+	network("front", "br-1a2b3c4d5e6f", "172.18.0.0/16", false)
+	network("private", "br-9f8e7d6c5b4a", "172.19.0.0/16", true)
+	container := func(name, net, addr string, ports ...topo.Port) {
+		n, _ := s.Network(net)
+		mac := fmt.Sprintf("02:42:ac:%02x:00:%02x", len(s.Containers)+1, len(s.Containers)+2)
+		ns := "ns-" + name
+		gw := strings.TrimSuffix(n.Subnets[0].Subnet, "0.0/16") + "0.1"
+		routes := []topo.Route{{Dst: n.Subnets[0].Subnet, Interface: "eth0", Family: 4}}
+		if !n.Internal {
+			routes = append(routes, topo.Route{Dst: "default", Gateway: gw, Interface: "eth0", Family: 4})
+		}
+		s.Containers = append(s.Containers, topo.Container{Name: name, ID: name + "-id", State: topo.StateRunning, NetworkMode: net, Namespace: ns,
+			Endpoints:  []topo.Endpoint{{Network: net, NetworkID: n.ID, MAC: mac, IPv4: addr + "/16", Gateway: gw}},
+			Ports:      ports,
+			Interfaces: []topo.Interface{{Name: "eth0", Index: 2, Kind: topo.KindVeth, MAC: mac, Up: true, Addresses: []string{addr + "/16"}}}})
+		s.Namespaces = append(s.Namespaces, topo.Namespace{ID: ns, Owner: name, Containers: []string{name}, Routes: routes})
+		veth := "veth-" + name
+		s.Interfaces = append(s.Interfaces, topo.Interface{Name: veth, Kind: topo.KindVeth, Up: true, Master: n.Bridge})
+		s.Pairs = append(s.Pairs, topo.Pair{Container: name, ContainerInterface: "eth0", ContainerIfindex: 2, HostInterface: veth,
+			Bridge: n.Bridge, Network: net, MAC: mac, IPv4: addr + "/16", Namespace: ns, Verified: true})
+	}
+	container("c0", "bridge", "172.17.0.2")
+	container("web", "front", "172.18.0.2", topo.Port{HostIP: "0.0.0.0", HostPort: 8080, ContainerPort: 80, Protocol: "tcp"})
+	container("web2", "front", "172.18.0.3")
+	container("vault", "private", "172.19.0.2")
+	s.Sort()
+	return s
+}
+
+// Docker 28 moved its rules into DOCKER-FORWARD, DOCKER-CT and DOCKER-BRIDGE
+// and drops packets from outside addressed straight to a container in the
+// raw table: path follows all of them.
+func TestPathsDocker28(t *testing.T) {
+	checkPaths(t, host28, []pathCase{
+		{"web", "web2", Reachable,
+			"web:eth0 → veth-web → br-1a2b3c4d5e6f → FORWARD: ACCEPT → veth-web2 → web2:eth0", "same bridge network"},
+		{"c0", "web", Blocked,
+			"c0:eth0 → veth-c0 → docker0 → routing → FORWARD → DOCKER-ISOLATION-STAGE-2: DROP", "different bridge networks are isolated"},
+		{"web", "198.51.100.7", Reachable,
+			"web:eth0 → veth-web → br-1a2b3c4d5e6f → routing → FORWARD: ACCEPT → MASQUERADE as 192.0.2.2 → eth0 → outside", "masqueraded"},
+		{"vault", "198.51.100.7", Blocked, "vault", "no route"},
+		{"198.51.100.7", "192.0.2.2:8080", Reachable,
+			"198.51.100.7 → eth0 → DNAT 172.18.0.2:80 → FORWARD: ACCEPT → br-1a2b3c4d5e6f → veth-web → web:eth0", "DNAT to 172.18.0.2:80 (web)"},
+		{"203.0.113.9", "192.0.2.2:8080", Blocked,
+			"203.0.113.9 → eth0 → DNAT 172.18.0.2:80 → FORWARD → DOCKER-USER: REJECT", "a rule someone added to DOCKER-USER"},
+		{"198.51.100.7", "172.18.0.2:80", Blocked,
+			"198.51.100.7 → eth0 → raw PREROUTING: DROP", "addressed straight to a container"},
+		{"host", "web", Reachable, "host → routing → br-1a2b3c4d5e6f → veth-web → web:eth0", "directly"},
+	})
+}
