@@ -371,11 +371,12 @@ func checkMasquerade(s *topo.Snapshot) []Finding {
 				continue
 			}
 			found := post != nil && slices.ContainsFunc(post.Rules, func(r topo.Rule) bool {
-				return r.Target == "MASQUERADE" && r.Source == p.Masked().String()
+				// SNAT: a network created with -o com.docker.network.host_ipv4=ADDR.
+				return (r.Target == "MASQUERADE" || r.Target == "SNAT") && r.Source == p.Masked().String()
 			})
 			if !found {
 				out = append(out, Finding{ID: MissingMasquerade, Severity: SeverityWarning, Subject: []string{n.Name, sn.Subnet},
-					Message: fmt.Sprintf("no MASQUERADE rule for network %q (%s): its containers' packets leave the host with private source addresses and replies never come back", n.Name, sn.Subnet),
+					Message: fmt.Sprintf("no MASQUERADE (or SNAT) rule for network %q (%s): its containers' packets leave the host with private source addresses and replies never come back", n.Name, sn.Subnet),
 					Fix:     fmt.Sprintf("iptables -t nat -A POSTROUTING -s %s ! -o %s -j MASQUERADE  (or restart Docker, which adds it)", sn.Subnet, n.Bridge)})
 			}
 		}
