@@ -701,11 +701,14 @@ func (w *walker) containerToOutside(src *topo.Container, to endpoint) {
 		return
 	}
 	d := w.nat("POSTROUTING", topo.Packet{In: out.network.Bridge, Out: r.Interface, Src: out.addr, Dst: to.addr, DPort: to.port})
-	masq := false
-	if d.Verdict == "MASQUERADE" {
-		as := firstV4(w.s, r.Interface)
-		w.hop("MASQUERADE as "+as, "-A "+d.Chain+" "+d.Rule.Raw)
+	masq, how := false, "masqueraded"
+	switch d.Verdict {
+	case "MASQUERADE":
+		w.hop("MASQUERADE as "+firstV4(w.s, r.Interface), "-A "+d.Chain+" "+d.Rule.Raw)
 		masq = true
+	case "SNAT": // a network created with -o com.docker.network.host_ipv4=ADDR
+		w.hop("SNAT to "+toSource(d.Rule.Raw), "-A "+d.Chain+" "+d.Rule.Raw)
+		masq, how = true, "source-NATed to "+toSource(d.Rule.Raw)
 	}
 	w.hop(r.Interface, "")
 	if !w.up(r.Interface) {
@@ -713,10 +716,21 @@ func (w *walker) containerToOutside(src *topo.Container, to endpoint) {
 	}
 	w.hop("outside", "")
 	if !masq && w.s.Firewall.Read() {
-		w.unknown(fmt.Sprintf("it leaves %s with the private source %s and no MASQUERADE: replies are unlikely to come back (see doctor: missing-masquerade)", r.Interface, out.addr))
+		w.unknown(fmt.Sprintf("it leaves %s with the private source %s and no MASQUERADE or SNAT: replies are unlikely to come back (see doctor: missing-masquerade)", r.Interface, out.addr))
 		return
 	}
-	w.reach(fmt.Sprintf("forwarded out through %s and masqueraded; beyond the host netviz cannot see", r.Interface))
+	w.reach(fmt.Sprintf("forwarded out through %s and %s; beyond the host netviz cannot see", r.Interface, how))
+}
+
+// toSource is an SNAT rule's --to-source, which netviz keeps in Raw only.
+func toSource(raw string) string {
+	f := strings.Fields(raw)
+	for i := range f[:max(len(f)-1, 0)] {
+		if f[i] == "--to-source" {
+			return f[i+1]
+		}
+	}
+	return "?"
 }
 
 func (w *walker) outsideToHost(from, to endpoint) {

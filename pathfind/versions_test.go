@@ -143,3 +143,23 @@ func TestPathsDocker28(t *testing.T) {
 		{"host", "web", Reachable, "host → routing → br-1a2b3c4d5e6f → veth-web → web:eth0", "directly"},
 	})
 }
+
+// A network created with -o com.docker.network.host_ipv4=ADDR is
+// source-NATed with SNAT instead of MASQUERADE.
+func TestPathSNAT(t *testing.T) {
+	snat := func(t *testing.T) *topo.Snapshot {
+		s := docker27(t)
+		rs, _ := s.Firewall.RuleSet(topo.BackendLegacy, 4)
+		c, _ := rs.Chain("nat", "POSTROUTING")
+		c.Rules[0] = topo.Rule{Raw: "-s 172.30.0.0/24 ! -o br-backend -j SNAT --to-source 192.0.2.2",
+			Source: "172.30.0.0/24", Out: "!br-backend", Target: "SNAT"}
+		return s
+	}
+	checkPaths(t, snat, []pathCase{
+		{"db", "198.51.100.7", Reachable,
+			"db:eth0 → veth7db0765 → br-backend → routing → FORWARD: ACCEPT → SNAT to 192.0.2.2 → eth0 → outside", "source-NATed to 192.0.2.2"},
+	})
+	if got := toSource("-s 10.0.0.0/8 -j SNAT"); got != "?" {
+		t.Errorf("toSource without --to-source: %q", got)
+	}
+}

@@ -433,3 +433,45 @@ func TestIntegrationDoctorNoDefaultRoute(t *testing.T) {
 	in("route", "add", "default", "via", "198.18.0.1", "dev", "uplink0")
 	wantNone(t, onlyRoute(doctorJSONInNetns(t, ns)), "restored")
 }
+
+// A network created with com.docker.network.host_ipv4 is source-NATed
+// with SNAT, not MASQUERADE: doctor must not call that missing-masquerade,
+// and path must follow it out.
+func TestIntegrationDoctorSNATNetwork(t *testing.T) {
+	w := dockertest.New(t, "snat")
+	uplink, _ := uplinkMTU(t)
+	var addrs []struct {
+		AddrInfo []struct {
+			Family, Local string
+		} `json:"addr_info"`
+	}
+	if err := json.Unmarshal([]byte(mustOutput(t, "ip", "-j", "addr", "show", "dev", uplink)), &addrs); err != nil || len(addrs) == 0 {
+		t.Fatalf("ip addr show %s: %v", uplink, err)
+	}
+	var hostIP string
+	for _, a := range addrs[0].AddrInfo {
+		if a.Family == "inet" && hostIP == "" {
+			hostIP = a.Local
+		}
+	}
+	if hostIP == "" {
+		t.Skipf("%s has no IPv4 address", uplink)
+	}
+	n := w.Network("n", "-o", "com.docker.network.host_ipv4="+hostIP)
+	subnet := w.Docker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", n)
+	c := w.Run("c", []string{"--network", n})
+	// Ground truth: Docker wrote SNAT for it, and no MASQUERADE.
+	nat := mustOutput(t, "iptables-save", "-t", "nat")
+	if !strings.Contains(nat, "-s "+subnet+" ! -o "+bridgeOf(w, n)+" -j SNAT --to-source "+hostIP) ||
+		strings.Contains(nat, "-s "+subnet+" ! -o "+bridgeOf(w, n)+" -j MASQUERADE") {
+		t.Fatalf("Docker did not SNAT %s to %s:\n%s", subnet, hostIP, nat)
+	}
+
+	if fs := about(doctorJSON(t, ""), n); slices.ContainsFunc(fs, func(f diagnose.Finding) bool { return f.ID == diagnose.MissingMasquerade }) {
+		t.Errorf("SNAT taken for a missing MASQUERADE:\n%s", findingList(fs))
+	}
+	r := pathJSON(t, c, "198.51.100.7")
+	if r.Verdict != pathfind.Reachable || !slices.ContainsFunc(r.Hops, func(h pathfind.Hop) bool { return h.At == "SNAT to "+hostIP }) {
+		t.Errorf("path %s 198.51.100.7: %+v", c, r)
+	}
+}
