@@ -91,6 +91,61 @@ func BySubject(fs []Finding) map[string][]string {
 	return m
 }
 
+// Within keeps the findings that concern what sub holds — sub being a
+// filtered view (topo.Filter) of the snapshot the findings were made from —
+// and those about the whole host (ip_forward, the default route, the
+// firewall backends, the uplink), which concern every part of it. Checks
+// must see the whole host: a DNAT rule to another network's container is
+// not stale just because that container was filtered out.
+func Within(fs []Finding, sub *topo.Snapshot) []Finding {
+	names := map[string]bool{}
+	for _, c := range sub.Containers {
+		names[c.Name] = true
+	}
+	var subnets []netip.Prefix
+	for _, n := range sub.Networks {
+		names[n.Name] = true
+		if n.Bridge != "" {
+			names[n.Bridge] = true
+		}
+		for _, sn := range n.Subnets {
+			if p, err := netip.ParsePrefix(sn.Subnet); err == nil {
+				subnets = append(subnets, p.Masked())
+			}
+		}
+	}
+	for _, p := range sub.Pairs {
+		names[p.HostInterface] = true
+	}
+	for _, i := range sub.Interfaces {
+		// Every view keeps the uplink; a finding that merely mentions it
+		// (an MTU below another bridge's) is not about this view.
+		if i.Name != sub.Host.Uplink {
+			names[i.Name] = true
+		}
+	}
+	inView := func(subject string) bool {
+		if names[subject] {
+			return true
+		}
+		a, err := netip.ParseAddr(subject)
+		return err == nil && slices.ContainsFunc(subnets, func(p netip.Prefix) bool { return p.Contains(a) })
+	}
+	var out []Finding
+	for _, f := range fs {
+		first := ""
+		if len(f.Subject) > 0 {
+			first = f.Subject[0]
+		}
+		hostWide := first == "host" || first == topo.SysctlIPForward || strings.HasPrefix(first, "iptables-") ||
+			(first == sub.Host.Uplink && first != "")
+		if hostWide || slices.ContainsFunc(f.Subject, inView) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func rank(sev string) int {
 	switch sev {
 	case SeverityError:

@@ -1,6 +1,8 @@
 package diagnose
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/netviz/netviz/topo"
@@ -20,5 +22,35 @@ func TestSNATIsNotMissingMasquerade(t *testing.T) {
 	}
 	if fs := Run(s); has(fs, MissingMasquerade, []string{"appnet", "172.20.0.0/16"}) {
 		t.Errorf("SNAT taken for a missing MASQUERADE:\n%s", dump(fs))
+	}
+}
+
+func TestWithin(t *testing.T) {
+	s := healthy(t)
+	iface(s, "br-edf6ad18f54c").Up = false // appnet's bridge
+	iface(s, "veth7db0765").Up = false     // db's, on backend
+	s.Sysctls[topo.SysctlIPForward] = "0"
+	s.Routes = slices.DeleteFunc(s.Routes, func(r topo.Route) bool { return r.Dst == "default" })
+	dnat := chainOf(s, "nat", "DOCKER")
+	dnat.Rules[len(dnat.Rules)-1].ToDestination = "172.30.0.9:80" // an address on backend no one has
+	all := Run(s)
+
+	sub, err := topo.Filter{Network: "backend"}.Apply(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range Within(all, sub) {
+		got = append(got, f.ID+":"+strings.Join(f.Subject, ","))
+	}
+	want := []string{
+		"ip-forward-disabled:net.ipv4.ip_forward",
+		"published-port-mismatch:web1,8080/tcp,172.30.0.9",
+		"veth-down:db,veth7db0765",
+		"mtu-mismatch:br-backend,eth0",
+		"no-default-route:host",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings about network backend:\n got %q\nwant %q\nof all:\n%s", got, want, dump(all))
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/netviz/netviz/diagnose"
 	"github.com/netviz/netviz/render"
+	"github.com/netviz/netviz/topo"
 )
 
 type doctorOptions struct {
@@ -48,11 +49,23 @@ func runDoctor(ctx context.Context, d deps, o doctorOptions, w io.Writer) error 
 	if err != nil {
 		return err
 	}
-	s, err := o.source.load(ctx, d, false)
+	// The checks see the whole host (a DNAT rule to another network's
+	// container is not stale because --network hid that container); the
+	// filter picks the findings shown.
+	whole := o.source
+	whole.network, whole.container = "", ""
+	s, err := whole.load(ctx, d, false)
 	if err != nil {
 		return err
 	}
 	findings := diagnose.Run(s)
+	if f := (topo.Filter{Network: o.source.network, Container: o.source.container}); !f.Empty() {
+		sub, err := f.Apply(s)
+		if err != nil {
+			return err
+		}
+		findings = diagnose.Within(findings, sub)
+	}
 	switch f.Kind() {
 	case render.FormatTable:
 		err = writeFindings(w, findings)

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/topo"
+)
+
+// --network and --container choose which findings are shown, not what the
+// checks see: web1's DNAT rule is not stale because web1 is on another
+// network than the one asked about.
+func TestCLIDoctorFilterSeesTheWholeHost(t *testing.T) {
+	s := loadFixture(t)
+	data, err := os.ReadFile("../../diagnose/testdata/host.v4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := netfilter.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Firewall = topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNft,
+		RuleSets: []topo.RuleSet{{Backend: topo.BackendNft, Family: 4, Tables: tables}}}
+	for i := range s.Interfaces {
+		if s.Interfaces[i].Name == "br-edf6ad18f54c" {
+			s.Interfaces[i].Up = false // appnet's bridge
+		}
+	}
+	path := filepath.Join(t.TempDir(), "host.json")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := topo.Encode(f, s); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	for _, tc := range []struct {
+		args          []string
+		code          int
+		want, notWant string
+	}{
+		{[]string{"--network", "backend"}, exitOK, "mtu-mismatch  br-backend eth0", "published-port-mismatch"},
+		{[]string{"--network", "backend"}, exitOK, "", "bridge-down"},
+		{[]string{"--container", "db"}, exitOK, "mtu-mismatch  br-backend eth0", "orphan-veth"},
+		{[]string{"--network", "appnet"}, exitFailure, "ERROR   bridge-down  br-edf6ad18f54c appnet", "br-backend"},
+		{nil, exitFailure, "WARNING orphan-veth  vethblue docker0", "published-port-mismatch"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			d, out, errb := fakeDeps(t, nil)
+			code := run(context.Background(), append([]string{"doctor", "--from", path}, tc.args...), d)
+			if code != tc.code || !strings.Contains(out.String(), tc.want) || strings.Contains(out.String(), tc.notWant) {
+				t.Errorf("exit %d (want %d), want %q and no %q\nstdout:\n%s\nstderr:\n%s", code, tc.code, tc.want, tc.notWant, out.String(), errb.String())
+			}
+		})
+	}
+}
