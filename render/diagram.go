@@ -34,6 +34,10 @@ type DiagramOptions struct {
 	// Now is the time named in the subtitle when the snapshot has no
 	// GeneratedAt.
 	Now time.Time
+	// Problems are marked on the nodes and clusters they are about (see
+	// Problem): a red (error) or amber (warning) border and their IDs under
+	// the title. Those about nothing drawn mark the host cluster.
+	Problems []Problem
 }
 
 // NodeKind says what a diagram node is; renderers style nodes by kind only.
@@ -95,16 +99,19 @@ type Node struct {
 	// Lines are drawn under the title, one a line.
 	Lines   []string `json:"lines"`
 	Details []Field  `json:"details"`
+	// Problems are those marked on the node, most serious first.
+	Problems []Problem `json:"problems,omitempty"`
 }
 
 // Cluster is a box of boxes: the host or one network namespace.
 type Cluster struct {
-	ID      string      `json:"id"`
-	Kind    ClusterKind `json:"kind"`
-	Title   string      `json:"title"`
-	Lines   []string    `json:"lines"`
-	Nodes   []Node      `json:"nodes"`
-	Details []Field     `json:"details"`
+	ID       string      `json:"id"`
+	Kind     ClusterKind `json:"kind"`
+	Title    string      `json:"title"`
+	Lines    []string    `json:"lines"`
+	Nodes    []Node      `json:"nodes"`
+	Details  []Field     `json:"details"`
+	Problems []Problem   `json:"problems,omitempty"`
 }
 
 // Edge is one line between two nodes.
@@ -144,6 +151,34 @@ func (d *Diagram) NodeKinds() []NodeKind {
 	for _, k := range diagramNodeKindOrder {
 		if seen[k] {
 			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// ProblemSeverities returns the severities of the problems marked on the
+// diagram, most serious first.
+func (d *Diagram) ProblemSeverities() []string {
+	seen := map[string]bool{}
+	for _, c := range d.Clusters {
+		for _, p := range c.Problems {
+			seen[p.Severity] = true
+		}
+		for _, n := range c.Nodes {
+			for _, p := range n.Problems {
+				seen[p.Severity] = true
+			}
+		}
+	}
+	for _, n := range d.Nodes {
+		for _, p := range n.Problems {
+			seen[p.Severity] = true
+		}
+	}
+	var out []string
+	for _, sev := range problemSeverities {
+		if seen[sev] {
+			out = append(out, sev)
 		}
 	}
 	return out
@@ -214,6 +249,7 @@ type diagramBuilder struct {
 	stopped     []*topo.Container
 
 	grouped    []diagramGroup
+	marks      *problemMarks
 	hostNode   map[string]string // host link name → node ID
 	host       *Cluster
 	nsClusters []Cluster
@@ -229,6 +265,7 @@ func newDiagramBuilder(s *topo.Snapshot, opt DiagramOptions) *diagramBuilder {
 		pairOfHost:  map[string]*topo.Pair{},
 		nsByID:      map[string]*diagramNamespace{},
 		hostNode:    map[string]string{},
+		marks:       newProblemMarks(s, opt.Problems),
 	}
 	for i := range s.Interfaces {
 		b.hostIfs[s.Interfaces[i].Name] = &s.Interfaces[i]
@@ -377,6 +414,7 @@ func (b *diagramBuilder) build() {
 	}
 	b.groupNodes()
 	b.stoppedNodes()
+	b.host.Problems = b.marks.list(b.marks.hostWide())
 	b.d.Clusters = append(append(b.d.Clusters, *b.host), b.nsClusters...)
 }
 
@@ -410,6 +448,21 @@ func (b *diagramBuilder) titles() {
 	}
 	if n := len(s.Warnings); n > 0 {
 		parts = append(parts, diagramPlural(n, "warning", "warnings")+" (see the snapshot)")
+	}
+	if ps := b.marks.problems; len(ps) > 0 {
+		var counts []string
+		for _, sev := range problemSeverities {
+			n := 0
+			for _, p := range ps {
+				if p.Severity == sev {
+					n++
+				}
+			}
+			if n > 0 {
+				counts = append(counts, diagramPlural(n, sev, sev+"s"))
+			}
+		}
+		parts = append(parts, "netviz doctor: "+strings.Join(counts, ", "))
 	}
 	b.d.Subtitle = strings.Join(parts, " · ")
 }
@@ -532,7 +585,8 @@ func (b *diagramBuilder) hostCluster() {
 		}
 		b.host.Nodes = append(b.host.Nodes, Node{
 			ID: id, Kind: NodeHostContainer, Title: diagramClip(c.Name), Lines: lines,
-			Details: diagramContainerFields(c),
+			Details:  diagramContainerFields(c),
+			Problems: b.marks.list(problemUnion(b.marks.container(c.Name), b.marks.rest(c.Name))),
 		})
 		if uplink != "" {
 			b.edge(uplink, id, EdgeHostNetwork, "")
@@ -612,7 +666,8 @@ func (b *diagramBuilder) bridgeNode(br *topo.Bridge) string {
 	if n != nil {
 		details = append(details, diagramNetworkFields(n)...)
 	}
-	b.host.Nodes = append(b.host.Nodes, Node{ID: id, Kind: NodeBridge, Title: diagramClip(br.Name), Lines: lines, Details: details})
+	b.host.Nodes = append(b.host.Nodes, Node{ID: id, Kind: NodeBridge, Title: diagramClip(br.Name), Lines: lines, Details: details,
+		Problems: b.marks.list(b.marks.host(br.Name))})
 	return id
 }
 
@@ -658,7 +713,8 @@ func (b *diagramBuilder) hostLink(name string) string {
 	if p != nil {
 		details = append(details, diagramPairFields(p)...)
 	}
-	b.host.Nodes = append(b.host.Nodes, Node{ID: id, Kind: kind, Title: diagramClip(name), Lines: diagramLines(lines), Details: details})
+	b.host.Nodes = append(b.host.Nodes, Node{ID: id, Kind: kind, Title: diagramClip(name), Lines: diagramLines(lines), Details: details,
+		Problems: b.marks.list(b.marks.host(name))})
 	return id
 }
 
@@ -748,7 +804,12 @@ func (b *diagramBuilder) namespaceCluster(n *diagramNamespace) {
 		if p != nil {
 			details = append(details, diagramPairFields(p)...)
 		}
-		c.Nodes = append(c.Nodes, Node{ID: id, Kind: kind, Title: diagramClip(i.Name), Lines: diagramLines(lines), Details: details})
+		var marked []int
+		for _, o := range n.containers {
+			marked = problemUnion(marked, b.marks.link(o.Name, i.Name))
+		}
+		c.Nodes = append(c.Nodes, Node{ID: id, Kind: kind, Title: diagramClip(i.Name), Lines: diagramLines(lines), Details: details,
+			Problems: b.marks.list(marked)})
 
 		switch {
 		case p != nil:
@@ -769,6 +830,11 @@ func (b *diagramBuilder) namespaceCluster(n *diagramNamespace) {
 			}
 		}
 	}
+	var marked []int
+	for _, o := range n.containers {
+		marked = problemUnion(marked, b.marks.container(o.Name), b.marks.rest(o.Name))
+	}
+	c.Problems = b.marks.list(marked)
 	b.nsClusters = append(b.nsClusters, c)
 }
 
@@ -781,8 +847,10 @@ func (b *diagramBuilder) groupNodes() {
 		var addrs []netip.Addr
 		images := map[string]int{}
 		var details []Field
+		var marked []int
 		for _, n := range g.members {
 			c := n.containers[0]
+			marked = problemUnion(marked, b.marks.container(c.Name), b.marks.rest(c.Name))
 			images[c.Image]++
 			p, _ := b.groupable(n)
 			ip := p.IPv4
@@ -803,9 +871,10 @@ func (b *diagramBuilder) groupNodes() {
 		id := b.newID("group_" + g.bridge)
 		b.d.Nodes = append(b.d.Nodes, Node{
 			ID: id, Kind: NodeGroup,
-			Title:   diagramClip(strconv.Itoa(len(g.members)) + " containers on " + network),
-			Lines:   lines,
-			Details: append(diagramFields("bridge", g.bridge, "network", network, "containers", strconv.Itoa(len(g.members))), details...),
+			Title:    diagramClip(strconv.Itoa(len(g.members)) + " containers on " + network),
+			Lines:    lines,
+			Details:  append(diagramFields("bridge", g.bridge, "network", network, "containers", strconv.Itoa(len(g.members))), details...),
+			Problems: b.marks.list(marked),
 		})
 		if br, ok := b.hostNode[g.bridge]; ok {
 			b.edge(br, id, EdgeGroup, diagramPlural(len(g.members), "veth pair", "veth pairs"))
@@ -827,7 +896,8 @@ func (b *diagramBuilder) stoppedNodes() {
 		if len(nets) > 0 {
 			lines = append(lines, diagramClip("networks: "+strings.Join(nets, ", ")))
 		}
-		b.d.Nodes = append(b.d.Nodes, Node{ID: id, Kind: NodeStoppedContainer, Title: diagramClip(c.Name), Lines: lines, Details: diagramContainerFields(c)})
+		b.d.Nodes = append(b.d.Nodes, Node{ID: id, Kind: NodeStoppedContainer, Title: diagramClip(c.Name), Lines: lines, Details: diagramContainerFields(c),
+			Problems: b.marks.list(problemUnion(b.marks.container(c.Name), b.marks.rest(c.Name)))})
 		for _, e := range c.Endpoints {
 			if n := b.networks[e.Network]; n != nil && n.Bridge != "" {
 				if br, ok := b.hostNode[n.Bridge]; ok {

@@ -10,6 +10,12 @@
 // name. Writers build their whole output before writing it, so an error
 // leaves nothing half-written behind.
 //
+// The tree and the diagrams also mark problems (TreeOptions.Problems,
+// DiagramOptions.Problems): netviz doctor's findings, which the command
+// converts to Problem, since render knows nothing of the checks. A problem
+// is placed by the names it is about (see Problem) and drawn in the colour
+// of its severity, not of a kind.
+//
 // The text views (WriteTree, WriteVethTable) leave out IPv6 link-local
 // addresses, which every IPv6-enabled link has; JSON and templates see the
 // snapshot as it is.

@@ -33,10 +33,14 @@ func WriteDOT(w io.Writer, d *Diagram) error {
 		if st.dashed {
 			style += ",dashed"
 		}
+		class, border, penwidth := "nv-cluster-"+string(c.Kind), st.border, "1.4"
+		if sev := problemWorst(c.Problems); sev != "" {
+			class, border, penwidth = class+" nv-problem-"+sev, problemColors[sev], "3"
+		}
 		p("\n  subgraph %s {\n", dotQuote(c.ID))
-		p("    graph [id=%s, class=%s, style=%s, fillcolor=%s, color=%s, penwidth=1.4, margin=10,\n",
-			dotQuote(c.ID), dotQuote("nv-cluster-"+string(c.Kind)), dotQuote(style), dotQuote(st.fill), dotQuote(st.border))
-		p("           label=<%s>]\n", dotLines("13", c.Title, c.Lines))
+		p("    graph [id=%s, class=%s, style=%s, fillcolor=%s, color=%s, penwidth=%s, margin=10,\n",
+			dotQuote(c.ID), dotQuote(class), dotQuote(style), dotQuote(st.fill), dotQuote(border), penwidth)
+		p("           label=<%s>]\n", dotLines("13", c.Title, c.Problems, c.Lines))
 		for _, n := range c.Nodes {
 			dotNode(bw, "    ", n)
 		}
@@ -105,22 +109,29 @@ func dotNode(bw *bufio.Writer, indent string, n Node) {
 	if st.thick {
 		penwidth = "2"
 	}
+	class, border := "nv-"+string(n.Kind), st.border
+	if sev := problemWorst(n.Problems); sev != "" {
+		class, border, penwidth = class+" nv-problem-"+sev, problemColors[sev], "3"
+	}
 	fmt.Fprintf(bw, "%s%s [id=%s, class=%s, style=%s, fillcolor=%s, color=%s, penwidth=%s",
-		indent, dotQuote(n.ID), dotQuote(n.ID), dotQuote("nv-"+string(n.Kind)), dotQuote(style), dotQuote(st.fill), dotQuote(st.border), penwidth)
+		indent, dotQuote(n.ID), dotQuote(n.ID), dotQuote(class), dotQuote(style), dotQuote(st.fill), dotQuote(border), penwidth)
 	if st.font != "" {
 		fmt.Fprintf(bw, ", fontcolor=%s", dotQuote(st.font))
 	}
 	if st.double {
 		fmt.Fprintf(bw, ", peripheries=2")
 	}
-	fmt.Fprintf(bw, ", label=<%s>]\n", dotLines("12", n.Title, n.Lines))
+	fmt.Fprintf(bw, ", label=<%s>]\n", dotLines("12", n.Title, n.Problems, n.Lines))
 }
 
-// dotLines is an HTML-like label: a bold title, then smaller lines, all
-// left-aligned.
-func dotLines(titleSize, title string, lines []string) string {
+// dotLines is an HTML-like label: a bold title, the marks of its problems in
+// their colour, then smaller lines, all left-aligned.
+func dotLines(titleSize, title string, problems []Problem, lines []string) string {
 	var sb strings.Builder
 	sb.WriteString(`<FONT POINT-SIZE="` + titleSize + `"><B>` + dotEscape(title) + `</B></FONT><BR ALIGN="LEFT"/>`)
+	for _, m := range problemMarkLines(problems, problemGlyphs, diagramMaxLabel) {
+		sb.WriteString(`<FONT POINT-SIZE="10" COLOR="` + problemColors[m.severity] + `"><B>` + dotEscape(m.text) + `</B></FONT><BR ALIGN="LEFT"/>`)
+	}
 	for _, l := range lines {
 		sb.WriteString(`<FONT POINT-SIZE="10">` + dotEscape(l) + `</FONT><BR ALIGN="LEFT"/>`)
 	}
@@ -138,7 +149,7 @@ func dotEdgeLabel(label string) string {
 // dotLegend draws what each style means, for the kinds the diagram uses.
 func dotLegend(bw *bufio.Writer, d *Diagram) {
 	nodes, edges := d.NodeKinds(), d.EdgeKinds()
-	if len(nodes)+len(edges) == 0 {
+	if len(nodes)+len(edges)+len(d.ProblemSeverities()) == 0 {
 		return
 	}
 	var sb strings.Builder
@@ -152,6 +163,10 @@ func dotLegend(bw *bufio.Writer, d *Diagram) {
 		}
 		fmt.Fprintf(&sb, `<TR><TD BORDER="1"%s BGCOLOR="%s" COLOR="%s" WIDTH="34" HEIGHT="16"> </TD><TD ALIGN="LEFT">%s</TD></TR>`,
 			cellStyle, st.fill, st.border, dotEscape(st.legend))
+	}
+	for _, sev := range d.ProblemSeverities() {
+		fmt.Fprintf(&sb, `<TR><TD BORDER="3" STYLE="rounded" BGCOLOR="#ffffff" COLOR="%s" WIDTH="34" HEIGHT="16"><FONT COLOR="%s"><B>%s</B></FONT></TD><TD ALIGN="LEFT">%s</TD></TR>`,
+			problemColors[sev], problemColors[sev], dotEscape(problemGlyphs[sev]), dotEscape(problemLegend[sev]))
 	}
 	for _, k := range edges {
 		st := diagramEdgeStyles[k]

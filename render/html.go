@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -65,10 +66,12 @@ type htmlNodeInfo struct {
 func htmlNodeData(d *Diagram) map[string]htmlNodeInfo {
 	data := map[string]htmlNodeInfo{}
 	node := func(n Node) {
-		data[n.ID] = htmlNodeInfo{Kind: string(n.Kind), Title: n.Title, Fields: n.Details, Text: htmlSearchText(n.Title, n.Lines, n.Details)}
+		fields := htmlFields(n.Problems, n.Details)
+		data[n.ID] = htmlNodeInfo{Kind: string(n.Kind), Title: n.Title, Fields: fields, Text: htmlSearchText(n.Title, htmlLines(n.Problems, n.Lines), fields)}
 	}
 	for _, c := range d.Clusters {
-		info := htmlNodeInfo{Kind: "cluster " + string(c.Kind), Title: c.Title, Fields: c.Details, Text: htmlSearchText(c.Title, c.Lines, c.Details)}
+		fields := htmlFields(c.Problems, c.Details)
+		info := htmlNodeInfo{Kind: "cluster " + string(c.Kind), Title: c.Title, Fields: fields, Text: htmlSearchText(c.Title, htmlLines(c.Problems, c.Lines), fields)}
 		for _, n := range c.Nodes {
 			info.Members = append(info.Members, n.ID)
 			node(n)
@@ -79,6 +82,23 @@ func htmlNodeData(d *Diagram) map[string]htmlNodeInfo {
 		node(n)
 	}
 	return data
+}
+
+// htmlFields are the details panel's rows: the problems first, what they
+// mean and their fix, then the details.
+func htmlFields(problems []Problem, details []Field) []Field {
+	if len(problems) == 0 {
+		return details
+	}
+	return append(problemFields(problems), details...)
+}
+
+// htmlLines are the lines the search box looks in: the problems' IDs too.
+func htmlLines(problems []Problem, lines []string) []string {
+	for _, p := range problems {
+		lines = append(slices.Clip(lines), p.ID)
+	}
+	return lines
 }
 
 func htmlSearchText(title string, lines []string, fields []Field) string {

@@ -24,6 +24,11 @@ type TreeOptions struct {
 	// ASCII draws branches with |- and `- and veth pairs with <->, for
 	// consoles without box-drawing characters.
 	ASCII bool
+	// Problems are marked at the end of the lines they are about (see
+	// Problem), "✖ id" for an error and "⚠ id" for a warning ("!!" and "!"
+	// in ASCII); those about no line mark the host's. A line after the tree
+	// counts them.
+	Problems []Problem
 }
 
 // WriteTree writes the host as a tree: the uplink, then each bridge with
@@ -35,7 +40,8 @@ type TreeOptions struct {
 // Bridges are sorted by name, ports by container then interface, orphans
 // (veths whose peer no container owns) after them. IPv6 link-local
 // addresses are left out. Things about a container's namespace — who
-// else shares it, its published ports — are shown under its first link.
+// else shares it, its published ports, its problems — are shown under or on
+// its first link.
 func WriteTree(w io.Writer, s *topo.Snapshot, opt TreeOptions) error {
 	if s == nil {
 		return errors.New("render: no snapshot to draw")
@@ -46,7 +52,9 @@ func WriteTree(w io.Writer, s *topo.Snapshot, opt TreeOptions) error {
 	}
 	var buf bytes.Buffer
 	tw := treeWriter{out: &buf, color: opt.Color, glyphs: glyphs}
-	tw.tree(newTreeBuilder(s, glyphs).build())
+	b := newTreeBuilder(s, glyphs, opt.Problems)
+	tw.tree(b.build())
+	tw.problems(b.marks.problems)
 	tw.warnings(s.Warnings)
 	_, err := w.Write(buf.Bytes())
 	return err
@@ -62,7 +70,10 @@ type treeBuilder struct {
 	// shown are the containers already in the tree.
 	shown map[string]bool
 	// subs are the macvlan and ipvlan links in containers, by parent link.
-	subs map[string][]treeSub
+	subs  map[string][]treeSub
+	marks *problemMarks
+	// firstLine is, by container, the line its namespace's problems go on.
+	firstLine map[string]*treeNode
 }
 
 type treeSub struct {
@@ -70,7 +81,7 @@ type treeSub struct {
 	iface topo.Interface
 }
 
-func newTreeBuilder(s *topo.Snapshot, glyphs treeGlyphs) *treeBuilder {
+func newTreeBuilder(s *topo.Snapshot, glyphs treeGlyphs, problems []Problem) *treeBuilder {
 	b := &treeBuilder{
 		s:          s,
 		glyphs:     glyphs,
@@ -78,6 +89,8 @@ func newTreeBuilder(s *topo.Snapshot, glyphs treeGlyphs) *treeBuilder {
 		sharers:    map[string][]string{},
 		shown:      map[string]bool{},
 		subs:       map[string][]treeSub{},
+		marks:      newProblemMarks(s, problems),
+		firstLine:  map[string]*treeNode{},
 	}
 	for i := range s.Containers {
 		b.containers[s.Containers[i].Name] = &s.Containers[i]
@@ -178,7 +191,38 @@ func (b *treeBuilder) build() *treeNode {
 		root.add(n)
 	}
 	root.add(b.leftovers()...)
+
+	// A container's own problems, and those of its links the tree does not
+	// draw, go on the line its namespace's details hang under.
+	for _, c := range s.Containers {
+		if n := b.firstLine[c.Name]; n != nil {
+			n.problems = problemUnion(n.problems, b.marks.container(c.Name), b.marks.rest(c.Name))
+		}
+	}
+	root.problems = b.marks.hostWide()
+	b.markLines(root)
 	return root
+}
+
+// markLines turns each line's problems into a last cell.
+func (b *treeBuilder) markLines(n *treeNode) {
+	if ps := b.marks.list(n.problems); len(ps) > 0 {
+		n.cells = append(n.cells, b.problemCell(ps))
+	}
+	for _, k := range n.children {
+		b.markLines(k)
+	}
+}
+
+func (b *treeBuilder) problemCell(ps []Problem) treeCell {
+	var c treeCell
+	for _, l := range problemMarkLines(ps, b.glyphs.problem, 0) {
+		if len(c.spans) > 0 {
+			c.spans = append(c.spans, treeSpan{" ", textPlain})
+		}
+		c.spans = append(c.spans, treeSpan{l.text, problemTextKind(l.severity)})
+	}
+	return c
 }
 
 // bridges are the snapshot's bridges by name, and any a pair names that
@@ -229,7 +273,7 @@ func (b *treeBuilder) pairs(bridge string) []topo.Pair {
 }
 
 func (b *treeBuilder) uplinkNode(name string) *treeNode {
-	n := &treeNode{cells: []treeCell{treeText(textUplink, name), treeText(textPlain, "uplink")}}
+	n := &treeNode{cells: []treeCell{treeText(textUplink, name), treeText(textPlain, "uplink")}, problems: b.marks.host(name)}
 	if i, ok := b.s.HostInterface(name); ok {
 		n.cells = append(n.cells,
 			treeText(textPlain, i.State),
@@ -264,7 +308,7 @@ func (b *treeBuilder) bridgeNode(br topo.Bridge) *treeNode {
 	if br.Name == b.s.Host.Uplink {
 		desc = treeCell{spans: []treeSpan{{"uplink", textUplink}, {" bridge", textPlain}}}
 	}
-	n := &treeNode{group: "bridge", cells: []treeCell{
+	n := &treeNode{group: "bridge", problems: b.marks.host(br.Name), cells: []treeCell{
 		treeText(textBridge, br.Name),
 		desc,
 		treeText(textPlain, br.State),
@@ -297,7 +341,7 @@ func (b *treeBuilder) bridgeNode(br topo.Bridge) *treeNode {
 // linkNode is a host link with no more to it than its own facts: a NIC on
 // a bridge, a veth whose peer is in the host namespace too.
 func (b *treeBuilder) linkNode(name string) *treeNode {
-	n := &treeNode{group: "link", cells: []treeCell{treeText(textHostLink, name), {}}}
+	n := &treeNode{group: "link", cells: []treeCell{treeText(textHostLink, name), {}}, problems: b.marks.host(name)}
 	if i, ok := b.s.HostInterface(name); ok {
 		n.cells[1] = treeText(textPlain, i.Kind)
 		n.cells = append(n.cells,
@@ -347,7 +391,7 @@ func (b *treeBuilder) subNodes(parent string) []*treeNode {
 		if net := b.subNetwork(c, i); net != "" {
 			desc = fmt.Sprintf("%s %q", i.Kind, net)
 		}
-		n := &treeNode{group: "sub", cells: []treeCell{
+		n := &treeNode{group: "sub", problems: b.marks.link(c.Name, i.Name), cells: []treeCell{
 			{spans: []treeSpan{{c.Name, textContainer}, {":" + i.Name, textPlain}}},
 			treeText(textPlain, desc),
 			treeText(textPlain, strings.Join(textGlobalAddrs(i.Addresses), " ")),
@@ -414,6 +458,13 @@ func (b *treeBuilder) pairNode(p topo.Pair, br *topo.Bridge) *treeNode {
 		treeText(textPlain, strings.Join(addrs, " ")),
 		treeText(textPlain, p.MAC),
 	}}
+	n.problems = b.marks.host(p.HostInterface)
+	if p.Container != "" {
+		n.problems = problemUnion(n.problems, b.marks.link(p.Container, p.ContainerInterface))
+		for _, c := range p.SharedWith {
+			n.problems = problemUnion(n.problems, b.marks.link(c, p.ContainerInterface))
+		}
+	}
 
 	if c, ok := b.containers[p.Container]; ok && c.State != topo.StateRunning {
 		n.cells = append(n.cells, treeText(textStopped, c.State))
@@ -451,10 +502,12 @@ func (b *treeBuilder) details(n *treeNode, name string) {
 		return
 	}
 	b.shown[name] = true
+	b.firstLine[name] = n
 	if others := b.sharers[name]; len(others) > 0 {
 		line := &treeNode{cells: []treeCell{{spans: []treeSpan{{"also in this namespace: ", textPlain}}}}}
 		for i, o := range others {
 			b.shown[o] = true
+			b.firstLine[o] = line
 			if i > 0 {
 				line.cells[0].spans = append(line.cells[0].spans, treeSpan{", ", textPlain})
 			}
@@ -529,6 +582,10 @@ func (b *treeBuilder) leftovers() []*treeNode {
 		*spans = append(*spans, treeSpan{c.Name, kind})
 		if note != "" {
 			*spans = append(*spans, treeSpan{" (" + note + ")", textPlain})
+		}
+		if ps := b.marks.list(problemUnion(b.marks.container(c.Name), b.marks.rest(c.Name))); len(ps) > 0 {
+			*spans = append(*spans, treeSpan{" ", textPlain})
+			*spans = append(*spans, b.problemCell(ps).spans...)
 		}
 	}
 	var out []*treeNode

@@ -17,6 +17,8 @@ type treeNode struct {
 	cells    []treeCell
 	group    string
 	children []*treeNode
+	// problems are marked at the end of the line, after the cells.
+	problems []int
 }
 
 // treeCell is one column of a line, made of spans that may differ in kind.
@@ -71,14 +73,17 @@ func textPrintable(s string) string {
 	return b.String()
 }
 
-// treeGlyphs draw the tree's branches and the two ends of a veth pair.
+// treeGlyphs draw the tree's branches, the two ends of a veth pair and the
+// mark of a problem by severity.
 type treeGlyphs struct {
 	tee, last, pipe, space, pair string
+	problem                      map[string]string
 }
 
 var (
-	treeUnicode = treeGlyphs{tee: "├─ ", last: "└─ ", pipe: "│  ", space: "   ", pair: "⇄"}
-	treeASCII   = treeGlyphs{tee: "|- ", last: "`- ", pipe: "|  ", space: "   ", pair: "<->"}
+	treeUnicode = treeGlyphs{tee: "├─ ", last: "└─ ", pipe: "│  ", space: "   ", pair: "⇄", problem: problemGlyphs}
+	treeASCII   = treeGlyphs{tee: "|- ", last: "`- ", pipe: "|  ", space: "   ", pair: "<->",
+		problem: map[string]string{ProblemError: "!!", ProblemWarning: "!"}}
 )
 
 // treeWriter lays out a tree of nodes as text.
@@ -167,6 +172,15 @@ func treeCellWidths(n *treeNode) []int {
 		w[i] = c.width()
 	}
 	return w
+}
+
+// problems writes one line that counts the problems marked in the tree.
+func (tw *treeWriter) problems(ps []Problem) {
+	if len(ps) == 0 {
+		return
+	}
+	tw.out.WriteString(colorize(tw.color, problemTextKind(problemWorst(ps)), "problems:"))
+	tw.out.WriteString(" " + textPrintable(problemSummary(ps)) + "; netviz doctor explains each and its fix\n")
 }
 
 // warnings writes the snapshot's warnings after the tree, one a line.
