@@ -336,9 +336,16 @@ func checkMTU(s *topo.Snapshot) []Finding {
 		}
 		for _, i := range c.Interfaces {
 			if i.Name == p.ContainerInterface && i.MTU > up.MTU && (brMTU <= up.MTU || i.MTU > brMTU) {
+				fix := mtuFix(p.Bridge, p.Network, up.MTU)
+				if brMTU != 0 {
+					// Docker gives the container its network's MTU, so
+					// one above the bridge's was raised inside it: a
+					// network option would not lower it.
+					fix = fmt.Sprintf("nsenter -t $(docker inspect -f '{{.State.Pid}}' %s) -n ip link set %s mtu %d  (and find what in the container raised it)", c.Name, i.Name, up.MTU)
+				}
 				out = append(out, Finding{ID: MTUMismatch, Severity: SeverityWarning, Subject: []string{c.Name, p.ContainerInterface, up.Name},
 					Message: fmt.Sprintf("%s:%s has MTU %d but the uplink %s only %d: large packets to the outside are dropped or fragmented", c.Name, i.Name, i.MTU, up.Name, up.MTU),
-					Fix:     fmt.Sprintf("recreate network %q with -o com.docker.network.driver.mtu=%d", p.Network, up.MTU)})
+					Fix:     fix})
 			}
 		}
 	}

@@ -54,3 +54,21 @@ func TestWithin(t *testing.T) {
 		t.Errorf("findings about network backend:\n got %q\nwant %q\nof all:\n%s", got, want, dump(all))
 	}
 }
+
+// A container whose MTU is above its bridge's raised it itself: the fix is
+// inside the container, not a network option (and the default bridge
+// cannot be recreated at all).
+func TestMTUFixForAContainer(t *testing.T) {
+	s := healthy(t)
+	c, _ := s.Container("web1")
+	c.Interfaces[1].MTU = 9000
+	for _, f := range Run(s) {
+		if f.ID == MTUMismatch && slices.Equal(f.Subject, []string{"web1", "eth0", "eth0"}) {
+			if want := "nsenter -t $(docker inspect -f '{{.State.Pid}}' web1) -n ip link set eth0 mtu 1400"; !strings.HasPrefix(f.Fix, want) {
+				t.Errorf("fix %q, want %q…", f.Fix, want)
+			}
+			return
+		}
+	}
+	t.Error("no mtu-mismatch for web1")
+}
