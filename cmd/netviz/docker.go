@@ -21,6 +21,12 @@ func newDockerCommand(d deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "docker [flags]",
 		Short: "Show the Docker host's network as a tree, or export it as a diagram or snapshot",
+		Long: `docker shows the Docker host's network as a tree, or writes it to a file: a
+diagram (SVG, PNG, DOT, Mermaid, HTML) or a snapshot (JSON).
+
+The tree and the diagrams mark what netviz doctor finds where it is: red for
+an error, amber for a warning, with the finding's ID; netviz doctor explains
+each and how to fix it. --no-problems leaves the checks out.`,
 		Example: `  sudo netviz docker
   sudo netviz docker --network appnet
   sudo netviz docker -o host.svg          # .svg .png .dot .mmd .html .json
@@ -47,12 +53,16 @@ func runDocker(ctx context.Context, d deps, o dockerOptions, w io.Writer) error 
 		return err
 	}
 	tree := o.export.output == "" && f.Kind() == render.FormatTree
-	s, err := o.source.load(ctx, d, tree)
+	whole, s, err := o.source.loadWhole(ctx, d, tree)
 	if err != nil {
 		return err
 	}
+	var problems []render.Problem
+	if tree || o.export.diagram() {
+		problems = o.export.problems(whole, s)
+	}
 	if o.export.output != "" {
-		return o.export.write(ctx, d, s)
+		return o.export.write(ctx, d, s, problems)
 	}
 	switch f.Kind() {
 	case render.FormatJSON:
@@ -60,6 +70,6 @@ func runDocker(ctx context.Context, d deps, o dockerOptions, w io.Writer) error 
 	case render.FormatTemplate:
 		return render.ExecuteTemplate(w, f, []*topo.Snapshot{s})
 	default:
-		return render.WriteTree(w, s, render.TreeOptions{Color: d.colorable(w)})
+		return render.WriteTree(w, s, render.TreeOptions{Color: d.colorable(w), Problems: problems})
 	}
 }

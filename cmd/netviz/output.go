@@ -16,11 +16,12 @@ import (
 	"github.com/netviz/netviz/topo"
 )
 
-// exportOptions are the flags that write a snapshot to a file.
+// exportOptions are the flags that write a snapshot to a file, or draw it.
 type exportOptions struct {
-	output string
-	engine string
-	expand bool
+	output     string
+	engine     string
+	expand     bool
+	noProblems bool
 }
 
 // outputTypes maps file extensions to what is written.
@@ -33,6 +34,21 @@ func (o *exportOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.output, "output", "o", "", "write to this file; the type comes from the extension: .svg .png .dot .mmd .html .json")
 	fs.StringVar(&o.engine, "engine", "auto", "Graphviz engine for SVG/PNG/HTML: auto (native dot if installed), dot, or embedded")
 	fs.BoolVar(&o.expand, "expand", false, "draw every container, even where many similar ones would be grouped into one node")
+	fs.BoolVar(&o.noProblems, "no-problems", false, "do not run netviz doctor's checks to mark what they find (red: error, amber: warning)")
+}
+
+// diagram reports whether the output is a drawing, which marks problems.
+func (o *exportOptions) diagram() bool {
+	kind := outputTypes[strings.ToLower(filepath.Ext(o.output))]
+	return kind != "" && kind != "json"
+}
+
+// problems returns what the view should mark: nothing with --no-problems.
+func (o *exportOptions) problems(whole, view *topo.Snapshot) []render.Problem {
+	if o.noProblems {
+		return nil
+	}
+	return viewProblems(whole, view)
 }
 
 // validate checks the flags before any work is done.
@@ -52,8 +68,8 @@ func (o *exportOptions) validate() error {
 }
 
 // write renders s into o.output, all or nothing: the file appears only
-// when everything succeeded.
-func (o *exportOptions) write(ctx context.Context, d deps, s *topo.Snapshot) error {
+// when everything succeeded. A diagram marks problems.
+func (o *exportOptions) write(ctx context.Context, d deps, s *topo.Snapshot, problems []render.Problem) error {
 	kind := outputTypes[strings.ToLower(filepath.Ext(o.output))]
 	var buf bytes.Buffer
 	if kind == "json" {
@@ -62,7 +78,7 @@ func (o *exportOptions) write(ctx context.Context, d deps, s *topo.Snapshot) err
 		}
 		return writeFileAtomic(o.output, buf.Bytes())
 	}
-	dg := render.BuildDiagram(s, render.DiagramOptions{Expand: o.expand, Now: d.now()})
+	dg := render.BuildDiagram(s, render.DiagramOptions{Expand: o.expand, Now: d.now(), Problems: problems})
 	switch kind {
 	case "dot":
 		if err := render.WriteDOT(&buf, dg); err != nil {

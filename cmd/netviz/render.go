@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
+
+	"github.com/netviz/netviz/render"
 )
 
 type renderOptions struct {
@@ -16,6 +18,10 @@ func newRenderCommand(d deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "render SNAPSHOT -o FILE",
 		Short: "Draw a saved snapshot: no Docker, no root needed",
+		Long: `render draws a snapshot saved with netviz docker --format json, anywhere.
+
+Diagrams mark what netviz doctor finds where it is: red for an error, amber
+for a warning, with the finding's ID. --no-problems leaves the checks out.`,
 		Example: `  sudo netviz docker --format json > host.json    # on the Docker host
   netviz render host.json -o host.svg              # anywhere
   netviz render host.json --network appnet -o appnet.png`,
@@ -38,9 +44,13 @@ func runRender(ctx context.Context, d deps, o renderOptions) error {
 	if err := o.export.validate(); err != nil {
 		return err
 	}
-	s, err := o.source.load(ctx, d, false)
+	whole, s, err := o.source.loadWhole(ctx, d, false)
 	if err != nil {
 		return err
 	}
-	return o.export.write(ctx, d, s)
+	var problems []render.Problem
+	if o.export.diagram() {
+		problems = o.export.problems(whole, s)
+	}
+	return o.export.write(ctx, d, s, problems)
 }

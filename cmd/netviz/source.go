@@ -36,34 +36,37 @@ func (o *sourceOptions) addFlags(fs *pflag.FlagSet) {
 // load returns the filtered snapshot, from --from or the live host. Its
 // warnings go to stderr unless the view shows them itself (the tree).
 func (o *sourceOptions) load(ctx context.Context, d deps, viewShowsWarnings bool) (*topo.Snapshot, error) {
-	var (
-		s   *topo.Snapshot
-		err error
-	)
+	_, s, err := o.loadWhole(ctx, d, viewShowsWarnings)
+	return s, err
+}
+
+// loadWhole is load that also returns the snapshot before the filter (the
+// same one when no filter is set).
+func (o *sourceOptions) loadWhole(ctx context.Context, d deps, viewShowsWarnings bool) (whole, s *topo.Snapshot, err error) {
 	if o.from != "" {
-		s, err = readSnapshot(d, o.from)
+		whole, err = readSnapshot(d, o.from)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !o.all {
-			s = withoutStopped(s)
+			whole = withoutStopped(whole)
 		}
 	} else {
-		s, err = d.live(ctx, liveOptions{host: o.host, all: o.all, firewall: o.firewall})
+		whole, err = d.live(ctx, liveOptions{host: o.host, all: o.all, firewall: o.firewall})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	s, err = topo.Filter{Network: o.network, Container: o.container}.Apply(s)
+	s, err = topo.Filter{Network: o.network, Container: o.container}.Apply(whole)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !viewShowsWarnings {
 		for _, w := range s.Warnings {
 			slog.Warn(w.Message, "code", w.Code)
 		}
 	}
-	return s, nil
+	return whole, s, nil
 }
 
 // readSnapshot decodes a snapshot file; every failure names the file.
