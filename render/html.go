@@ -198,8 +198,8 @@ main { flex: 1; display: flex; min-height: 0; }
 g.node, g.cluster { cursor: pointer; }
 svg.nv-searching g.node:not(.nv-hit), svg.nv-searching g.cluster:not(.nv-hit) { opacity: 0.25; }
 svg.nv-searching g.edge { opacity: 0.15; }
-g.nv-hit > path, g.nv-hit > polygon { stroke: #dc2626 !important; stroke-width: 3px; }
-g.nv-selected > path, g.nv-selected > polygon { stroke: #f97316 !important; stroke-width: 4px; }
+g.nv-hit > path, g.nv-hit > polygon { stroke: #2563eb !important; stroke-width: 3px; }
+g.nv-selected > path, g.nv-selected > polygon { stroke: #7c3aed !important; stroke-width: 4px; }
 </style>
 </head>
 <body>
