@@ -12,19 +12,25 @@ const (
 )
 
 // Firewall is the host's packet filter as iptables-save prints it, for each
-// backend and address family that netviz could read. An empty Firewall (no
-// rule sets) means it was not read: an older snapshot, no iptables, no
-// permission; the warnings say which.
+// backend and address family that netviz could read, and the native
+// nftables tables beside it. An empty Firewall (no rule sets) means it was
+// not read: an older snapshot, no iptables, no permission; the warnings say
+// which.
 type Firewall struct {
 	// Default is the backend the plain `iptables` command uses ("legacy",
 	// "nft", or "" when unknown).
 	Default string `json:"default"`
-	// DockerBackend is the backend whose IPv4 rules hold Docker's chains
-	// ("" when none does).
+	// DockerBackend is the backend whose IPv4 rules hold Docker's chains,
+	// BackendNftables when a native table docker-bridges exists (Docker's
+	// nftables backend), "" when none does.
 	DockerBackend string `json:"dockerBackend"`
 	// RuleSets are the tables of one backend and family each, sorted by
 	// backend, then family.
 	RuleSets []RuleSet `json:"ruleSets"`
+	// Nftables are the native nftables tables, sorted by family, then
+	// name; the tables iptables-nft keeps (ip filter, ip6 nat, ...) are in
+	// RuleSets instead. Empty when nft is not installed.
+	Nftables []NftTable `json:"nftables"`
 }
 
 // RuleSet is what one `iptables-save` (or `ip6tables-save`) printed.
@@ -73,6 +79,9 @@ type Rule struct {
 	// Other is true when the rule has matches netviz does not model, so
 	// that reasoning over it can only be approximate.
 	Other bool `json:"other,omitempty"`
+	// Handle is a native nftables rule's handle (`nft -a list ruleset`),
+	// 0 for iptables rules.
+	Handle int `json:"handle,omitempty"`
 }
 
 // RuleSet returns the rule set of a backend and family.
@@ -118,6 +127,7 @@ func (f *Firewall) sort() {
 		return a.Family - b.Family
 	})
 	f.RuleSets = nonNil(f.RuleSets)
+	f.sortNftables()
 	for i := range f.RuleSets {
 		f.RuleSets[i].Tables = nonNil(f.RuleSets[i].Tables)
 		for j := range f.RuleSets[i].Tables {

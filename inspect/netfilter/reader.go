@@ -101,8 +101,9 @@ var backends = []struct {
 	{topo.BackendNft, 6, "ip6tables-nft-save"},
 }
 
-// Firewall runs iptables-save for each installed backend and family. What
-// cannot be read is a warning; an error is returned only when ctx ends.
+// Firewall runs iptables-save for each installed backend and family, and
+// `nft -j list ruleset` for the native nftables tables. What cannot be read
+// is a warning; an error is returned only when ctx ends.
 func (r *Reader) Firewall(ctx context.Context) (topo.Firewall, []topo.Warning, error) {
 	var (
 		fw     topo.Firewall
@@ -165,17 +166,72 @@ func (r *Reader) Firewall(ctx context.Context) (topo.Firewall, []topo.Warning, e
 		warns = append(warns, topo.Warning{Code: "firewall-unreadable",
 			Message: "iptables-save is not installed, so netviz cannot read the firewall rules (apt-get install iptables)"})
 	}
+	nft, warn, err := r.nftables(ctx, &fw)
+	if err != nil {
+		return topo.Firewall{}, nil, err
+	}
+	switch {
+	case warn != nil && warn.Code == "firewall-denied":
+		denied = append(denied, "nft")
+	case warn != nil:
+		warns = append(warns, *warn)
+	}
+	fw.Nftables = nft
 	if len(denied) > 0 {
 		// One warning, not one per program: they all fail for the same reason.
 		warns = append(warns, topo.Warning{Code: "firewall-denied", Subject: strings.Join(denied, ","),
-			Message: "cannot read the firewall rules (iptables-save needs root or CAP_NET_ADMIN): doctor and path cannot check them; run netviz with sudo"})
+			Message: "cannot read the firewall rules (iptables-save and nft need root or CAP_NET_ADMIN): doctor and path cannot check them; run netviz with sudo"})
 	}
 	for _, rs := range fw.RuleSets {
 		if rs.Family == 4 && rs.HasDocker() && fw.DockerBackend == "" {
 			fw.DockerBackend = rs.Backend
 		}
 	}
+	// Docker 29 with firewall-backend=nftables; starting so, it deletes
+	// most of its iptables chains, so its table decides.
+	if _, ok := fw.Nftable("ip", topo.DockerNftTable); ok {
+		fw.DockerBackend = topo.BackendNftables
+	}
 	return fw, warns, nil
+}
+
+// nftables reads the native nftables tables with `nft -j list ruleset`,
+// leaving out those iptables-nft-save already printed. Without nft there
+// is nothing to say: hosts that never installed it rarely have native
+// tables. An error is returned only when ctx ends.
+func (r *Reader) nftables(ctx context.Context, fw *topo.Firewall) ([]topo.NftTable, *topo.Warning, error) {
+	if _, err := r.o.Runner.LookPath("nft"); err != nil {
+		return nil, nil, nil
+	}
+	out, err := r.run(ctx, "nft", "-j", "list", "ruleset")
+	if ctx.Err() != nil {
+		return nil, nil, ctx.Err()
+	}
+	if err != nil && isDenied(err) {
+		// Said together with iptables-save's.
+		return nil, &topo.Warning{Code: "firewall-denied", Subject: "nft"}, nil
+	}
+	var tables []topo.NftTable
+	if err == nil {
+		tables, err = ParseNft(out)
+		if err != nil {
+			err = fmt.Errorf("nft printed what netviz cannot parse: %w", err)
+		}
+	}
+	if err != nil {
+		return nil, &topo.Warning{Code: "firewall-unreadable", Subject: "nft",
+			Message: fmt.Sprintf("cannot read the nftables rules: %v", err)}, nil
+	}
+	_, v4 := fw.RuleSet(topo.BackendNft, 4)
+	_, v6 := fw.RuleSet(topo.BackendNft, 6)
+	native := tables[:0]
+	for _, t := range tables {
+		if IptablesNft(t.Family, t.Name) && (t.Family == "ip" && v4 || t.Family == "ip6" && v6) {
+			continue
+		}
+		native = append(native, t)
+	}
+	return native, nil, nil
 }
 
 // isDenied recognises iptables' "you must be root" and EPERM/EACCES.

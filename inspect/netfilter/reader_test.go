@@ -47,7 +47,7 @@ func (f *fakeRunner) Run(_ context.Context, name string, args ...string) ([]byte
 	return []byte(f.out[base]), nil
 }
 
-func recorded(t *testing.T, name string) string {
+func recorded(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
