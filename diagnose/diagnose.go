@@ -467,8 +467,12 @@ func firstIPv4(n *topo.Network, s *topo.Snapshot) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
+// checkForward follows a container's first packet out to the world through
+// every base chain on the forward hook: iptables' FORWARD of each backend
+// and the native nftables chains. A packet must be accepted by each of
+// them; an ACCEPT ends only its own chain.
 func checkForward(s *topo.Snapshot) []Finding {
-	if !s.Firewall.Read() || s.Host.Uplink == "" {
+	if (!s.Firewall.Read() && len(s.Firewall.Nftables) == 0) || s.Host.Uplink == "" {
 		return nil
 	}
 	var out []Finding
@@ -493,6 +497,11 @@ func checkForward(s *topo.Snapshot) []Finding {
 			subject := []string{n.Name, "FORWARD"}
 			why := fmt.Sprintf("the FORWARD chain's policy is %s and no rule accepts it", d.Verdict)
 			fix := fmt.Sprintf("restart Docker to re-create its FORWARD rules, or: iptables -I FORWARD -i %s -j ACCEPT", n.Bridge)
+			if s.Firewall.DockerBackend == topo.BackendNftables {
+				// Docker's nftables backend adds nothing to iptables, and
+				// iptables' drop is final for the packets it accepted.
+				fix = fmt.Sprintf("iptables-%[1]s -P FORWARD ACCEPT, or: iptables-%[1]s -I FORWARD -i %[2]s -j ACCEPT && iptables-%[1]s -I FORWARD -o %[2]s -j ACCEPT", rs.Backend, n.Bridge)
+			}
 			if d.Rule != nil {
 				subject = []string{n.Name, d.Chain}
 				why = fmt.Sprintf("the rule `-A %s %s` drops it", d.Chain, d.Rule.Raw)
@@ -505,8 +514,58 @@ func checkForward(s *topo.Snapshot) []Finding {
 				Message: fmt.Sprintf("traffic from network %q (%s) out through %s is dropped by the firewall: %s", n.Name, n.Bridge, s.Host.Uplink, why),
 				Fix:     fix})
 		}
+		out = append(out, nftForwardDrops(s, n, p)...)
 	}
 	return out
+}
+
+// nftForwardDrops are the native nftables base chains on the forward hook
+// that drop p: Debian's /etc/nftables.conf (policy drop), firewalld, or a
+// rule of one's own. Subject: the network, then "nftables inet filter
+// forward" (the chain whose rule or policy drops it).
+func nftForwardDrops(s *topo.Snapshot, n *topo.Network, p topo.Packet) []Finding {
+	var out []Finding
+	for _, h := range s.Firewall.HookChains("filter", "forward", 4) {
+		d := h.Table.Evaluate(h.Chain.Name, p)
+		if d.Verdict != "DROP" && d.Verdict != "REJECT" {
+			continue
+		}
+		t := h.Table
+		base := fmt.Sprintf("%s %s %s", t.Family, t.Name, h.Chain.Name)
+		subject := []string{n.Name, h.Label()}
+		why := fmt.Sprintf("the nftables chain %s (hook forward) has policy %s and no rule in it accepts the packet", base, strings.ToLower(d.Verdict))
+		fix := fmt.Sprintf(`nft insert rule %[1]s iifname "%[2]s" accept && nft insert rule %[1]s oifname "%[2]s" accept  (and the same in /etc/nftables.conf), or: nft chain %[1]s '{ policy accept; }'`, base, n.Bridge)
+		if d.Rule != nil {
+			subject = []string{n.Name, t.Label(d.Chain)}
+			why = fmt.Sprintf("the rule `%s` in nftables chain %s %s %s drops it", d.Rule.Raw, t.Family, t.Name, d.Chain)
+			fix = fmt.Sprintf(`nft insert rule %s iifname "%s" accept, or remove the rule: nft delete rule %s %s %s handle %d`, base, n.Bridge, t.Family, t.Name, d.Chain, d.Rule.Handle)
+		}
+		msg := fmt.Sprintf("traffic from network %q (%s) out through %s is dropped by nftables: %s. A packet must be accepted by every base chain on the forward hook, and Docker's ACCEPT rules (%s) do not override another table's drop",
+			n.Name, n.Bridge, s.Host.Uplink, why, dockerRulesWhere(s))
+		if t.Name == topo.DockerNftTable {
+			msg = fmt.Sprintf("traffic from network %q (%s) out through %s is dropped by Docker's own nftables rules: %s", n.Name, n.Bridge, s.Host.Uplink, why)
+			fix = "systemctl restart docker  (Docker re-creates its docker-bridges table)"
+		}
+		sev := SeverityError
+		if d.Uncertain {
+			// A set of marks, a limit, a goto...: one of them may accept it.
+			sev = SeverityWarning
+			msg += "; netviz passed over rules it cannot evaluate on the way, which may accept it: check them with nft list chain " + base
+		}
+		out = append(out, Finding{ID: ForwardDrop, Severity: sev, Subject: subject, Message: msg, Fix: fix})
+	}
+	return out
+}
+
+func dockerRulesWhere(s *topo.Snapshot) string {
+	switch b := s.Firewall.DockerBackend; b {
+	case topo.BackendNftables:
+		return "in its table ip " + topo.DockerNftTable
+	case "":
+		return "in iptables"
+	default:
+		return "in iptables-" + b
+	}
 }
 
 func checkPublishedPorts(s *topo.Snapshot) []Finding {
@@ -569,6 +628,16 @@ func checkBackendSplit(s *topo.Snapshot) []Finding {
 	fw := &s.Firewall
 	if fw.DockerBackend == "" {
 		return nil
+	}
+	if fw.DockerBackend == topo.BackendNftables {
+		// An iptables FORWARD that drops what Docker's table accepts is
+		// forward-drop's; only say where to look.
+		if fw.Default == "" {
+			return nil
+		}
+		return []Finding{{ID: IptablesBackendSplit, Severity: SeverityInfo, Subject: []string{"iptables-" + fw.Default, topo.BackendNftables},
+			Message: "Docker keeps its rules in native nftables tables (firewall-backend nftables): `iptables -L` does not show them",
+			Fix:     "nft list table ip " + topo.DockerNftTable + "  (to see Docker's rules)"}}
 	}
 	var out []Finding
 	for _, rs := range fw.RuleSets {

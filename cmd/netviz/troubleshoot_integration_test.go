@@ -277,6 +277,20 @@ func TestIntegrationDoctorFirewallFaults(t *testing.T) {
 		})
 		wantFinding(t, fwFindings(), diagnose.PublishedPortMismatch, web, hostPort+"/tcp", wrong)
 	})
+	t.Run("forward-drop in native nftables", func(t *testing.T) {
+		if _, err := exec.LookPath("nft"); err != nil {
+			t.Skip("nft not installed (scripts/test-deps.sh installs nftables)")
+		}
+		// Debian's /etc/nftables.conf: a table of its own beside iptables-nft's.
+		inNS(t, ns, "nft", "add", "table", "inet", "filter")
+		t.Cleanup(func() { inNS(t, ns, "nft", "delete", "table", "inet", "filter") })
+		inNS(t, ns, "nft", "add", "chain", "inet", "filter", "forward", "{ type filter hook forward priority 0; policy drop; }")
+		wantFinding(t, fwFindings(), diagnose.ForwardDrop, n, "nftables inet filter forward")
+		// What the fix says: let the bridge through that chain.
+		inNS(t, ns, "nft", "insert", "rule", "inet", "filter", "forward", "iifname", br, "accept")
+		inNS(t, ns, "nft", "insert", "rule", "inet", "filter", "forward", "oifname", br, "accept")
+		wantNone(t, about(fwFindings(), n, br, web), "the bridge accepted in inet filter forward")
+	})
 	t.Run("iptables-backend-split", func(t *testing.T) {
 		if _, err := exec.LookPath("iptables-legacy"); err != nil {
 			t.Skip("iptables-legacy not installed")

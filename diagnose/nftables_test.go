@@ -1,0 +1,105 @@
+package diagnose
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/topo"
+)
+
+// nativeTables are the tables of a recorded `nft -j list ruleset` that
+// iptables-nft-save does not show.
+func nativeTables(t *testing.T, name string) []topo.NftTable {
+	t.Helper()
+	data, err := os.ReadFile("../inspect/netfilter/testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := netfilter.ParseNft(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.DeleteFunc(tables, func(t topo.NftTable) bool { return netfilter.IptablesNft(t.Family, t.Name) })
+}
+
+func forwardDrops(fs []Finding) []Finding {
+	return slices.DeleteFunc(slices.Clone(fs), func(f Finding) bool { return f.ID != ForwardDrop })
+}
+
+func TestForwardDropInNativeNftables(t *testing.T) {
+	t.Run("debian's policy drop", func(t *testing.T) {
+		s := healthy(t)
+		s.Firewall.Nftables = nativeTables(t, "nft-debian-forward-drop.json")
+		fs := forwardDrops(Run(s))
+		var subjects []string
+		for _, f := range fs {
+			subjects = append(subjects, strings.Join(f.Subject, ","))
+			if f.Severity != SeverityError || !strings.Contains(f.Message, "do not override another table's drop") {
+				t.Errorf("finding %+v", f)
+			}
+		}
+		// Every network with a running container, none of the others.
+		want := []string{"appnet,nftables inet filter forward", "backend,nftables inet filter forward", "bridge,nftables inet filter forward"}
+		if !slices.Equal(subjects, want) {
+			t.Fatalf("subjects %q, want %q", subjects, want)
+		}
+		if fix := fs[2].Fix; !strings.Contains(fix, `nft insert rule inet filter forward iifname "docker0" accept`) ||
+			!strings.Contains(fix, `oifname "docker0" accept`) || !strings.Contains(fix, "policy accept") {
+			t.Errorf("fix %q", fix)
+		}
+	})
+	t.Run("a chain that lets the bridges through", func(t *testing.T) {
+		s := healthy(t)
+		s.Firewall.Nftables = nativeTables(t, "nft-forward-accepts-docker.json")
+		if fs := forwardDrops(Run(s)); len(fs) != 0 {
+			t.Errorf("findings %s", dump(fs))
+		}
+	})
+	t.Run("a drop rule", func(t *testing.T) {
+		s := healthy(t)
+		s.Firewall.Nftables = nativeTables(t, "nft-forward-accepts-docker.json")
+		out := &s.Firewall.Nftables[0].Chains[2] // docker-out, where br-* jumps
+		if out.Name != "docker-out" {
+			t.Fatalf("chain %q", out.Name)
+		}
+		out.Rules = append([]topo.Rule{{Raw: `oifname "eth0" drop`, Out: "eth0", Target: "DROP", Handle: 99}}, out.Rules...)
+		fs := forwardDrops(Run(s))
+		if len(fs) != 2 || !slices.Equal(fs[0].Subject, []string{"appnet", "nftables inet filter docker-out"}) ||
+			!strings.Contains(fs[0].Fix, "nft delete rule inet filter docker-out handle 99") || !strings.Contains(fs[0].Message, "`oifname \"eth0\" drop`") {
+			t.Errorf("findings %s", dump(fs))
+		}
+	})
+	t.Run("rules netviz cannot evaluate", func(t *testing.T) {
+		s := healthy(t)
+		s.Firewall.Nftables = nativeTables(t, "nft-debian-forward-drop.json")
+		fwd := &s.Firewall.Nftables[0].Chains[1]
+		fwd.Rules = []topo.Rule{{Raw: "meta mark 0x1 accept", Target: "ACCEPT", Other: true}}
+		for _, f := range forwardDrops(Run(s)) {
+			if f.Severity != SeverityWarning || !strings.Contains(f.Message, "cannot evaluate") {
+				t.Errorf("finding %+v", f)
+			}
+		}
+	})
+	t.Run("docker 29's own table", func(t *testing.T) {
+		s := healthy(t)
+		s.Firewall = topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNftables,
+			RuleSets: []topo.RuleSet{{Backend: topo.BackendNft, Family: 4}}, Nftables: nativeTables(t, "nft-docker29.json")}
+		fs := Run(s)
+		if d := forwardDrops(fs); len(d) != 0 {
+			t.Errorf("forward-drop %s", dump(d))
+		}
+		// Where Docker's rules are, for someone looking with iptables -L.
+		if !has(fs, IptablesBackendSplit, []string{"iptables-nft", "nftables"}) {
+			t.Errorf("no iptables-backend-split info in %s", dump(fs))
+		}
+		// The iptables FORWARD policy a Docker with iptables left behind.
+		s.Firewall.RuleSets[0].Tables = []topo.Table{{Name: "filter", Chains: []topo.Chain{{Name: "FORWARD", Policy: "DROP"}}}}
+		d := forwardDrops(Run(s))
+		if len(d) != 3 || !slices.Equal(d[0].Subject, []string{"appnet", "FORWARD"}) || !strings.Contains(d[0].Fix, "iptables-nft -P FORWARD ACCEPT") {
+			t.Errorf("forward-drop %s", dump(d))
+		}
+	})
+}
