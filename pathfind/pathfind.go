@@ -427,17 +427,17 @@ func (w *walker) forwarding() bool {
 	return true
 }
 
-// filter evaluates a filter chain in every IPv4 rule set: a packet must
-// pass each backend's rules.
+// filter evaluates a filter chain in every IPv4 rule set, then the native
+// nftables base chains on the same hook: a packet must pass each of them.
 func (w *walker) filter(chain string, p topo.Packet, _ string) bool {
-	if !w.s.Firewall.Read() {
-		w.hop(chain, "rules not read")
-		w.unsure = append(w.unsure, "netviz could not read the firewall rules (run it with sudo)")
-		return true
-	}
 	p.Protocol, p.CTState = w.proto, "NEW"
 	if p.DPort == 0 {
 		p.DPort = 80
+	}
+	if !w.s.Firewall.Read() {
+		w.hop(chain, "rules not read")
+		w.unsure = append(w.unsure, "netviz could not read the firewall rules (run it with sudo)")
+		return w.nftFilter(strings.ToLower(chain), p)
 	}
 	for _, rs := range w.s.Firewall.RuleSets {
 		if rs.Family != 4 {
@@ -476,8 +476,46 @@ func (w *walker) filter(chain string, p topo.Packet, _ string) bool {
 			w.hop(at+": ACCEPT", why)
 		}
 	}
+	return w.nftFilter(strings.ToLower(chain), p)
+}
+
+// nftFilter follows the packet through the native nftables base chains on
+// a hook (forward, input): Debian's inet filter, firewalld, Docker 29's
+// docker-bridges. An accept ends only its own chain; a drop is final.
+func (w *walker) nftFilter(hook string, p topo.Packet) bool {
+	for _, h := range w.s.Firewall.HookChains("filter", hook, 4) {
+		d := h.Table.Evaluate(h.Chain.Name, p)
+		at := h.Label()
+		if d.Uncertain {
+			w.unsure = append(w.unsure, fmt.Sprintf("a rule in %s netviz cannot evaluate was on the way", at))
+		}
+		where := at
+		if d.Rule != nil && d.Chain != h.Chain.Name {
+			where = at + " → " + d.Chain
+		}
+		switch d.Verdict {
+		case "DROP", "REJECT":
+			if d.Rule != nil {
+				w.hop(where+": "+d.Verdict, d.Rule.Raw)
+				w.block("dropped by the nftables chain " + nftName(h.Table, d.Chain))
+			} else {
+				w.hop(at+": policy "+d.Verdict, "no rule accepts it")
+				w.block(fmt.Sprintf("the nftables chain %s has policy %s and no rule accepts this packet: Docker's ACCEPT rules do not override another table's drop",
+					nftName(h.Table, h.Chain.Name), strings.ToLower(d.Verdict)))
+			}
+			return false
+		case "ACCEPT":
+			why := "policy accept"
+			if d.Rule != nil {
+				why = d.Rule.Raw
+			}
+			w.hop(where+": ACCEPT", why)
+		}
+	}
 	return true
 }
+
+func nftName(t *topo.NftTable, chain string) string { return t.Family + " " + t.Name + " " + chain }
 
 func explain(d topo.Decision) string {
 	switch {
@@ -495,12 +533,35 @@ func explain(d topo.Decision) string {
 
 // nat evaluates a nat chain of the Docker backend.
 func (w *walker) nat(chain string, p topo.Packet) topo.Decision {
-	rs, ok := w.s.Firewall.RuleSet(w.s.Firewall.DockerBackend, 4)
+	p.Protocol, p.CTState = w.proto, "NEW"
+	return w.docker("nat", chain, p)
+}
+
+// docker evaluates one of Docker's own chains (nat PREROUTING, raw
+// PREROUTING, ...): in its iptables backend, or in its nftables table,
+// whose base chains Docker names after iptables' (nat-PREROUTING).
+func (w *walker) docker(table, chain string, p topo.Packet) topo.Decision {
+	fw := &w.s.Firewall
+	if fw.DockerBackend == topo.BackendNftables {
+		t, ok := fw.Nftable("ip", topo.DockerNftTable)
+		if !ok {
+			return topo.Decision{}
+		}
+		return t.Evaluate(table+"-"+chain, p)
+	}
+	rs, ok := fw.RuleSet(fw.DockerBackend, 4)
 	if !ok {
 		return topo.Decision{}
 	}
-	p.Protocol, p.CTState = w.proto, "NEW"
-	return rs.Evaluate("nat", chain, p)
+	return rs.Evaluate(table, chain, p)
+}
+
+// ruleText is a rule of Docker's that decided, as its backend prints it.
+func (w *walker) ruleText(d topo.Decision) string {
+	if w.s.Firewall.DockerBackend == topo.BackendNftables {
+		return "nftables ip " + topo.DockerNftTable + " " + d.Chain + ": " + d.Rule.Raw
+	}
+	return "-A " + d.Chain + " " + d.Rule.Raw
 }
 
 func (w *walker) hopHostRoute(dst netip.Addr) {
@@ -584,7 +645,7 @@ func (w *walker) published(addr netip.Addr, port int) (*topo.Container, topo.Por
 // where the packet came from ("" for the host itself).
 func (w *walker) dnat(d topo.Decision, in string, src netip.Addr) {
 	addr, port, _ := topo.HostPort(d.Rule.ToDestination)
-	w.hop("DNAT "+d.Rule.ToDestination, "-A "+d.Chain+" "+d.Rule.Raw)
+	w.hop("DNAT "+d.Rule.ToDestination, w.ruleText(d))
 	var target *topo.Container
 	var att attachment
 	for i := range w.s.Containers {
@@ -704,10 +765,10 @@ func (w *walker) containerToOutside(src *topo.Container, to endpoint) {
 	masq, how := false, "masqueraded"
 	switch d.Verdict {
 	case "MASQUERADE":
-		w.hop("MASQUERADE as "+firstV4(w.s, r.Interface), "-A "+d.Chain+" "+d.Rule.Raw)
+		w.hop("MASQUERADE as "+firstV4(w.s, r.Interface), w.ruleText(d))
 		masq = true
 	case "SNAT": // a network created with -o com.docker.network.host_ipv4=ADDR
-		w.hop("SNAT to "+toSource(d.Rule.Raw), "-A "+d.Chain+" "+d.Rule.Raw)
+		w.hop("SNAT to "+toSource(d.Rule.Raw), w.ruleText(d))
 		masq, how = true, "source-NATed to "+toSource(d.Rule.Raw)
 	}
 	w.hop(r.Interface, "")
@@ -726,7 +787,7 @@ func (w *walker) containerToOutside(src *topo.Container, to endpoint) {
 func toSource(raw string) string {
 	f := strings.Fields(raw)
 	for i := range f[:max(len(f)-1, 0)] {
-		if f[i] == "--to-source" {
+		if f[i] == "--to-source" || f[i] == "to" && i > 0 && f[i-1] == "snat" { // iptables, nft
 			return f[i+1]
 		}
 	}
@@ -767,13 +828,11 @@ func (w *walker) outsideToContainer(from, to endpoint) {
 		return
 	}
 	// Docker 28 drops direct access to container addresses in the raw table.
-	if rs, ok := w.s.Firewall.RuleSet(w.s.Firewall.DockerBackend, 4); ok {
-		d := rs.Evaluate("raw", "PREROUTING", topo.Packet{In: uplink, Src: from.addr, Dst: att.addr, Protocol: w.proto, DPort: to.port})
-		if d.Verdict == "DROP" && d.Rule != nil {
-			w.hop("raw PREROUTING: DROP", "-A PREROUTING "+d.Rule.Raw)
-			w.block("Docker drops packets from outside addressed straight to a container")
-			return
-		}
+	d := w.docker("raw", "PREROUTING", topo.Packet{In: uplink, Src: from.addr, Dst: att.addr, Protocol: w.proto, DPort: to.port})
+	if d.Verdict == "DROP" && d.Rule != nil {
+		w.hop("raw PREROUTING: DROP", w.ruleText(d))
+		w.block("Docker drops packets from outside addressed straight to a container")
+		return
 	}
 	if !w.forwarding() {
 		return

@@ -1,0 +1,98 @@
+package pathfind
+
+import (
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/topo"
+)
+
+// nativeTables are the tables of a recorded `nft -j list ruleset` that
+// iptables-nft-save does not show.
+func nativeTables(t *testing.T, name string) []topo.NftTable {
+	t.Helper()
+	data, err := os.ReadFile("../inspect/netfilter/testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := netfilter.ParseNft(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.DeleteFunc(tables, func(t topo.NftTable) bool { return netfilter.IptablesNft(t.Family, t.Name) })
+}
+
+// The gallery host with Debian's /etc/nftables.conf loaded beside Docker's
+// iptables-nft rules: its forward chain drops what Docker accepts.
+func debianNftables(t *testing.T) *topo.Snapshot {
+	s := recorded(t)
+	s.Firewall.Nftables = nativeTables(t, "nft-debian-forward-drop.json")
+	return s
+}
+
+// The same, with a forward chain that lets Docker's bridges through.
+func nftablesAcceptsDocker(t *testing.T) *topo.Snapshot {
+	s := recorded(t)
+	s.Firewall.Nftables = nativeTables(t, "nft-forward-accepts-docker.json")
+	return s
+}
+
+// A native chain whose rule netviz cannot evaluate (a mark) may accept.
+func nftablesUnsure(t *testing.T) *topo.Snapshot {
+	s := debianNftables(t)
+	fwd := &s.Firewall.Nftables[0].Chains[1]
+	fwd.Rules = []topo.Rule{{Raw: "meta mark 0x1 accept", Target: "ACCEPT", Other: true}}
+	return s
+}
+
+// The gallery host as Docker 29 with firewall-backend nftables would leave
+// it: iptables empty, Docker's rules in its docker-bridges table.
+func docker29Nftables(t *testing.T) *topo.Snapshot {
+	s := recorded(t)
+	s.Firewall = topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNftables,
+		RuleSets: []topo.RuleSet{{Backend: topo.BackendNft, Family: 4}}, Nftables: nativeTables(t, "nft-docker29.json")}
+	return s
+}
+
+func TestPathsNativeNftables(t *testing.T) {
+	out := "web1:eth0 → vetha87bbed → docker0 → routing → FORWARD: ACCEPT"
+	checkPaths(t, debianNftables, []pathCase{
+		{"web1", "198.51.100.7", Blocked, out + " → nftables inet filter forward: policy DROP",
+			"the nftables chain inet filter forward has policy drop"},
+		// br_netfilter hands bridged packets to the same hook.
+		{"web1", "api", Blocked, "web1:eth0 → vetha87bbed → docker0 → FORWARD: ACCEPT → nftables inet filter forward: policy DROP",
+			"do not override another table's drop"},
+		{"host", "db", Reachable, "host → routing → br-backend → veth7db0765 → db:eth0", "directly"},
+	})
+	checkPaths(t, nftablesAcceptsDocker, []pathCase{
+		{"web1", "198.51.100.7", Reachable,
+			out + " → nftables inet filter forward: ACCEPT → MASQUERADE as 192.0.2.2 → eth0 → outside", "masqueraded"},
+		{"db", "198.51.100.7", Reachable,
+			"db:eth0 → veth7db0765 → br-backend → routing → FORWARD: ACCEPT → nftables inet filter forward → docker-out: ACCEPT → MASQUERADE as 192.0.2.2 → eth0 → outside", "masqueraded"},
+		{"db", "198.51.100.7:25", Blocked,
+			"db:eth0 → veth7db0765 → br-backend → routing → FORWARD: ACCEPT → nftables inet filter forward → docker-out: DROP",
+			"dropped by the nftables chain inet filter docker-out"},
+	})
+	checkPaths(t, nftablesUnsure, []pathCase{
+		{"web1", "198.51.100.7", Blocked, out + " → nftables inet filter forward: policy DROP", "policy drop"},
+	})
+	// Unsure, not reachable: the mark rule netviz skipped might have accepted.
+	s := nftablesUnsure(t)
+	s.Firewall.Nftables[0].Chains[1].Policy = "ACCEPT"
+	if r, _ := Find(s, "web1", "198.51.100.7", Options{}); r.Verdict != Unknown {
+		t.Errorf("passing an Other rule: %s: %s", r.Verdict, r.Reason)
+	}
+}
+
+func TestPathsDocker29Nftables(t *testing.T) {
+	checkPaths(t, docker29Nftables, []pathCase{
+		{"web1", "198.51.100.7", Reachable,
+			"web1:eth0 → vetha87bbed → docker0 → routing → nftables ip docker-bridges filter-FORWARD → filter-forward-out__docker0: ACCEPT → MASQUERADE as 192.0.2.2 → eth0 → outside",
+			"masqueraded"},
+		{"198.51.100.7", "172.17.0.2:22", Blocked,
+			"198.51.100.7 → eth0 → nftables ip docker-bridges filter-FORWARD → filter-forward-in__docker0: DROP",
+			"dropped by the nftables chain ip docker-bridges filter-forward-in__docker0"},
+	})
+}
