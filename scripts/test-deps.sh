@@ -2,7 +2,8 @@
 # Installs and starts what netviz's tests need, when it is missing:
 # Docker's daemon (Debian's docker.io), busybox-static (the test image is
 # made from it locally: no registry is needed), Graphviz (native dot for PNG),
-# iproute2, and Chromium (the HTML viewer's browser test).
+# iproute2, iptables and nftables (nft: doctor's native-table test), and
+# Chromium (the HTML viewer's browser test).
 # Needs root; without it, it says what is missing and the integration tests
 # skip (or fail under CI=true).
 set -euo pipefail
@@ -17,6 +18,7 @@ command -v dot >/dev/null || need+=(graphviz)
 command -v ip >/dev/null || need+=(iproute2)
 command -v nsenter >/dev/null || need+=(util-linux)
 command -v iptables >/dev/null || need+=(iptables)
+command -v nft >/dev/null || need+=(nftables)
 command -v chromium >/dev/null || need+=(chromium)
 
 if [ "$(id -u)" != 0 ]; then
