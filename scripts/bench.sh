@@ -56,10 +56,14 @@ for r in $(seq 1 "$RUNS"); do
 		/s$/ {sub("s",""); print $1*1000; next}'; }
 	rss=$(grep -o 'maxRSS=[0-9]*' .bench/err.txt | cut -d= -f2)
 	echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}') $(phase docker) $(phase host) $(phase namespaces) $(phase model) $rss $pairs" >>.bench/netviz.txt
-	ids=$(docker ps -q)
-	t0=$(now_ms)
-	# shellcheck disable=SC2086
-	docker inspect $ids >/dev/null
+	# A container that exits between ps and inspect (other tests may be
+	# running) fails the whole inspect: list again and time the retry.
+	for _ in 1 2 3; do
+		ids=$(docker ps -q)
+		t0=$(now_ms)
+		# shellcheck disable=SC2086
+		docker inspect $ids >/dev/null 2>&1 && break
+	done
 	t1=$(now_ms)
 	awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}' >>.bench/docker.txt
 done
@@ -73,6 +77,27 @@ printf '  %-40s %10s\n' "  phase namespace reads" "$(col 4) ms"
 printf '  %-40s %10s\n' "  phase model" "$(col 5) ms"
 printf '  %-40s %10s\n' "  peak memory (max RSS)" "$(( $(col 6 | cut -d. -f1) / 1024 )) MB"
 printf '  %-40s %10s\n' 'docker inspect $(docker ps -q) (wall)' "$(median <.bench/docker.txt) ms"
+
+# The troubleshooting commands read the firewall (iptables-save per backend
+# and family, nft) on top of what veth reads, then reason over the snapshot.
+wall() { # runs, command...
+	local runs=$1
+	shift
+	: >.bench/wall.txt
+	for _ in $(seq 1 "$runs"); do
+		t0=$(now_ms)
+		"$@" >/dev/null 2>&1 || true # doctor exits 1 on an error-level finding
+		t1=$(now_ms)
+		awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}' >>.bench/wall.txt
+	done
+	median <.bench/wall.txt
+}
+first=$(docker ps --filter "label=$LABEL" --format '{{.Names}}' | sort | sed -n 1p)
+last=$(docker ps --filter "label=$LABEL" --format '{{.Names}}' | sort | sed -n '$p')
+printf '\nwith the firewall, median of %s runs\n' "$RUNS"
+printf '  %-40s %10s\n' "netviz docker --format json (wall)" "$(wall "$RUNS" "$BIN" docker --format json) ms"
+printf '  %-40s %10s\n' "netviz doctor --format json (wall)" "$(wall "$RUNS" "$BIN" doctor --format json) ms"
+printf '  %-40s %10s\n' "netviz path $first $last (wall)" "$(wall "$RUNS" "$BIN" path "$first" "$last") ms"
 
 "$BIN" docker --format json >.bench/host.json
 draw() { # engine, extra flags...
