@@ -2,38 +2,19 @@ package diagnose
 
 import (
 	"encoding/json"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/internal/fwtest"
 	"github.com/netviz/netviz/topo"
 )
 
 // healthy is the recorded gallery host (Docker 20.10, nft) with the rules
 // iptables-save printed on it.
 func healthy(t *testing.T) *topo.Snapshot {
-	t.Helper()
-	f, err := os.Open("testdata/host.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s, err := topo.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, err := os.ReadFile("testdata/host.v4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := netfilter.Parse(rules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Firewall = topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNft, RuleSets: []topo.RuleSet{
-		{Backend: topo.BackendLegacy, Family: 4}, {Backend: topo.BackendNft, Family: 4, Tables: tables}}}
+	s := fwtest.Host(t)
+	s.Firewall.RuleSets = append([]topo.RuleSet{{Backend: topo.BackendLegacy, Family: 4}}, s.Firewall.RuleSets...)
 	s.Sysctls = map[string]string{topo.SysctlIPForward: "1", topo.ForwardingSysctl("docker0"): "1", topo.ForwardingSysctl("eth0"): "1"}
 	return s
 }

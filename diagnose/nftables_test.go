@@ -1,29 +1,13 @@
 package diagnose
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/internal/fwtest"
 	"github.com/netviz/netviz/topo"
 )
-
-// nativeTables are the tables of a recorded `nft -j list ruleset` that
-// iptables-nft-save does not show.
-func nativeTables(t *testing.T, name string) []topo.NftTable {
-	t.Helper()
-	data, err := os.ReadFile("../inspect/netfilter/testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := netfilter.ParseNft(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return slices.DeleteFunc(tables, func(t topo.NftTable) bool { return netfilter.IptablesNft(t.Family, t.Name) })
-}
 
 func forwardDrops(fs []Finding) []Finding {
 	return slices.DeleteFunc(slices.Clone(fs), func(f Finding) bool { return f.ID != ForwardDrop })
@@ -32,7 +16,7 @@ func forwardDrops(fs []Finding) []Finding {
 func TestForwardDropInNativeNftables(t *testing.T) {
 	t.Run("debian's policy drop", func(t *testing.T) {
 		s := healthy(t)
-		s.Firewall.Nftables = nativeTables(t, "nft-debian-forward-drop.json")
+		s.Firewall.Nftables = fwtest.Native(t, "nft-debian-forward-drop.json")
 		fs := forwardDrops(Run(s))
 		var subjects []string
 		for _, f := range fs {
@@ -53,14 +37,14 @@ func TestForwardDropInNativeNftables(t *testing.T) {
 	})
 	t.Run("a chain that lets the bridges through", func(t *testing.T) {
 		s := healthy(t)
-		s.Firewall.Nftables = nativeTables(t, "nft-forward-accepts-docker.json")
+		s.Firewall.Nftables = fwtest.Native(t, "nft-forward-accepts-docker.json")
 		if fs := forwardDrops(Run(s)); len(fs) != 0 {
 			t.Errorf("findings %s", dump(fs))
 		}
 	})
 	t.Run("a drop rule", func(t *testing.T) {
 		s := healthy(t)
-		s.Firewall.Nftables = nativeTables(t, "nft-forward-accepts-docker.json")
+		s.Firewall.Nftables = fwtest.Native(t, "nft-forward-accepts-docker.json")
 		out := &s.Firewall.Nftables[0].Chains[2] // docker-out, where br-* jumps
 		if out.Name != "docker-out" {
 			t.Fatalf("chain %q", out.Name)
@@ -74,7 +58,7 @@ func TestForwardDropInNativeNftables(t *testing.T) {
 	})
 	t.Run("rules netviz cannot evaluate", func(t *testing.T) {
 		s := healthy(t)
-		s.Firewall.Nftables = nativeTables(t, "nft-debian-forward-drop.json")
+		s.Firewall.Nftables = fwtest.Native(t, "nft-debian-forward-drop.json")
 		fwd := &s.Firewall.Nftables[0].Chains[1]
 		fwd.Rules = []topo.Rule{{Raw: "meta mark 0x1 accept", Target: "ACCEPT", Other: true}}
 		for _, f := range forwardDrops(Run(s)) {
@@ -86,7 +70,7 @@ func TestForwardDropInNativeNftables(t *testing.T) {
 	t.Run("docker 29's own table", func(t *testing.T) {
 		s := healthy(t)
 		s.Firewall = topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNftables,
-			RuleSets: []topo.RuleSet{{Backend: topo.BackendNft, Family: 4}}, Nftables: nativeTables(t, "nft-docker29.json")}
+			RuleSets: []topo.RuleSet{{Backend: topo.BackendNft, Family: 4}}, Nftables: fwtest.Native(t, "nft-docker29.json")}
 		fs := Run(s)
 		if d := forwardDrops(fs); len(d) != 0 {
 			t.Errorf("forward-drop %s", dump(d))

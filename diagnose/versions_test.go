@@ -1,11 +1,10 @@
 package diagnose
 
 import (
-	"os"
 	"slices"
 	"testing"
 
-	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/internal/fwtest"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -16,14 +15,7 @@ import (
 func TestDocker27Rules(t *testing.T) {
 	load := func(t *testing.T) *topo.Snapshot {
 		s := healthy(t)
-		data, err := os.ReadFile("../inspect/netfilter/testdata/docker27-legacy.v4")
-		if err != nil {
-			t.Fatal(err)
-		}
-		tables, err := netfilter.Parse(data)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tables := fwtest.Tables(t, "docker27-legacy.v4")
 		s.Firewall = topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendLegacy, RuleSets: []topo.RuleSet{
 			{Backend: topo.BackendLegacy, Family: 4, Tables: tables}, {Backend: topo.BackendNft, Family: 4}}}
 		return s

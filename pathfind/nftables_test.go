@@ -1,41 +1,24 @@
 package pathfind
 
 import (
-	"os"
-	"slices"
 	"testing"
 
-	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/internal/fwtest"
 	"github.com/netviz/netviz/topo"
 )
-
-// nativeTables are the tables of a recorded `nft -j list ruleset` that
-// iptables-nft-save does not show.
-func nativeTables(t *testing.T, name string) []topo.NftTable {
-	t.Helper()
-	data, err := os.ReadFile("../inspect/netfilter/testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := netfilter.ParseNft(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return slices.DeleteFunc(tables, func(t topo.NftTable) bool { return netfilter.IptablesNft(t.Family, t.Name) })
-}
 
 // The gallery host with Debian's /etc/nftables.conf loaded beside Docker's
 // iptables-nft rules: its forward chain drops what Docker accepts.
 func debianNftables(t *testing.T) *topo.Snapshot {
 	s := recorded(t)
-	s.Firewall.Nftables = nativeTables(t, "nft-debian-forward-drop.json")
+	s.Firewall.Nftables = fwtest.Native(t, "nft-debian-forward-drop.json")
 	return s
 }
 
 // The same, with a forward chain that lets Docker's bridges through.
 func nftablesAcceptsDocker(t *testing.T) *topo.Snapshot {
 	s := recorded(t)
-	s.Firewall.Nftables = nativeTables(t, "nft-forward-accepts-docker.json")
+	s.Firewall.Nftables = fwtest.Native(t, "nft-forward-accepts-docker.json")
 	return s
 }
 
@@ -52,7 +35,7 @@ func nftablesUnsure(t *testing.T) *topo.Snapshot {
 func docker29Nftables(t *testing.T) *topo.Snapshot {
 	s := recorded(t)
 	s.Firewall = topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNftables,
-		RuleSets: []topo.RuleSet{{Backend: topo.BackendNft, Family: 4}}, Nftables: nativeTables(t, "nft-docker29.json")}
+		RuleSets: []topo.RuleSet{{Backend: topo.BackendNft, Family: 4}}, Nftables: fwtest.Native(t, "nft-docker29.json")}
 	return s
 }
 

@@ -2,38 +2,18 @@ package pathfind
 
 import (
 	"errors"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/internal/fwtest"
 	"github.com/netviz/netviz/topo"
 )
 
 // recorded is the gallery host (Docker 20.10) with the rules iptables-save
 // printed on it.
 func recorded(t *testing.T) *topo.Snapshot {
-	t.Helper()
-	f, err := os.Open("testdata/host.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s, err := topo.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, err := os.ReadFile("testdata/host.v4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := netfilter.Parse(rules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Firewall = topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNft,
-		RuleSets: []topo.RuleSet{{Backend: topo.BackendNft, Family: 4, Tables: tables}}}
+	s := fwtest.Host(t)
 	s.Sysctls = map[string]string{topo.SysctlIPForward: "1", topo.SysctlBridgeNFCallIP: "1"}
 	return s
 }

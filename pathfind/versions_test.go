@@ -2,27 +2,12 @@ package pathfind
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/internal/fwtest"
 	"github.com/netviz/netviz/topo"
 )
-
-// rules parses a rule set from inspect/netfilter's testdata.
-func rules(t *testing.T, name string) []topo.Table {
-	t.Helper()
-	data, err := os.ReadFile("../inspect/netfilter/testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := netfilter.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tables
-}
 
 // checkPaths runs Find for each case and compares verdict, hops and reason.
 func checkPaths(t *testing.T, s func(t *testing.T) *topo.Snapshot, cases []pathCase) {
@@ -49,7 +34,7 @@ type pathCase struct {
 func docker27(t *testing.T) *topo.Snapshot {
 	s := recorded(t)
 	s.Firewall = topo.Firewall{Default: topo.BackendLegacy, DockerBackend: topo.BackendLegacy, RuleSets: []topo.RuleSet{
-		{Backend: topo.BackendLegacy, Family: 4, Tables: rules(t, "docker27-legacy.v4")}}}
+		{Backend: topo.BackendLegacy, Family: 4, Tables: fwtest.Tables(t, "docker27-legacy.v4")}}}
 	return s
 }
 
@@ -80,7 +65,7 @@ func host28(t *testing.T) *topo.Snapshot {
 		Host:    topo.Host{Uplink: "eth0", DockerVersion: "28.0.4"},
 		Sysctls: map[string]string{topo.SysctlIPForward: "1", topo.SysctlBridgeNFCallIP: "1"},
 		Firewall: topo.Firewall{Default: topo.BackendLegacy, DockerBackend: topo.BackendLegacy, RuleSets: []topo.RuleSet{
-			{Backend: topo.BackendLegacy, Family: 4, Tables: rules(t, "docker28-legacy.v4")}}},
+			{Backend: topo.BackendLegacy, Family: 4, Tables: fwtest.Tables(t, "docker28-legacy.v4")}}},
 		Interfaces: []topo.Interface{{Name: "eth0", Up: true, Addresses: []string{"192.0.2.2/24"}}},
 		Routes: []topo.Route{{Dst: "default", Gateway: "192.0.2.1", Interface: "eth0", Family: 4},
 			{Dst: "192.0.2.0/24", Interface: "eth0", Family: 4}},

@@ -2,25 +2,15 @@ package topo_test
 
 import (
 	"net/netip"
-	"os"
 	"strconv"
 	"testing"
 
-	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/internal/fwtest"
 	"github.com/netviz/netviz/topo"
 )
 
 func recordedRules(t *testing.T, name string) *topo.RuleSet {
-	t.Helper()
-	data, err := os.ReadFile("../inspect/netfilter/testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := netfilter.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &topo.RuleSet{Tables: tables}
+	return &topo.RuleSet{Tables: fwtest.Tables(t, name)}
 }
 
 func TestEvaluateDockerChains(t *testing.T) {

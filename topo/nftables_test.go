@@ -4,30 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/netip"
-	"os"
 	"slices"
 	"testing"
 
-	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/internal/fwtest"
 	"github.com/netviz/netviz/topo"
 )
 
-func recordedNft(t *testing.T, name string) []topo.NftTable {
-	t.Helper()
-	data, err := os.ReadFile("../inspect/netfilter/testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := netfilter.ParseNft(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return slices.DeleteFunc(tables, func(t topo.NftTable) bool { return netfilter.IptablesNft(t.Family, t.Name) })
-}
-
 func TestEvaluateNftables(t *testing.T) {
 	ip := netip.MustParseAddr
-	fw := topo.Firewall{Nftables: append(recordedNft(t, "nft-docker29.json"), recordedNft(t, "nft-forward-accepts-docker.json")...)}
+	fw := topo.Firewall{Nftables: append(fwtest.Native(t, "nft-docker29.json"), fwtest.Native(t, "nft-forward-accepts-docker.json")...)}
 	d29, _ := fw.Nftable("ip", "docker-bridges")
 	acc, _ := fw.Nftable("inet", "filter")
 	for _, tc := range []struct {
@@ -104,7 +90,7 @@ func TestHookChains(t *testing.T) {
 // The native tables survive a snapshot's round trip, and an older snapshot
 // without them reads as none.
 func TestNftablesRoundTrip(t *testing.T) {
-	s := topo.Snapshot{SchemaVersion: topo.SchemaVersion, Firewall: topo.Firewall{Nftables: recordedNft(t, "nft-forward-accepts-docker.json")}}
+	s := topo.Snapshot{SchemaVersion: topo.SchemaVersion, Firewall: topo.Firewall{Nftables: fwtest.Native(t, "nft-forward-accepts-docker.json")}}
 	b, err := json.Marshal(&s)
 	if err != nil {
 		t.Fatal(err)

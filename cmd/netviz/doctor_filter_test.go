@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/internal/fwtest"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -16,14 +16,7 @@ import (
 // network than the one asked about.
 func TestCLIDoctorFilterSeesTheWholeHost(t *testing.T) {
 	s := loadFixture(t)
-	data, err := os.ReadFile("../../diagnose/testdata/host.v4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := netfilter.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tables := fwtest.HostRules(t)
 	s.Firewall = topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNft,
 		RuleSets: []topo.RuleSet{{Backend: topo.BackendNft, Family: 4, Tables: tables}}}
 	for i := range s.Interfaces {
