@@ -191,6 +191,9 @@ func (b *treeBuilder) build() *treeNode {
 		root.add(n)
 	}
 	root.add(b.leftovers()...)
+	if n := b.firewallNode(); n != nil {
+		root.add(n)
+	}
 
 	// A container's own problems, and those of its links the tree does not
 	// draw, go on the line its namespace's details hang under.
@@ -522,6 +525,38 @@ func (b *treeBuilder) details(n *treeNode, name string) {
 		}
 		n.add(&treeNode{cells: []treeCell{treeText(textPlain, "published "+strings.Join(ports, ", "))}})
 	}
+}
+
+// firewallNode says where Docker's rules are and whether the kernel
+// forwards, when the snapshot holds the firewall (netviz docker reads it;
+// older snapshots and netviz veth do not).
+func (b *treeBuilder) firewallNode() *treeNode {
+	fw, sysctls := b.s.Firewall, b.s.Sysctls
+	if len(fw.RuleSets) == 0 && len(fw.Nftables) == 0 && fw.DockerBackend == "" {
+		return nil
+	}
+	n := &treeNode{cells: []treeCell{treeText(textPlain, "firewall")}}
+	switch fw.DockerBackend {
+	case "":
+		n.cells = append(n.cells, treeText(textWarning, "no Docker rules found"))
+	case topo.BackendNftables:
+		n.cells = append(n.cells, treeText(textPlain, "Docker's rules in nftables (table ip docker-bridges)"))
+	default:
+		n.cells = append(n.cells, treeText(textPlain, "Docker's rules in iptables-"+fw.DockerBackend))
+	}
+	if fw.Default != "" && fw.Default != fw.DockerBackend {
+		n.cells = append(n.cells, treeText(textWarning, "iptables command: "+fw.Default))
+	}
+	if k := len(fw.Nftables); k > 0 {
+		n.cells = append(n.cells, treeText(textPlain, treeCount(k, "native nftables table", "native nftables tables", "")))
+	}
+	switch sysctls[topo.SysctlIPForward] {
+	case "1":
+		n.cells = append(n.cells, treeText(textPlain, "ip_forward on"))
+	case "0":
+		n.cells = append(n.cells, treeText(textWarning, "ip_forward off"))
+	}
+	return n
 }
 
 // leftovers are the containers no link placed in the tree, one line per

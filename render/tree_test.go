@@ -209,3 +209,44 @@ func TestTreeColorFollowsKindNotName(t *testing.T) {
 		t.Errorf("want docker0 painted once as a bridge and once as a container:\n%s", out)
 	}
 }
+
+// The tree's last host line says where Docker's rules are, when the
+// snapshot holds the firewall, and warns about what breaks forwarding.
+func TestTreeFirewallLine(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		fw   topo.Firewall
+		ipf  string
+		want string // the firewall line, "" for none
+	}{
+		{"not read", topo.Firewall{}, "", ""},
+		{"nft", topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNft, RuleSets: []topo.RuleSet{{Backend: topo.BackendNft, Family: 4}}},
+			"1", "└─ firewall  Docker's rules in iptables-nft  ip_forward on"},
+		{"split", topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendLegacy, RuleSets: []topo.RuleSet{{Backend: topo.BackendLegacy, Family: 4}}},
+			"0", "└─ firewall  Docker's rules in iptables-legacy  iptables command: nft  ip_forward off"},
+		{"none", topo.Firewall{Default: topo.BackendLegacy, RuleSets: []topo.RuleSet{{Backend: topo.BackendLegacy, Family: 4}}},
+			"", "└─ firewall  no Docker rules found  iptables command: legacy"},
+		{"nftables", topo.Firewall{DockerBackend: topo.BackendNftables, Nftables: []topo.NftTable{{Family: "ip", Name: "docker-bridges"}, {Family: "inet", Name: "filter"}}},
+			"1", "└─ firewall  Docker's rules in nftables (table ip docker-bridges)  2 native nftables tables  ip_forward on"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &topo.Snapshot{Host: topo.Host{Hostname: "h", Uplink: "eth0"}, Firewall: tc.fw, Sysctls: map[string]string{}}
+			if tc.ipf != "" {
+				s.Sysctls[topo.SysctlIPForward] = tc.ipf
+			}
+			var buf bytes.Buffer
+			if err := WriteTree(&buf, s, TreeOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			for _, l := range strings.Split(buf.String(), "\n") {
+				if strings.Contains(l, "firewall") {
+					got = strings.TrimRight(l, " ")
+				}
+			}
+			if got != tc.want {
+				t.Errorf("firewall line %q, want %q in\n%s", got, tc.want, buf.String())
+			}
+		})
+	}
+}
