@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -519,11 +518,7 @@ func (b *treeBuilder) details(n *treeNode, name string) {
 		n.add(line)
 	}
 	if c, ok := b.containers[name]; ok && len(c.Ports) > 0 {
-		ports := make([]string, 0, len(c.Ports))
-		for _, p := range c.Ports {
-			ports = append(ports, fmt.Sprintf("%s->%d/%s", net.JoinHostPort(cmp.Or(p.HostIP, "0.0.0.0"), strconv.Itoa(p.HostPort)), p.ContainerPort, p.Protocol))
-		}
-		n.add(&treeNode{cells: []treeCell{treeText(textPlain, "published "+strings.Join(ports, ", "))}})
+		n.add(&treeNode{cells: []treeCell{treeText(textPlain, "published "+publishedPorts(c.Ports))}})
 	}
 }
 
