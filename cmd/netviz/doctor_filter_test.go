@@ -2,37 +2,23 @@ package main
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/netviz/netviz/internal/fwtest"
-	"github.com/netviz/netviz/topo"
 )
 
 // --network and --container choose which findings are shown, not what the
 // checks see: web1's DNAT rule is not stale because web1 is on another
 // network than the one asked about.
 func TestCLIDoctorFilterSeesTheWholeHost(t *testing.T) {
-	s := loadFixture(t)
-	tables := fwtest.HostRules(t)
-	s.Firewall = topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNft,
-		RuleSets: []topo.RuleSet{{Backend: topo.BackendNft, Family: 4, Tables: tables}}}
+	s := fwtest.Host(t) // the gallery host with the rules recorded on it
 	for i := range s.Interfaces {
 		if s.Interfaces[i].Name == "br-edf6ad18f54c" {
 			s.Interfaces[i].Up = false // appnet's bridge
 		}
 	}
-	path := filepath.Join(t.TempDir(), "host.json")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := topo.Encode(f, s); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	path := writeSnapshot(t, s)
 
 	for _, tc := range []struct {
 		args          []string

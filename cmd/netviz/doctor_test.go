@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/netviz/netviz/diagnose"
 	"github.com/netviz/netviz/inspect"
-	"github.com/netviz/netviz/topo"
 )
 
 func TestCLIDoctor(t *testing.T) {
@@ -22,15 +20,7 @@ func TestCLIDoctor(t *testing.T) {
 			broken.Interfaces[i].Up = false
 		}
 	}
-	brokenPath := filepath.Join(dir, "broken.json")
-	f, err := os.Create(brokenPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := topo.Encode(f, broken); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	brokenPath := writeSnapshot(t, broken)
 	unreachable := fmt.Errorf("%w: connection refused", inspect.ErrDaemonUnreachable)
 	for _, tc := range []struct {
 		name    string

@@ -406,10 +406,7 @@ func TestIntegrationOrphanVeths(t *testing.T) {
 	// A named namespace whose veth sits on the Docker bridge.
 	nsName := w.Prefix + "-ns"
 	hostA := "nvto" + w.Prefix[3:8]
-	ip(t, "netns", "add", nsName)
-	t.Cleanup(func() { ipQuiet("netns", "del", nsName) })
-	ip(t, "link", "add", hostA, "type", "veth", "peer", "name", "eth0", "netns", nsName)
-	t.Cleanup(func() { ipQuiet("link", "del", hostA) })
+	netnsWithVeth(t, nsName, hostA)
 	ip(t, "link", "set", hostA, "master", bridge, "up")
 	// An unnamed namespace held only by a process.
 	holder := exec.Command("unshare", "--net", "sleep", "300")
@@ -487,10 +484,7 @@ func TestIntegrationManyContainersAndEqualIfindexes(t *testing.T) {
 	for i := range k {
 		ns := fmt.Sprintf("%s-same%d", w.Prefix, i)
 		hostEnd := fmt.Sprintf("nvts%s%d", w.Prefix[3:8], i)
-		ip(t, "netns", "add", ns)
-		t.Cleanup(func() { ipQuiet("netns", "del", ns) })
-		ip(t, "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", ns)
-		t.Cleanup(func() { ipQuiet("link", "del", hostEnd) })
+		netnsWithVeth(t, ns, hostEnd)
 		ip(t, "link", "set", hostEnd, "master", "br-"+netID[:12])
 		want[hostEnd] = ns
 	}
@@ -678,6 +672,16 @@ func ip(t *testing.T, args ...string) {
 }
 
 func ipQuiet(args ...string) { _ = exec.Command("ip", args...).Run() }
+
+// netnsWithVeth makes the throwaway named namespace ns and a veth pair from
+// hostEnd in the host namespace to eth0 in ns; both go in cleanup.
+func netnsWithVeth(t *testing.T, ns, hostEnd string) {
+	t.Helper()
+	ip(t, "netns", "add", ns)
+	t.Cleanup(func() { ipQuiet("netns", "del", ns) })
+	ip(t, "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", ns)
+	t.Cleanup(func() { ipQuiet("link", "del", hostEnd) })
+}
 
 func mustOutput(t *testing.T, name string, args ...string) string {
 	t.Helper()

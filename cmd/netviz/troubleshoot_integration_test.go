@@ -137,10 +137,7 @@ func TestIntegrationDoctorLinkFaults(t *testing.T) {
 	t.Run("orphan-veth", func(t *testing.T) {
 		nsName := w.Prefix + "-orph"
 		hostEnd := "nvto" + w.Prefix[3:8]
-		ip(t, "netns", "add", nsName)
-		t.Cleanup(func() { ipQuiet("netns", "del", nsName) })
-		ip(t, "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", nsName)
-		t.Cleanup(func() { ipQuiet("link", "del", hostEnd) })
+		netnsWithVeth(t, nsName, hostEnd)
 		ip(t, "link", "set", hostEnd, "master", br, "up")
 		wantFinding(t, doctorJSON(t, ""), diagnose.OrphanVeth, hostEnd, br)
 	})
@@ -500,10 +497,7 @@ func TestIntegrationPathToOutsideMatchesTraffic(t *testing.T) {
 	c := w.Run("c", []string{"--network", n})
 
 	ns, link := w.Prefix+"-outside", fmt.Sprintf("nvo%d", time.Now().UnixNano()%100000)
-	ip(t, "netns", "add", ns)
-	t.Cleanup(func() { ipQuiet("netns", "del", ns) })
-	ip(t, "link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", ns)
-	t.Cleanup(func() { ipQuiet("link", "del", link) })
+	netnsWithVeth(t, ns, link)
 	ip(t, "addr", "add", "203.0.113.1/24", "dev", link)
 	ip(t, "link", "set", link, "up")
 	ip(t, "-n", ns, "addr", "add", "203.0.113.2/24", "dev", "eth0")
