@@ -6,7 +6,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/netviz/netviz/render"
+	"github.com/netviz/netviz/render/format"
+	"github.com/netviz/netviz/render/marks"
+	"github.com/netviz/netviz/render/tree"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -45,31 +47,31 @@ each and how to fix it. --no-problems leaves the checks out.`,
 }
 
 func runDocker(ctx context.Context, d deps, o dockerOptions, w io.Writer) error {
-	f, err := parseFormat(o.format, topo.Snapshot{}, render.FormatTree, render.FormatJSON, render.FormatTemplate)
+	f, err := parseFormat(o.format, topo.Snapshot{}, format.Tree, format.JSON, format.Template)
 	if err != nil {
 		return err
 	}
 	if err := o.export.validate(); err != nil {
 		return err
 	}
-	tree := o.export.output == "" && f.Kind() == render.FormatTree
-	whole, s, err := o.source.loadWhole(ctx, d, tree)
+	drawTree := o.export.output == "" && f.Kind() == format.Tree
+	whole, s, err := o.source.loadWhole(ctx, d, drawTree)
 	if err != nil {
 		return err
 	}
-	var problems []render.Problem
-	if tree || o.export.diagram() {
+	var problems []marks.Problem
+	if drawTree || o.export.diagram() {
 		problems = o.export.problems(whole, s)
 	}
 	if o.export.output != "" {
 		return o.export.write(ctx, d, s, problems)
 	}
 	switch f.Kind() {
-	case render.FormatJSON:
-		return render.WriteJSON(w, s)
-	case render.FormatTemplate:
-		return render.ExecuteTemplate(w, f, []*topo.Snapshot{s})
+	case format.JSON:
+		return format.WriteJSON(w, s)
+	case format.Template:
+		return format.ExecuteTemplate(w, f, []*topo.Snapshot{s})
 	default:
-		return render.WriteTree(w, s, render.TreeOptions{Color: d.colorable(w), Problems: problems})
+		return tree.Write(w, s, tree.Options{Color: d.colorable(w), Problems: problems})
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netviz/netviz/diagnose"
-	"github.com/netviz/netviz/render"
+	"github.com/netviz/netviz/render/format"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -45,7 +45,7 @@ Exit status: 0 when there is no error-level finding, 1 when there is, and
 }
 
 func runDoctor(ctx context.Context, d deps, o doctorOptions, w io.Writer) error {
-	f, err := parseFormat(o.format, diagnose.Finding{}, render.FormatTable, render.FormatJSON, render.FormatTemplate)
+	f, err := parseFormat(o.format, diagnose.Finding{}, format.Table, format.JSON, format.Template)
 	if err != nil {
 		return err
 	}
@@ -67,12 +67,12 @@ func runDoctor(ctx context.Context, d deps, o doctorOptions, w io.Writer) error 
 		findings = diagnose.Within(findings, sub)
 	}
 	switch f.Kind() {
-	case render.FormatTable:
+	case format.Table:
 		err = writeFindings(w, findings)
-	case render.FormatJSON:
-		err = render.WriteJSON(w, findings)
+	case format.JSON:
+		err = format.WriteJSON(w, findings)
 	default:
-		err = render.ExecuteTemplate(w, f, findings)
+		err = format.ExecuteTemplate(w, f, findings)
 	}
 	if err != nil {
 		return err

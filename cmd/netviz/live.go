@@ -12,7 +12,7 @@ import (
 	"github.com/netviz/netviz/inspect/docker"
 	"github.com/netviz/netviz/inspect/kernel"
 	"github.com/netviz/netviz/inspect/netfilter"
-	"github.com/netviz/netviz/render"
+	"github.com/netviz/netviz/render/termcolor"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -47,5 +47,5 @@ func inspectLive(ctx context.Context, o liveOptions, nf inspect.Netfilter) (*top
 // and TERM=dumb respected).
 func colorable(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	return ok && render.ColorEnabled(f)
+	return ok && termcolor.Enabled(f)
 }

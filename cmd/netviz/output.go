@@ -11,8 +11,12 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/netviz/netviz/render"
+	"github.com/netviz/netviz/render/diagram"
+	"github.com/netviz/netviz/render/diagram/dot"
+	"github.com/netviz/netviz/render/diagram/html"
+	"github.com/netviz/netviz/render/diagram/mermaid"
 	"github.com/netviz/netviz/render/graphviz"
+	"github.com/netviz/netviz/render/marks"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -44,7 +48,7 @@ func (o *exportOptions) diagram() bool {
 }
 
 // problems returns what the view should mark: nothing with --no-problems.
-func (o *exportOptions) problems(whole, view *topo.Snapshot) []render.Problem {
+func (o *exportOptions) problems(whole, view *topo.Snapshot) []marks.Problem {
 	if o.noProblems {
 		return nil
 	}
@@ -69,7 +73,7 @@ func (o *exportOptions) validate() error {
 
 // write renders s into o.output, all or nothing: the file appears only
 // when everything succeeded. A diagram marks problems.
-func (o *exportOptions) write(ctx context.Context, d deps, s *topo.Snapshot, problems []render.Problem) error {
+func (o *exportOptions) write(ctx context.Context, d deps, s *topo.Snapshot, problems []marks.Problem) error {
 	kind := outputTypes[strings.ToLower(filepath.Ext(o.output))]
 	var buf bytes.Buffer
 	if kind == "json" {
@@ -78,26 +82,26 @@ func (o *exportOptions) write(ctx context.Context, d deps, s *topo.Snapshot, pro
 		}
 		return writeFileAtomic(o.output, buf.Bytes())
 	}
-	dg := render.BuildDiagram(s, render.DiagramOptions{Expand: o.expand, Now: d.now(), Problems: problems})
+	dg := diagram.Build(s, diagram.Options{Expand: o.expand, Now: d.now(), Problems: problems})
 	switch kind {
 	case "dot":
-		if err := render.WriteDOT(&buf, dg); err != nil {
+		if err := dot.Write(&buf, dg); err != nil {
 			return err
 		}
 	case "mermaid":
-		if err := render.WriteMermaid(&buf, dg); err != nil {
+		if err := mermaid.Write(&buf, dg); err != nil {
 			return err
 		}
 	case "svg", "png", "html":
-		var dot bytes.Buffer
-		if err := render.WriteDOT(&dot, dg); err != nil {
+		var graph bytes.Buffer
+		if err := dot.Write(&graph, dg); err != nil {
 			return err
 		}
 		format := kind
 		if kind == "html" {
 			format = "svg"
 		}
-		img, err := graphviz.Render(ctx, dot.Bytes(), format, o.engine)
+		img, err := graphviz.Render(ctx, graph.Bytes(), format, o.engine)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				return err
@@ -108,7 +112,7 @@ func (o *exportOptions) write(ctx context.Context, d deps, s *topo.Snapshot, pro
 			buf.Write(img)
 			break
 		}
-		if err := render.WriteHTML(&buf, dg, img); err != nil {
+		if err := html.Write(&buf, dg, img); err != nil {
 			return err
 		}
 	}

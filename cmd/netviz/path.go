@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netviz/netviz/pathfind"
-	"github.com/netviz/netviz/render"
+	"github.com/netviz/netviz/render/format"
 )
 
 type pathOptions struct {
@@ -47,7 +47,7 @@ SRC and DST are container names or IDs, IPs, IP:port (a published port), or
 }
 
 func runPath(ctx context.Context, d deps, o pathOptions, src, dst string, w io.Writer) error {
-	f, err := parseFormat(o.format, pathfind.Result{}, render.FormatTable, render.FormatJSON, render.FormatTemplate)
+	f, err := parseFormat(o.format, pathfind.Result{}, format.Table, format.JSON, format.Template)
 	if err != nil {
 		return err
 	}
@@ -70,12 +70,12 @@ func runPath(ctx context.Context, d deps, o pathOptions, src, dst string, w io.W
 		return err
 	}
 	switch f.Kind() {
-	case render.FormatTable:
+	case format.Table:
 		_, err = io.WriteString(w, r.Text())
-	case render.FormatJSON:
-		err = render.WriteJSON(w, r)
+	case format.JSON:
+		err = format.WriteJSON(w, r)
 	default:
-		err = render.ExecuteTemplate(w, f, []pathfind.Result{r})
+		err = format.ExecuteTemplate(w, f, []pathfind.Result{r})
 	}
 	return err
 }

@@ -2,7 +2,7 @@ package main
 
 import (
 	"github.com/netviz/netviz/diagnose"
-	"github.com/netviz/netviz/render"
+	"github.com/netviz/netviz/render/marks"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -12,14 +12,14 @@ import (
 // would take what the filter left out for missing (a published port of a
 // container not drawn would be forwarded to "no container"); diagnose.Within
 // then keeps what the view is about, as netviz doctor does with its filters.
-func viewProblems(whole, view *topo.Snapshot) []render.Problem {
+func viewProblems(whole, view *topo.Snapshot) []marks.Problem {
 	fs := diagnose.Run(whole)
 	if view != whole {
 		fs = diagnose.Within(fs, view)
 	}
-	out := make([]render.Problem, 0, len(fs))
+	out := make([]marks.Problem, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, render.Problem{ID: f.ID, Severity: f.Severity, Subject: f.Subject, Message: f.Message, Fix: f.Fix})
+		out = append(out, marks.Problem{ID: f.ID, Severity: f.Severity, Subject: f.Subject, Message: f.Message, Fix: f.Fix})
 	}
 	return out
 }

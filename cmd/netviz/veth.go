@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/netviz/netviz/render"
+	"github.com/netviz/netviz/render/format"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -36,7 +36,7 @@ func newVethCommand(d deps) *cobra.Command {
 }
 
 func runVeth(ctx context.Context, d deps, o vethOptions, w io.Writer) error {
-	f, err := parseFormat(o.format, topo.Pair{}, render.FormatTable, render.FormatJSON, render.FormatTemplate)
+	f, err := parseFormat(o.format, topo.Pair{}, format.Table, format.JSON, format.Template)
 	if err != nil {
 		return err
 	}
@@ -45,19 +45,19 @@ func runVeth(ctx context.Context, d deps, o vethOptions, w io.Writer) error {
 		return err
 	}
 	switch f.Kind() {
-	case render.FormatTable:
-		return render.WriteVethTable(w, s.Pairs, render.TableOptions{})
-	case render.FormatJSON:
-		return render.WriteJSON(w, s.Pairs)
+	case format.Table:
+		return format.WriteVethTable(w, s.Pairs, format.TableOptions{})
+	case format.JSON:
+		return format.WriteJSON(w, s.Pairs)
 	default:
-		return render.ExecuteTemplate(w, f, s.Pairs)
+		return format.ExecuteTemplate(w, f, s.Pairs)
 	}
 }
 
 // parseFormat validates a --format value before any work: its kind must be
 // one the command offers, and a template must fit the type it will run on.
-func parseFormat(s string, sample any, kinds ...render.FormatKind) (render.Format, error) {
-	f, err := render.ParseFormat(s)
+func parseFormat(s string, sample any, kinds ...format.Kind) (format.Spec, error) {
+	f, err := format.Parse(s)
 	if err == nil {
 		err = f.Only(kinds...)
 	}
@@ -65,7 +65,7 @@ func parseFormat(s string, sample any, kinds ...render.FormatKind) (render.Forma
 		err = f.Validate(sample)
 	}
 	if err != nil {
-		return render.Format{}, withCode(exitUsage, err)
+		return format.Spec{}, withCode(exitUsage, err)
 	}
 	return f, nil
 }
