@@ -59,7 +59,7 @@ func doctorJSON(t *testing.T, fwNetns string) []diagnose.Finding {
 func about(fs []diagnose.Finding, names ...string) []diagnose.Finding {
 	var out []diagnose.Finding
 	for _, f := range fs {
-		if slices.ContainsFunc(f.Subject, func(s string) bool { return slices.Contains(names, s) }) {
+		if slices.ContainsFunc(f.Subject, func(r topo.Ref) bool { return slices.Contains(names, r.Name) || slices.Contains(names, r.Container) }) {
 			out = append(out, f)
 		}
 	}
@@ -69,7 +69,7 @@ func about(fs []diagnose.Finding, names ...string) []diagnose.Finding {
 func wantFinding(t *testing.T, fs []diagnose.Finding, id string, subject ...string) {
 	t.Helper()
 	for _, f := range fs {
-		if f.ID == id && slices.Equal(f.Subject, subject) {
+		if f.ID == id && slices.Equal(f.SubjectNames(), subject) {
 			return
 		}
 	}
@@ -86,7 +86,7 @@ func wantNone(t *testing.T, fs []diagnose.Finding, when string) {
 func findingList(fs []diagnose.Finding) string {
 	var b strings.Builder
 	for _, f := range fs {
-		fmt.Fprintf(&b, "  %s %s %v\n", f.Severity, f.ID, f.Subject)
+		fmt.Fprintf(&b, "  %s %s %v\n", f.Severity, f.ID, f.SubjectNames())
 	}
 	return b.String()
 }
@@ -437,7 +437,7 @@ func TestIntegrationDoctorNoDefaultRoute(t *testing.T) {
 	in("route", "del", "default")
 	fs := onlyRoute(doctorJSONInNetns(t, ns))
 	wantFinding(t, fs, diagnose.NoDefaultRoute, "host")
-	if len(fs) == 1 && fs[0].Severity != diagnose.SeverityWarning {
+	if len(fs) == 1 && fs[0].Severity != topo.SeverityWarning {
 		t.Errorf("severity %q, want warning", fs[0].Severity)
 	}
 
