@@ -136,7 +136,7 @@ func TestIntegrationDoctorLinkFaults(t *testing.T) {
 	})
 	t.Run("orphan-veth", func(t *testing.T) {
 		nsName := w.Prefix + "-orph"
-		hostEnd := "nvto" + w.Prefix[3:8]
+		hostEnd := w.IfName("o")
 		netnsWithVeth(t, nsName, hostEnd)
 		ip(t, "link", "set", hostEnd, "master", br, "up")
 		wantFinding(t, doctorJSON(t, ""), diagnose.OrphanVeth, hostEnd, br)
@@ -174,7 +174,7 @@ func TestIntegrationDoctorMTUAndSubnets(t *testing.T) {
 	if mtu >= 9000 {
 		t.Skipf("uplink %s MTU %d: nothing is larger", uplink, mtu)
 	}
-	sub := fmt.Sprintf("10.231.%d.0/24", time.Now().UnixNano()%200+20)
+	sub := dockertest.FreeSubnet4(t).String()
 	good := w.Network("good", "--subnet", sub, "-o", fmt.Sprintf("com.docker.network.driver.mtu=%d", mtu))
 	big := w.Network("big", "-o", "com.docker.network.driver.mtu=9000")
 	w.Run("g", []string{"--network", good})
@@ -496,7 +496,7 @@ func TestIntegrationPathToOutsideMatchesTraffic(t *testing.T) {
 	br := bridgeOf(w, n)
 	c := w.Run("c", []string{"--network", n})
 
-	ns, link := w.Prefix+"-outside", fmt.Sprintf("nvo%d", time.Now().UnixNano()%100000)
+	ns, link := w.Prefix+"-outside", w.IfName("x")
 	netnsWithVeth(t, ns, link)
 	ip(t, "addr", "add", "203.0.113.1/24", "dev", link)
 	ip(t, "link", "set", link, "up")
