@@ -38,7 +38,7 @@ docs: build
 	@bash scripts/docs.sh
 
 clean:
-	rm -rf bin .test.log .bench
+	rm -rf bin .test.log .testreport .bench
 
 # Removes the bench containers and networks, one at a time.
 bench-clean:

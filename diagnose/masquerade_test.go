@@ -41,7 +41,7 @@ func TestWithin(t *testing.T) {
 	}
 	var got []string
 	for _, f := range Within(all, sub) {
-		got = append(got, f.ID+":"+strings.Join(f.Subject, ","))
+		got = append(got, f.ID+":"+strings.Join(f.SubjectNames(), ","))
 	}
 	want := []string{
 		"ip-forward-disabled:net.ipv4.ip_forward",
@@ -63,7 +63,7 @@ func TestMTUFixForAContainer(t *testing.T) {
 	c, _ := s.Container("web1")
 	c.Interfaces[1].MTU = 9000
 	for _, f := range Run(s) {
-		if f.ID == MTUMismatch && slices.Equal(f.Subject, []string{"web1", "eth0", "eth0"}) {
+		if f.ID == MTUMismatch && slices.Equal(f.SubjectNames(), []string{"web1:eth0", "eth0"}) {
 			if want := "nsenter -t $(docker inspect -f '{{.State.Pid}}' web1) -n ip link set eth0 mtu 1400"; !strings.HasPrefix(f.Fix, want) {
 				t.Errorf("fix %q, want %q…", f.Fix, want)
 			}

@@ -20,8 +20,8 @@ func TestForwardDropInNativeNftables(t *testing.T) {
 		fs := forwardDrops(Run(s))
 		var subjects []string
 		for _, f := range fs {
-			subjects = append(subjects, strings.Join(f.Subject, ","))
-			if f.Severity != SeverityError || !strings.Contains(f.Message, "do not override another table's drop") {
+			subjects = append(subjects, strings.Join(f.SubjectNames(), ","))
+			if f.Severity != topo.SeverityError || !strings.Contains(f.Message, "do not override another table's drop") {
 				t.Errorf("finding %+v", f)
 			}
 		}
@@ -51,7 +51,7 @@ func TestForwardDropInNativeNftables(t *testing.T) {
 		}
 		out.Rules = append([]topo.Rule{{Raw: `oifname "eth0" drop`, Out: "eth0", Target: "DROP", Handle: 99}}, out.Rules...)
 		fs := forwardDrops(Run(s))
-		if len(fs) != 2 || !slices.Equal(fs[0].Subject, []string{"appnet", "nftables inet filter docker-out"}) ||
+		if len(fs) != 2 || !slices.Equal(fs[0].SubjectNames(), []string{"appnet", "nftables inet filter docker-out"}) ||
 			!strings.Contains(fs[0].Fix, "nft delete rule inet filter docker-out handle 99") || !strings.Contains(fs[0].Message, "`oifname \"eth0\" drop`") {
 			t.Errorf("findings %s", dump(fs))
 		}
@@ -62,7 +62,7 @@ func TestForwardDropInNativeNftables(t *testing.T) {
 		fwd := &s.Firewall.Nftables[0].Chains[1]
 		fwd.Rules = []topo.Rule{{Raw: "meta mark 0x1 accept", Target: "ACCEPT", Other: true}}
 		for _, f := range forwardDrops(Run(s)) {
-			if f.Severity != SeverityWarning || !strings.Contains(f.Message, "cannot evaluate") {
+			if f.Severity != topo.SeverityWarning || !strings.Contains(f.Message, "cannot evaluate") {
 				t.Errorf("finding %+v", f)
 			}
 		}
@@ -82,7 +82,7 @@ func TestForwardDropInNativeNftables(t *testing.T) {
 		// The iptables FORWARD policy a Docker with iptables left behind.
 		s.Firewall.RuleSets[0].Tables = []topo.Table{{Name: "filter", Chains: []topo.Chain{{Name: "FORWARD", Policy: "DROP"}}}}
 		d := forwardDrops(Run(s))
-		if len(d) != 3 || !slices.Equal(d[0].Subject, []string{"appnet", "FORWARD"}) || !strings.Contains(d[0].Fix, "iptables-nft -P FORWARD ACCEPT") {
+		if len(d) != 3 || !slices.Equal(d[0].SubjectNames(), []string{"appnet", "FORWARD"}) || !strings.Contains(d[0].Fix, "iptables-nft -P FORWARD ACCEPT") {
 			t.Errorf("forward-drop %s", dump(d))
 		}
 	})

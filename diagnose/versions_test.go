@@ -28,7 +28,7 @@ func TestDocker27Rules(t *testing.T) {
 		}
 	}
 	// Only the note that plain `iptables` (nft here) does not show Docker's rules.
-	if len(got) != 1 || got[0].ID != IptablesBackendSplit || got[0].Severity != SeverityInfo {
+	if len(got) != 1 || got[0].ID != IptablesBackendSplit || got[0].Severity != topo.SeverityInfo {
 		t.Errorf("healthy Docker 27 rules:\n%s", dump(got))
 	}
 

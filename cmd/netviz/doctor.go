@@ -45,7 +45,7 @@ Exit status: 0 when there is no error-level finding, 1 when there is, and
 }
 
 func runDoctor(ctx context.Context, d deps, o doctorOptions, w io.Writer) error {
-	f, err := parseFormat(o.format, diagnose.Finding{}, format.Table, format.JSON, format.Template)
+	f, err := parseFormat(o.format, topo.Finding{}, format.Table, format.JSON, format.Template)
 	if err != nil {
 		return err
 	}
@@ -77,13 +77,13 @@ func runDoctor(ctx context.Context, d deps, o doctorOptions, w io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if n := countSeverity(findings, diagnose.SeverityError); n > 0 {
+	if n := countSeverity(findings, topo.SeverityError); n > 0 {
 		return withCode(exitFailure, fmt.Errorf("%d error-level finding(s)", n))
 	}
 	return nil
 }
 
-func countSeverity(fs []diagnose.Finding, sev string) int {
+func countSeverity(fs []topo.Finding, sev topo.Severity) int {
 	n := 0
 	for _, f := range fs {
 		if f.Severity == sev {
@@ -95,19 +95,19 @@ func countSeverity(fs []diagnose.Finding, sev string) int {
 
 // writeFindings prints one block per finding: severity, ID and subject on
 // the first line, then what it means and the fix.
-func writeFindings(w io.Writer, fs []diagnose.Finding) error {
+func writeFindings(w io.Writer, fs []topo.Finding) error {
 	var b strings.Builder
 	if len(fs) == 0 {
 		b.WriteString("no problems found\n")
 	}
 	for _, f := range fs {
-		fmt.Fprintf(&b, "%-7s %s  %s\n", strings.ToUpper(f.Severity), f.ID, strings.Join(f.Subject, " "))
+		fmt.Fprintf(&b, "%-7s %s  %s\n", strings.ToUpper(string(f.Severity)), f.ID, strings.Join(f.SubjectNames(), " "))
 		fmt.Fprintf(&b, "        %s\n", f.Message)
 		fmt.Fprintf(&b, "        fix: %s\n\n", f.Fix)
 	}
 	if len(fs) > 0 {
-		fmt.Fprintf(&b, "%d error(s), %d warning(s), %d info\n", countSeverity(fs, diagnose.SeverityError),
-			countSeverity(fs, diagnose.SeverityWarning), countSeverity(fs, diagnose.SeverityInfo))
+		fmt.Fprintf(&b, "%d error(s), %d warning(s), %d info\n", countSeverity(fs, topo.SeverityError),
+			countSeverity(fs, topo.SeverityWarning), countSeverity(fs, topo.SeverityInfo))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -148,7 +148,7 @@ func pairsOf(pairs []topo.Pair, container string) []topo.Pair {
 
 func TestIntegrationBridgesAndCustomBridgeName(t *testing.T) {
 	w := dockertest.New(t, "br")
-	custom := "nvt" + w.Prefix[3:8] // bridge names are at most 15 characters
+	custom := w.IfName("br") // bridge names are at most 15 characters
 	appnet := w.Network("appnet")
 	named := w.Network("named", "-o", "com.docker.network.bridge.name="+custom)
 	web1 := w.Run("web1", nil)
@@ -297,7 +297,7 @@ func TestIntegrationMacvlanAndIpvlan(t *testing.T) {
 	// The parent: one end of a short-lived veth whose peer sits in a
 	// throwaway namespace (this kernel may lack the dummy driver Docker would
 	// otherwise use), removed in cleanup.
-	parent := "nvtm" + w.Prefix[3:8]
+	parent := w.IfName("m")
 	nsName := w.Prefix + "-mvns"
 	ip(t, "netns", "add", nsName)
 	t.Cleanup(func() { ipQuiet("netns", "del", nsName) })
@@ -306,10 +306,10 @@ func TestIntegrationMacvlanAndIpvlan(t *testing.T) {
 	ip(t, "link", "set", parent, "up")
 
 	cases := []struct{ name, kind, network string }{}
-	mvnet := w.Network("mv", "-d", "macvlan", "-o", "parent="+parent, "--subnet", "10.231.1.0/24", "--internal")
+	mvnet := w.Network("mv", "-d", "macvlan", "-o", "parent="+parent, "--internal")
 	cases = append(cases, struct{ name, kind, network string }{w.Run("mv", []string{"--network", mvnet}), topo.KindMacvlan, mvnet})
 	if kernelHasIpvlan(t) {
-		ipnet := w.Network("ipv", "-d", "ipvlan", "-o", "parent="+parent, "--subnet", "10.231.2.0/24", "--internal")
+		ipnet := w.Network("ipv", "-d", "ipvlan", "-o", "parent="+parent, "--internal")
 		cases = append(cases, struct{ name, kind, network string }{w.Run("iv", []string{"--network", ipnet}), topo.KindIpvlan, ipnet})
 	} else {
 		t.Log("this kernel has no ipvlan driver: ipvlan is covered by the inspect unit tests only")
@@ -356,7 +356,7 @@ func kernelHasIpvlan(t *testing.T) bool {
 
 func TestIntegrationIPv6(t *testing.T) {
 	w := dockertest.New(t, "v6")
-	net6 := w.Network("v6", "--ipv6", "--subnet", "fd00:5e:12::/64", "--subnet", "10.231.3.0/24")
+	net6 := w.Network("v6", "--ipv6", "--subnet", dockertest.FreeSubnet6(t).String())
 	c := w.Run("c", []string{"--network", net6})
 	pairs := pairsOf(vethJSON(t, "--container", c), c)
 	checkPairs(t, pairs, groundTruth(t, w, c))
@@ -405,7 +405,7 @@ func TestIntegrationOrphanVeths(t *testing.T) {
 	bridge := "br-" + netID[:12]
 	// A named namespace whose veth sits on the Docker bridge.
 	nsName := w.Prefix + "-ns"
-	hostA := "nvto" + w.Prefix[3:8]
+	hostA := w.IfName("o")
 	netnsWithVeth(t, nsName, hostA)
 	ip(t, "link", "set", hostA, "master", bridge, "up")
 	// An unnamed namespace held only by a process.
@@ -414,7 +414,7 @@ func TestIntegrationOrphanVeths(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
-	hostB := "nvtp" + w.Prefix[3:8]
+	hostB := w.IfName("p")
 	waitForNS(t, holder.Process.Pid)
 	ip(t, "link", "add", hostB, "type", "veth", "peer", "name", "peer0", "netns", fmt.Sprint(holder.Process.Pid))
 	t.Cleanup(func() { ipQuiet("link", "del", hostB) })
@@ -483,7 +483,7 @@ func TestIntegrationManyContainersAndEqualIfindexes(t *testing.T) {
 	want := map[string]string{} // host veth → namespace
 	for i := range k {
 		ns := fmt.Sprintf("%s-same%d", w.Prefix, i)
-		hostEnd := fmt.Sprintf("nvts%s%d", w.Prefix[3:8], i)
+		hostEnd := w.IfName(fmt.Sprintf("s%d", i))
 		netnsWithVeth(t, ns, hostEnd)
 		ip(t, "link", "set", hostEnd, "master", "br-"+netID[:12])
 		want[hostEnd] = ns

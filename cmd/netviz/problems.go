@@ -19,7 +19,20 @@ func viewProblems(whole, view *topo.Snapshot) []marks.Problem {
 	}
 	out := make([]marks.Problem, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, marks.Problem{ID: f.ID, Severity: f.Severity, Subject: f.Subject, Message: f.Message, Fix: f.Fix})
+		out = append(out, marks.Problem{ID: f.ID, Severity: string(f.Severity), Subject: problemNames(f.Subject), Message: f.Message, Fix: f.Fix})
+	}
+	return out
+}
+
+// problemNames spells refs the way marks.Problem places them: a link in a
+// container as the container's name followed by the link's.
+func problemNames(refs []topo.Ref) []string {
+	var out []string
+	for _, r := range refs {
+		if r.Kind == topo.RefInterface && r.Container != "" {
+			out = append(out, r.Container)
+		}
+		out = append(out, r.Name)
 	}
 	return out
 }

@@ -59,7 +59,7 @@ func doctorJSON(t *testing.T, fwNetns string) []diagnose.Finding {
 func about(fs []diagnose.Finding, names ...string) []diagnose.Finding {
 	var out []diagnose.Finding
 	for _, f := range fs {
-		if slices.ContainsFunc(f.Subject, func(s string) bool { return slices.Contains(names, s) }) {
+		if slices.ContainsFunc(f.Subject, func(r topo.Ref) bool { return slices.Contains(names, r.Name) || slices.Contains(names, r.Container) }) {
 			out = append(out, f)
 		}
 	}
@@ -69,7 +69,7 @@ func about(fs []diagnose.Finding, names ...string) []diagnose.Finding {
 func wantFinding(t *testing.T, fs []diagnose.Finding, id string, subject ...string) {
 	t.Helper()
 	for _, f := range fs {
-		if f.ID == id && slices.Equal(f.Subject, subject) {
+		if f.ID == id && slices.Equal(f.SubjectNames(), subject) {
 			return
 		}
 	}
@@ -86,7 +86,7 @@ func wantNone(t *testing.T, fs []diagnose.Finding, when string) {
 func findingList(fs []diagnose.Finding) string {
 	var b strings.Builder
 	for _, f := range fs {
-		fmt.Fprintf(&b, "  %s %s %v\n", f.Severity, f.ID, f.Subject)
+		fmt.Fprintf(&b, "  %s %s %v\n", f.Severity, f.ID, f.SubjectNames())
 	}
 	return b.String()
 }
@@ -136,7 +136,7 @@ func TestIntegrationDoctorLinkFaults(t *testing.T) {
 	})
 	t.Run("orphan-veth", func(t *testing.T) {
 		nsName := w.Prefix + "-orph"
-		hostEnd := "nvto" + w.Prefix[3:8]
+		hostEnd := w.IfName("o")
 		netnsWithVeth(t, nsName, hostEnd)
 		ip(t, "link", "set", hostEnd, "master", br, "up")
 		wantFinding(t, doctorJSON(t, ""), diagnose.OrphanVeth, hostEnd, br)
@@ -174,7 +174,7 @@ func TestIntegrationDoctorMTUAndSubnets(t *testing.T) {
 	if mtu >= 9000 {
 		t.Skipf("uplink %s MTU %d: nothing is larger", uplink, mtu)
 	}
-	sub := fmt.Sprintf("10.231.%d.0/24", time.Now().UnixNano()%200+20)
+	sub := dockertest.FreeSubnet4(t).String()
 	good := w.Network("good", "--subnet", sub, "-o", fmt.Sprintf("com.docker.network.driver.mtu=%d", mtu))
 	big := w.Network("big", "-o", "com.docker.network.driver.mtu=9000")
 	w.Run("g", []string{"--network", good})
@@ -437,7 +437,7 @@ func TestIntegrationDoctorNoDefaultRoute(t *testing.T) {
 	in("route", "del", "default")
 	fs := onlyRoute(doctorJSONInNetns(t, ns))
 	wantFinding(t, fs, diagnose.NoDefaultRoute, "host")
-	if len(fs) == 1 && fs[0].Severity != diagnose.SeverityWarning {
+	if len(fs) == 1 && fs[0].Severity != topo.SeverityWarning {
 		t.Errorf("severity %q, want warning", fs[0].Severity)
 	}
 
@@ -496,7 +496,7 @@ func TestIntegrationPathToOutsideMatchesTraffic(t *testing.T) {
 	br := bridgeOf(w, n)
 	c := w.Run("c", []string{"--network", n})
 
-	ns, link := w.Prefix+"-outside", fmt.Sprintf("nvo%d", time.Now().UnixNano()%100000)
+	ns, link := w.Prefix+"-outside", w.IfName("x")
 	netnsWithVeth(t, ns, link)
 	ip(t, "addr", "add", "203.0.113.1/24", "dev", link)
 	ip(t, "link", "set", link, "up")

@@ -15,8 +15,9 @@ import (
 // network mode.
 func TestIntegrationLocalPIDsMatchInspect(t *testing.T) {
 	w := dockertest.New(t, "pids")
-	net := w.Network("n", "--ipv6", "--subnet", "fd00:5e:77::/64")
-	web := w.Run("web", []string{"-p", "127.0.0.1:18080:80", "-p", "18053:53/udp"})
+	net := w.Network("n", "--ipv6", "--subnet", dockertest.FreeSubnet6(t).String())
+	// Ephemeral host ports: a fixed one may be taken on a busy host.
+	web := w.Run("web", []string{"-p", "127.0.0.1::80", "-p", "53/udp"})
 	w.Docker("network", "connect", net, web)
 	w.Run("side", []string{"--network", "container:" + web})
 	w.Run("host", []string{"--network", "host"})

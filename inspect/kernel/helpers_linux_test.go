@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -15,18 +14,15 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/netviz/netviz/inspect"
+	"github.com/netviz/netviz/internal/testenv"
 )
 
-const rootHint = "run as root to enable: sudo go test ./inspect/kernel"
-
+// requireRoot needs root and iproute2; it skips under -short, and fails
+// under CI=true rather than skip.
 func requireRoot(tb testing.TB) {
 	tb.Helper()
-	if os.Geteuid() != 0 {
-		tb.Skip(rootHint)
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		tb.Skip("needs iproute2's ip: apt-get install iproute2")
-	}
+	testenv.RequireRoot(tb)
+	testenv.RequireProgram(tb, "ip", "iproute2")
 }
 
 func randomSuffix(tb testing.TB) string {

@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,8 +33,32 @@ var imageOnce sync.Once
 
 // World is one test's Docker objects, named with a unique prefix.
 type World struct {
-	t      testing.TB
+	t testing.TB
+	// ID is short and unique among the worlds of every test process running
+	// now: the process's pid and a counter, in base 36.
+	ID string
+	// Prefix starts the name of everything the world creates: "nvt<ID>-<prefix>".
 	Prefix string
+}
+
+var worlds atomic.Int64
+
+// UniqueID is short and unique among the calls of every process running
+// now (pid and a per-process counter, in base 36), so that tests in other
+// packages and other runs on the same host never pick the same name.
+func UniqueID() string {
+	return strconv.FormatInt(int64(os.Getpid()), 36) + strconv.FormatInt(worlds.Add(1), 36)
+}
+
+// IfName is a unique name for a link the test makes: "nv", tag, the
+// world's ID. Linux allows 15 characters; a longer one fails the test.
+func (w *World) IfName(tag string) string {
+	w.t.Helper()
+	name := "nv" + tag + w.ID
+	if len(name) > 15 {
+		w.t.Fatalf("link name %q is longer than 15 characters: use a shorter tag than %q", name, tag)
+	}
+	return name
 }
 
 // New needs a daemon and root, makes sure the image exists, and returns a
@@ -46,8 +72,8 @@ func New(t testing.TB, prefix string) *World {
 	if err != nil {
 		t.Fatalf("test image: %v", err)
 	}
-	p := fmt.Sprintf("nvt%d-%s", time.Now().UnixNano()%100000, prefix)
-	return &World{t: t, Prefix: p}
+	id := UniqueID()
+	return &World{t: t, ID: id, Prefix: "nvt" + id + "-" + prefix}
 }
 
 // Docker runs the docker CLI and returns trimmed stdout; failure fails the test.

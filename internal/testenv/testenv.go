@@ -24,9 +24,20 @@ func Unavailable(t testing.TB, why, howToEnable string) {
 	t.Skipf("%s; to enable: %s", why, howToEnable)
 }
 
-// RequireRoot needs uid 0 (namespaces, netlink in other namespaces).
+// NotShort skips t under -short (make unit): it needs what a unit run must
+// not touch, such as root, a daemon or the host's network.
+func NotShort(t testing.TB, what string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: needs %s; run make test to include it", what)
+	}
+}
+
+// RequireRoot needs uid 0 (namespaces, netlink in other namespaces). Under
+// -short it skips: a privileged test is not a unit test.
 func RequireRoot(t testing.TB) {
 	t.Helper()
+	NotShort(t, "root")
 	if os.Geteuid() != 0 {
 		Unavailable(t, "needs root", "run as root, e.g. sudo make test")
 	}
@@ -42,9 +53,11 @@ func RequireProgram(t testing.TB, name, pkg string) string {
 	return p
 }
 
-// RequireDocker needs a Docker daemon that answers `docker info`.
+// RequireDocker needs a Docker daemon that answers `docker info`; under
+// -short it skips.
 func RequireDocker(t testing.TB) {
 	t.Helper()
+	NotShort(t, "a Docker daemon")
 	RequireProgram(t, "docker", "docker.io")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -17,7 +17,7 @@ import (
 // docker's templates have, so that docker habits carry over.
 var funcs = template.FuncMap{
 	"json":     jsonFunc,
-	"join":     strings.Join,
+	"join":     join,
 	"split":    strings.Split,
 	"upper":    strings.ToUpper,
 	"lower":    strings.ToLower,
@@ -34,6 +34,23 @@ func jsonFunc(v any) (string, error) {
 		return "", err
 	}
 	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+// join is docker's join, for any slice: a finding's subject is a
+// list of refs, each printed as a person reads it ("web1:eth0").
+func join(v any, sep string) (string, error) {
+	if ss, ok := v.([]string); ok {
+		return strings.Join(ss, sep), nil
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
+		return "", fmt.Errorf("join: %T is not a list", v)
+	}
+	parts := make([]string, rv.Len())
+	for i := range parts {
+		parts[i] = fmt.Sprint(rv.Index(i).Interface())
+	}
+	return strings.Join(parts, sep), nil
 }
 
 // title upper-cases the first letter of each space-separated word.

@@ -1,0 +1,191 @@
+// Command testreport reads `go test -json` on stdin and tells a person what
+// happened: the result of each package, the whole output of every test that
+// failed (its own t.Log/t.Error lines and any panic, not its neighbours'),
+// what was skipped and why, and a closing count. It writes the plain
+// verbose log to the file given by -log as it reads, so nothing is lost when
+// a run is killed.
+//
+// Under -ci a skipped test is a failure: CI must prove the integration tests
+// ran. The exit status is 1 when a test, a package or a build failed.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+)
+
+// event is one line of `go test -json` (cmd/test2json).
+type event struct {
+	Action     string
+	Package    string
+	Test       string
+	Output     string
+	ImportPath string
+}
+
+type key struct{ pkg, test string }
+
+type report struct {
+	output  map[key]*strings.Builder
+	failed  []key
+	skipped []key
+	pkgs    []string // package result lines, in order
+	passed  int
+	bad     bool
+}
+
+func main() {
+	logPath := flag.String("log", "", "write the verbose log here")
+	ci := flag.Bool("ci", false, "a skipped test is a failure")
+	flag.Parse()
+	var log io.Writer = io.Discard
+	if *logPath != "" {
+		f, err := os.Create(*logPath)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testreport:", err)
+			os.Exit(2)
+		}
+		defer f.Close()
+		log = f
+	}
+	r := read(os.Stdin, log)
+	ok := r.print(os.Stdout, *ci)
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+func read(in io.Reader, log io.Writer) *report {
+	r := &report{output: map[key]*strings.Builder{}}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var e event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			// Not JSON: the go command's own words (a download, a vet or
+			// setup error). Its exit status says whether they were fatal.
+			fmt.Fprintln(log, sc.Text())
+			r.add(key{"", ""}, sc.Text()+"\n")
+			continue
+		}
+		pkg := e.Package
+		if pkg == "" {
+			// A build event names "pkg [pkg.test]".
+			pkg, _, _ = strings.Cut(e.ImportPath, " ")
+		}
+		k := key{pkg, e.Test}
+		switch e.Action {
+		case "output", "build-output":
+			io.WriteString(log, e.Output)
+			r.add(k, e.Output)
+		case "pass":
+			if e.Test != "" {
+				r.passed++
+			} else {
+				r.pkgs = append(r.pkgs, "ok   "+pkg)
+			}
+		case "fail", "build-fail":
+			if e.Test != "" {
+				r.failed = append(r.failed, k)
+			} else {
+				r.pkgs = slices.DeleteFunc(r.pkgs, func(p string) bool { return p == "FAIL "+pkg })
+				r.pkgs = append(r.pkgs, "FAIL "+pkg)
+				r.bad = true
+			}
+		case "skip":
+			if e.Test != "" {
+				r.skipped = append(r.skipped, k)
+			}
+		}
+	}
+	return r
+}
+
+func (r *report) add(k key, s string) {
+	b := r.output[k]
+	if b == nil {
+		b = &strings.Builder{}
+		r.output[k] = b
+	}
+	b.WriteString(s)
+}
+
+// print writes the report and says whether the run passed.
+func (r *report) print(w io.Writer, ci bool) bool {
+	for _, p := range r.pkgs {
+		fmt.Fprintln(w, p)
+	}
+	for _, k := range r.failed {
+		if hasFailedChild(r.failed, k) {
+			continue // its failing subtests are shown
+		}
+		fmt.Fprintf(w, "\n=== FAIL %s %s\n", k.pkg, k.test)
+		fmt.Fprint(w, r.text(k))
+	}
+	// A package that failed without a failing test: a build error, a panic
+	// outside a test, or TestMain.
+	for _, p := range r.pkgs {
+		pkg := strings.TrimPrefix(p, "FAIL ")
+		if !strings.HasPrefix(p, "FAIL") || slices.ContainsFunc(r.failed, func(k key) bool { return k.pkg == pkg }) {
+			continue
+		}
+		fmt.Fprintf(w, "\n=== FAIL %s (no test failed: build error, panic or TestMain)\n", pkg)
+		fmt.Fprint(w, r.text(key{pkg, ""}))
+	}
+	if out := r.text(key{"", ""}); out != "" {
+		fmt.Fprintf(w, "\n=== go test said\n%s", out)
+	}
+	if len(r.skipped) > 0 {
+		fmt.Fprintln(w, "\nskipped tests:")
+		for _, k := range r.skipped {
+			fmt.Fprintf(w, "  %s %s: %s\n", k.pkg, k.test, skipReason(r.text(k)))
+		}
+	}
+	ok := !r.bad && len(r.failed) == 0
+	if ci && len(r.skipped) > 0 {
+		fmt.Fprintf(w, "CI=true: %d test(s) skipped; under CI every test must run\n", len(r.skipped))
+		ok = false
+	}
+	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", r.passed, len(r.failed), len(r.skipped))
+	return ok
+}
+
+// hasFailedChild reports whether a subtest of k failed too.
+func hasFailedChild(failed []key, k key) bool {
+	return slices.ContainsFunc(failed, func(o key) bool { return o.pkg == k.pkg && strings.HasPrefix(o.test, k.test+"/") })
+}
+
+// text is a test's own output, less the === RUN/PAUSE/CONT lines.
+func (r *report) text(k key) string {
+	b := r.output[k]
+	if b == nil {
+		return ""
+	}
+	var out strings.Builder
+	for _, line := range strings.SplitAfter(b.String(), "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "=== RUN") || strings.HasPrefix(t, "=== PAUSE") || strings.HasPrefix(t, "=== CONT") || strings.HasPrefix(t, "=== NAME") {
+			continue
+		}
+		out.WriteString(line)
+	}
+	return out.String()
+}
+
+// skipReason is the last line a skipped test wrote before its --- SKIP.
+func skipReason(out string) string {
+	var last string
+	for _, line := range strings.Split(out, "\n") {
+		t := strings.TrimSpace(line)
+		if t != "" && !strings.HasPrefix(t, "--- SKIP") {
+			last = t
+		}
+	}
+	return last
+}
