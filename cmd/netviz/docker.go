@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netviz/netviz/render/format"
-	"github.com/netviz/netviz/render/marks"
 	"github.com/netviz/netviz/render/tree"
 	"github.com/netviz/netviz/topo"
 )
@@ -59,7 +58,7 @@ func runDocker(ctx context.Context, d deps, o dockerOptions, w io.Writer) error 
 	if err != nil {
 		return err
 	}
-	var problems []marks.Problem
+	var problems []topo.Finding
 	if drawTree || o.export.diagram() {
 		problems = o.export.problems(whole, s)
 	}

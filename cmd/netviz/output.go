@@ -16,7 +16,6 @@ import (
 	"github.com/netviz/netviz/render/diagram/html"
 	"github.com/netviz/netviz/render/diagram/mermaid"
 	"github.com/netviz/netviz/render/graphviz"
-	"github.com/netviz/netviz/render/marks"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -48,7 +47,7 @@ func (o *exportOptions) diagram() bool {
 }
 
 // problems returns what the view should mark: nothing with --no-problems.
-func (o *exportOptions) problems(whole, view *topo.Snapshot) []marks.Problem {
+func (o *exportOptions) problems(whole, view *topo.Snapshot) []topo.Finding {
 	if o.noProblems {
 		return nil
 	}
@@ -73,7 +72,7 @@ func (o *exportOptions) validate() error {
 
 // write renders s into o.output, all or nothing: the file appears only
 // when everything succeeded. A diagram marks problems.
-func (o *exportOptions) write(ctx context.Context, d deps, s *topo.Snapshot, problems []marks.Problem) error {
+func (o *exportOptions) write(ctx context.Context, d deps, s *topo.Snapshot, problems []topo.Finding) error {
 	kind := outputTypes[strings.ToLower(filepath.Ext(o.output))]
 	var buf bytes.Buffer
 	if kind == "json" {

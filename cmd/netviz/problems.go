@@ -2,7 +2,6 @@ package main
 
 import (
 	"github.com/netviz/netviz/diagnose"
-	"github.com/netviz/netviz/render/marks"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -12,27 +11,10 @@ import (
 // would take what the filter left out for missing (a published port of a
 // container not drawn would be forwarded to "no container"); diagnose.Within
 // then keeps what the view is about, as netviz doctor does with its filters.
-func viewProblems(whole, view *topo.Snapshot) []marks.Problem {
+func viewProblems(whole, view *topo.Snapshot) []topo.Finding {
 	fs := diagnose.Run(whole)
 	if view != whole {
 		fs = diagnose.Within(fs, view)
 	}
-	out := make([]marks.Problem, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, marks.Problem{ID: f.ID, Severity: string(f.Severity), Subject: problemNames(f.Subject), Message: f.Message, Fix: f.Fix})
-	}
-	return out
-}
-
-// problemNames spells refs the way marks.Problem places them: a link in a
-// container as the container's name followed by the link's.
-func problemNames(refs []topo.Ref) []string {
-	var out []string
-	for _, r := range refs {
-		if r.Kind == topo.RefInterface && r.Container != "" {
-			out = append(out, r.Container)
-		}
-		out = append(out, r.Name)
-	}
-	return out
+	return fs
 }

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/netviz/netviz/render/marks"
+	"github.com/netviz/netviz/topo"
 )
 
 type renderOptions struct {
@@ -48,7 +48,7 @@ func runRender(ctx context.Context, d deps, o renderOptions) error {
 	if err != nil {
 		return err
 	}
-	var problems []marks.Problem
+	var problems []topo.Finding
 	if o.export.diagram() {
 		problems = o.export.problems(whole, s)
 	}

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netviz/netviz/render/marks"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -70,38 +69,40 @@ func load(t testing.TB, name string) *topo.Snapshot {
 }
 
 // FullProblems are findings as netviz doctor words them, about the text
-// fixture "full": one for each way a problem is placed.
-func FullProblems() []marks.Problem {
-	return []marks.Problem{
-		{ID: "ip-forward-disabled", Severity: marks.Error, Subject: []string{"net.ipv4.ip_forward"},
+// fixture "full": one for each way a finding is placed.
+func FullProblems(t testing.TB) []topo.Finding {
+	t.Helper()
+	s := Text(t, "full")
+	return []topo.Finding{
+		{ID: "ip-forward-disabled", Severity: topo.SeverityError, Subject: []topo.Ref{topo.SettingRef(topo.SysctlIPForward)},
 			Message: "the kernel does not forward IPv4 packets", Fix: "sysctl -w net.ipv4.ip_forward=1"},
-		{ID: "bridge-down", Severity: marks.Error, Subject: []string{"br-7d2f1c0e9a4b", "backend"},
+		{ID: "bridge-down", Severity: topo.SeverityError, Subject: []topo.Ref{topo.BridgeRef("br-7d2f1c0e9a4b"), topo.NetworkRef("backend")},
 			Message: "the bridge br-7d2f1c0e9a4b of network \"backend\" is administratively down", Fix: "ip link set br-7d2f1c0e9a4b up"},
 		// eth0 of web1, not the uplink eth0.
-		{ID: "veth-down", Severity: marks.Error, Subject: []string{"web1", "eth0"}, Message: "eth0 is down inside web1"},
+		{ID: "veth-down", Severity: topo.SeverityError, Subject: []topo.Ref{s.ContainerInterfaceRef("web1", "eth0")}, Message: "eth0 is down inside web1"},
 		// A macvlan link.
-		{ID: "veth-down", Severity: marks.Error, Subject: []string{"mv1", "eth0"}, Message: "eth0 is down inside mv1"},
+		{ID: "veth-down", Severity: topo.SeverityError, Subject: []topo.Ref{s.ContainerInterfaceRef("mv1", "eth0")}, Message: "eth0 is down inside mv1"},
 		// A container that shares another's namespace, and a network.
-		{ID: "endpoint-without-interface", Severity: marks.Error, Subject: []string{"web1-metrics", "bridge"}, Message: "no interface for network \"bridge\""},
+		{ID: "endpoint-without-interface", Severity: topo.SeverityError, Subject: []topo.Ref{topo.ContainerRef("web1-metrics"), topo.NetworkRef("bridge")}, Message: "no interface for network \"bridge\""},
 		// A stopped container.
-		{ID: "published-port-mismatch", Severity: marks.Error, Subject: []string{"old-job", "8080/tcp", "172.17.0.9"}, Message: "DNAT to a stopped container"},
-		// The link after the container, then the uplink.
-		{ID: "mtu-mismatch", Severity: marks.Warning, Subject: []string{"api", "eth1", "eth0"}, Message: "api:eth1 has MTU 9000 but the uplink eth0 only 1500"},
-		{ID: "orphan-veth", Severity: marks.Warning, Subject: []string{"vethf00d1e5", "docker0"}, Message: "vethf00d1e5 is plugged into docker0 but its peer is in no container"},
+		{ID: "published-port-mismatch", Severity: topo.SeverityError, Subject: []topo.Ref{topo.ContainerRef("old-job"), topo.PortRef("8080/tcp"), topo.AddressRef("172.17.0.9")}, Message: "DNAT to a stopped container"},
+		// A link of a container, then the uplink.
+		{ID: "mtu-mismatch", Severity: topo.SeverityWarning, Subject: []topo.Ref{s.ContainerInterfaceRef("api", "eth1"), s.HostInterfaceRef("eth0")}, Message: "api:eth1 has MTU 9000 but the uplink eth0 only 1500"},
+		{ID: "orphan-veth", Severity: topo.SeverityWarning, Subject: []topo.Ref{s.HostInterfaceRef("vethf00d1e5"), topo.BridgeRef("docker0")}, Message: "vethf00d1e5 is plugged into docker0 but its peer is in no container"},
 		// A container in the host's namespace.
-		{ID: "published-port-mismatch", Severity: marks.Warning, Subject: []string{"node-exporter", "9100/tcp"}, Message: "DNAT rule without a published port"},
+		{ID: "published-port-mismatch", Severity: topo.SeverityWarning, Subject: []topo.Ref{topo.ContainerRef("node-exporter"), topo.PortRef("9100/tcp")}, Message: "DNAT rule without a published port"},
 		// Names of nothing in the snapshot: the host.
-		{ID: "forward-drop", Severity: marks.Error, Subject: []string{"ghostnet", "FORWARD"}, Message: "dropped"},
+		{ID: "forward-drop", Severity: topo.SeverityError, Subject: []topo.Ref{topo.NetworkRef("ghostnet"), topo.RuleRef("FORWARD")}, Message: "dropped"},
 		// Not drawn.
-		{ID: "iptables-backend-split", Severity: "info", Subject: []string{"iptables-legacy", "iptables-nft"}, Message: "iptables -L will not show them"},
+		{ID: "iptables-backend-split", Severity: topo.SeverityInfo, Subject: []topo.Ref{topo.SettingRef("iptables-legacy"), topo.SettingRef("iptables-nft")}, Message: "iptables -L will not show them"},
 	}
 }
 
 // HostileProblem names a container with markup in it, and carries markup,
 // quotes, backslashes and control characters in everything it draws.
-func HostileProblem() marks.Problem {
-	return marks.Problem{
-		ID: "x\"<b>&\\N\x1b[31m", Severity: marks.Error, Subject: []string{"<script>alert(1)</script>"},
+func HostileProblem() topo.Finding {
+	return topo.Finding{
+		ID: "x\"<b>&\\N\x1b[31m", Severity: topo.SeverityError, Subject: []topo.Ref{topo.ContainerRef("<script>alert(1)</script>")},
 		Message: "<img src=x onerror=alert(3)> \x1b[2J", Fix: "`rm` & <b>|#%",
 	}
 }

@@ -31,10 +31,11 @@ type Options struct {
 	// Now is the time named in the subtitle when the snapshot has no
 	// GeneratedAt.
 	Now time.Time
-	// Problems are marked on the nodes and clusters they are about (see
-	// marks.Problem): a red (error) or amber (warning) border and their IDs under
-	// the title. Those about nothing drawn mark the host cluster.
-	Problems []marks.Problem
+	// Problems are netviz doctor's findings, marked on the nodes and
+	// clusters their subjects point at (see render/marks): a red (error) or
+	// amber (warning) border and their IDs under the title. Those about
+	// nothing drawn mark the host cluster.
+	Problems []topo.Finding
 }
 
 // Build decides what the diagram of s shows: clusters, nodes and
@@ -285,7 +286,7 @@ func (b *builder) titles() {
 				}
 			}
 			if n > 0 {
-				counts = append(counts, plural(n, sev, sev+"s"))
+				counts = append(counts, plural(n, string(sev), string(sev)+"s"))
 			}
 		}
 		parts = append(parts, "netviz doctor: "+strings.Join(counts, ", "))

@@ -10,7 +10,10 @@
 // and clusters they are about; those about nothing drawn mark the host.
 package diagram
 
-import "github.com/netviz/netviz/render/marks"
+import (
+	"github.com/netviz/netviz/render/marks"
+	"github.com/netviz/netviz/topo"
+)
 
 // NodeKind says what a diagram node is; renderers style nodes by kind only.
 type NodeKind string
@@ -72,18 +75,18 @@ type Node struct {
 	Lines   []string `json:"lines"`
 	Details []Field  `json:"details"`
 	// Problems are those marked on the node, most serious first.
-	Problems []marks.Problem `json:"problems,omitempty"`
+	Problems []topo.Finding `json:"problems,omitempty"`
 }
 
 // Cluster is a box of boxes: the host or one network namespace.
 type Cluster struct {
-	ID       string          `json:"id"`
-	Kind     ClusterKind     `json:"kind"`
-	Title    string          `json:"title"`
-	Lines    []string        `json:"lines"`
-	Nodes    []Node          `json:"nodes"`
-	Details  []Field         `json:"details"`
-	Problems []marks.Problem `json:"problems,omitempty"`
+	ID       string         `json:"id"`
+	Kind     ClusterKind    `json:"kind"`
+	Title    string         `json:"title"`
+	Lines    []string       `json:"lines"`
+	Nodes    []Node         `json:"nodes"`
+	Details  []Field        `json:"details"`
+	Problems []topo.Finding `json:"problems,omitempty"`
 }
 
 // Edge is one line between two nodes.
@@ -130,8 +133,8 @@ func (d *Diagram) NodeKinds() []NodeKind {
 
 // ProblemSeverities returns the severities of the problems marked on the
 // diagram, most serious first.
-func (d *Diagram) ProblemSeverities() []string {
-	seen := map[string]bool{}
+func (d *Diagram) ProblemSeverities() []topo.Severity {
+	seen := map[topo.Severity]bool{}
 	for _, c := range d.Clusters {
 		for _, p := range c.Problems {
 			seen[p.Severity] = true
@@ -147,7 +150,7 @@ func (d *Diagram) ProblemSeverities() []string {
 			seen[p.Severity] = true
 		}
 	}
-	var out []string
+	var out []topo.Severity
 	for _, sev := range marks.Severities() {
 		if seen[sev] {
 			out = append(out, sev)

@@ -388,7 +388,7 @@ func TestDiagramCompareNames(t *testing.T) {
 	}
 }
 
-func problemIDs(ps []marks.Problem) []string {
+func problemIDs(ps []topo.Finding) []string {
 	var ids []string
 	for _, p := range ps {
 		ids = append(ids, p.ID)
@@ -398,7 +398,7 @@ func problemIDs(ps []marks.Problem) []string {
 
 func TestDiagramProblemPlaces(t *testing.T) {
 	opt := testOptions
-	opt.Problems = rendertest.FullProblems()
+	opt.Problems = rendertest.FullProblems(t)
 	x := indexDiagram(Build(rendertest.Text(t, "full"), opt))
 	marked := map[string][]string{}
 	for _, c := range x.d.Clusters {
@@ -450,8 +450,9 @@ func TestDiagramProblemPlaces(t *testing.T) {
 // A container drawn inside a summary node marks the summary.
 func TestDiagramProblemOnGroup(t *testing.T) {
 	opt := testOptions
-	opt.Problems = []marks.Problem{{ID: "veth-down", Severity: marks.Error, Subject: []string{"app-worker-3", "eth0"}}}
-	d := Build(rendertest.Fleet(40), opt)
+	s := rendertest.Fleet(40)
+	opt.Problems = []topo.Finding{{ID: "veth-down", Severity: topo.SeverityError, Subject: []topo.Ref{s.ContainerInterfaceRef("app-worker-3", "eth0")}}}
+	d := Build(s, opt)
 	for _, n := range d.Nodes {
 		if n.Kind == NodeGroup && !slices.Equal(problemIDs(n.Problems), []string{"veth-down"}) {
 			t.Errorf("group node marked %q", problemIDs(n.Problems))
@@ -465,7 +466,7 @@ func TestDiagramProblemOnGroup(t *testing.T) {
 // A hostile name is placed like any other.
 func TestHostileProblemIsPlaced(t *testing.T) {
 	opt := testOptions
-	opt.Problems = []marks.Problem{rendertest.HostileProblem()}
+	opt.Problems = []topo.Finding{rendertest.HostileProblem()}
 	d := Build(rendertest.Diagram(t, "hostile"), opt)
 	if c := indexDiagram(d).clusterTitled(t, "<script>alert(1)</script>"); len(c.Problems) != 1 {
 		t.Fatalf("the hostile container is not marked")

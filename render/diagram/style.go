@@ -3,7 +3,7 @@ package diagram
 import (
 	"slices"
 
-	"github.com/netviz/netviz/render/marks"
+	"github.com/netviz/netviz/topo"
 )
 
 // The diagram's look, keyed by kind: one table for DOT, Mermaid and the
@@ -70,22 +70,22 @@ var edgeKindOrder = []EdgeKind{
 }
 
 // ProblemColor is the colour of a problem's border and mark.
-func ProblemColor(severity string) string {
+func ProblemColor(severity topo.Severity) string {
 	switch severity {
-	case marks.Error:
+	case topo.SeverityError:
 		return "#dc2626"
-	case marks.Warning:
+	case topo.SeverityWarning:
 		return "#d97706"
 	}
 	return ""
 }
 
 // ProblemLegend is what the legend says a mark of severity means.
-func ProblemLegend(severity string) string {
+func ProblemLegend(severity topo.Severity) string {
 	switch severity {
-	case marks.Error:
+	case topo.SeverityError:
 		return "error found by netviz doctor, with its ID"
-	case marks.Warning:
+	case topo.SeverityWarning:
 		return "warning found by netviz doctor, with its ID"
 	}
 	return ""

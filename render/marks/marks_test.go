@@ -8,21 +8,23 @@ import (
 )
 
 func TestPlaces(t *testing.T) {
+	const hostNS, webNS = "ns-1", "ns-2"
 	s := &topo.Snapshot{
-		Host:       topo.Host{Uplink: "eth0"},
+		Host:       topo.Host{Uplink: "eth0", Namespace: hostNS},
 		Interfaces: []topo.Interface{{Name: "eth0"}, {Name: "docker0"}},
 		Bridges:    []topo.Bridge{{Name: "docker0"}},
-		Networks:   []topo.Network{{Name: "bridge", Bridge: "docker0"}},
-		Containers: []topo.Container{{Name: "web", Interfaces: []topo.Interface{{Name: "eth0"}}}},
+		Networks:   []topo.Network{{Name: "bridge", Bridge: "docker0"}, {Name: "host"}},
+		Containers: []topo.Container{{Name: "web", Namespace: webNS, Interfaces: []topo.Interface{{Name: "eth0"}}}},
 		Pairs:      []topo.Pair{{HostInterface: "veth1", Container: "web", ContainerInterface: "eth0"}},
 	}
-	m := New(s, []Problem{
-		{ID: "a", Severity: Warning, Subject: []string{"web", "eth0"}}, // web's eth0, not the uplink
-		{ID: "b", Severity: Error, Subject: []string{"eth0"}},          // the uplink
-		{ID: "c", Severity: Error, Subject: []string{"bridge"}},        // a network: its bridge
-		{ID: "d", Severity: Warning, Subject: []string{"web", "8080/tcp"}},
-		{ID: "e", Severity: Error, Subject: []string{"net.ipv4.ip_forward"}},
-		{ID: "f", Severity: "info", Subject: []string{"web"}},
+	m := New(s, []topo.Finding{
+		{ID: "a", Severity: topo.SeverityWarning, Subject: []topo.Ref{s.ContainerInterfaceRef("web", "eth0")}}, // web's eth0, not the uplink
+		{ID: "b", Severity: topo.SeverityError, Subject: []topo.Ref{s.HostInterfaceRef("eth0")}},               // the uplink
+		{ID: "c", Severity: topo.SeverityError, Subject: []topo.Ref{topo.NetworkRef("bridge")}},                // a network: its bridge
+		{ID: "d", Severity: topo.SeverityWarning, Subject: []topo.Ref{topo.ContainerRef("web"), topo.PortRef("8080/tcp")}},
+		{ID: "e", Severity: topo.SeverityError, Subject: []topo.Ref{topo.SettingRef(topo.SysctlIPForward), topo.NetworkRef("host")}},
+		{ID: "f", Severity: topo.SeverityInfo, Subject: []topo.Ref{topo.ContainerRef("web")}},
+		{ID: "g", Severity: topo.SeverityWarning, Subject: []topo.Ref{topo.BridgeRef("docker0"), {Kind: topo.RefInterface, Name: "eth0", Namespace: webNS}}},
 	})
 	ids := func(ix []int) []string {
 		var out []string
@@ -36,7 +38,7 @@ func TestPlaces(t *testing.T) {
 	for _, p := range m.Problems() {
 		all = append(all, p.ID)
 	}
-	if want := []string{"b", "c", "e", "a", "d"}; !slices.Equal(all, want) {
+	if want := []string{"b", "c", "e", "a", "d", "g"}; !slices.Equal(all, want) {
 		t.Fatalf("Problems = %q, want %q", all, want)
 	}
 	for _, tc := range []struct {
@@ -45,10 +47,12 @@ func TestPlaces(t *testing.T) {
 		want []string
 	}{
 		{"uplink", m.Host("eth0"), []string{"b"}},
-		{"bridge", m.Host("docker0"), []string{"c"}},
+		{"bridge", m.Host("docker0"), []string{"c", "g"}},
 		{"web:eth0", m.Link("web", "eth0"), []string{"a"}},
 		{"web", m.Container("web"), []string{"d"}},
 		{"web's undrawn links", m.Rest("web"), nil},
+		// An interface in a namespace no container is named for marks no
+		// link; a network without a bridge marks none either.
 		{"the host", m.HostWide(), []string{"e"}},
 	} {
 		if got := ids(tc.got); !slices.Equal(got, tc.want) {
@@ -60,20 +64,21 @@ func TestPlaces(t *testing.T) {
 // A link of a container the view does not draw marks the container.
 func TestRest(t *testing.T) {
 	s := &topo.Snapshot{Containers: []topo.Container{{Name: "web", Interfaces: []topo.Interface{{Name: "eth1"}}}}}
-	m := New(s, []Problem{{ID: "a", Severity: Error, Subject: []string{"web", "eth1"}}})
+	m := New(s, []topo.Finding{{ID: "a", Severity: topo.SeverityError, Subject: []topo.Ref{s.ContainerInterfaceRef("web", "eth1")}}})
 	if got := m.Rest("web"); len(got) != 1 || len(m.HostWide()) != 0 {
-		t.Errorf("Rest = %v, want the problem of web:eth1 on web, none left for the host", got)
+		t.Errorf("Rest = %v, want the finding about web:eth1 on web, none left for the host", got)
 	}
 }
 
 func TestLines(t *testing.T) {
-	ps := []Problem{{ID: "bridge-down", Severity: Error}, {ID: "veth-down", Severity: Error}, {ID: "veth-down", Severity: Error}, {ID: "mtu-mismatch", Severity: Warning}}
+	ps := []topo.Finding{{ID: "bridge-down", Severity: topo.SeverityError}, {ID: "veth-down", Severity: topo.SeverityError},
+		{ID: "veth-down", Severity: topo.SeverityError}, {ID: "mtu-mismatch", Severity: topo.SeverityWarning}}
 	got := Lines(ps, Glyph, 20)
-	want := []Line{{Error, "✖ bridge-down"}, {Error, "✖ veth-down"}, {Warning, "⚠ mtu-mismatch"}}
+	want := []Line{{topo.SeverityError, "✖ bridge-down"}, {topo.SeverityError, "✖ veth-down"}, {topo.SeverityWarning, "⚠ mtu-mismatch"}}
 	if !slices.Equal(got, want) {
 		t.Errorf("Lines = %q, want %q", got, want)
 	}
-	if w := Worst(ps[2:]); w != Error {
+	if w := Worst(ps[2:]); w != topo.SeverityError {
 		t.Errorf("Worst = %q", w)
 	}
 }

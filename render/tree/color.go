@@ -1,6 +1,6 @@
 package tree
 
-import "github.com/netviz/netviz/render/marks"
+import "github.com/netviz/netviz/topo"
 
 // textKind says what a piece of text output names. Colour follows from the
 // kind alone, never from the name itself.
@@ -36,8 +36,8 @@ var textColors = map[textKind]string{
 	textProblemWarning: "1;33", // bold yellow
 }
 
-func problemTextKind(severity string) textKind {
-	if severity == marks.Error {
+func problemTextKind(severity topo.Severity) textKind {
+	if severity == topo.SeverityError {
 		return textProblemError
 	}
 	return textProblemWarning

@@ -27,16 +27,16 @@ import (
 type Options struct {
 	// Color paints names by what they are — bridge, veth, container,
 	// orphan, warning — with ANSI escapes. The command decides; see
-	// ColorEnabled.
+	// render/termcolor.
 	Color bool
 	// ASCII draws branches with |- and `- and veth pairs with <->, for
 	// consoles without box-drawing characters.
 	ASCII bool
-	// Problems are marked at the end of the lines they are about (see
-	// marks.Problem), "✖ id" for an error and "⚠ id" for a warning ("!!" and "!"
-	// in ASCII); those about no line mark the host's. A line after the tree
-	// counts them.
-	Problems []marks.Problem
+	// Problems are netviz doctor's findings, marked at the end of the
+	// lines their subjects point at (see render/marks), "✖ id" for an error
+	// and "⚠ id" for a warning ("!!" and "!" in ASCII); those about no line
+	// mark the host's. A line after the tree counts them.
+	Problems []topo.Finding
 }
 
 // Write writes the host as a tree: the uplink, then each bridge with
@@ -89,7 +89,7 @@ type subLink struct {
 	iface topo.Interface
 }
 
-func newBuilder(s *topo.Snapshot, glyphs glyphSet, problems []marks.Problem) *builder {
+func newBuilder(s *topo.Snapshot, glyphs glyphSet, problems []topo.Finding) *builder {
 	b := &builder{
 		s:          s,
 		glyphs:     glyphs,
@@ -225,7 +225,7 @@ func (b *builder) markLines(n *node) {
 	}
 }
 
-func (b *builder) problemCell(ps []marks.Problem) cell {
+func (b *builder) problemCell(ps []topo.Finding) cell {
 	var c cell
 	for _, l := range marks.Lines(ps, b.glyphs.problem, 0) {
 		if len(c.spans) > 0 {

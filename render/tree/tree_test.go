@@ -8,7 +8,6 @@ import (
 
 	"github.com/netviz/netviz/internal/golden"
 	"github.com/netviz/netviz/internal/rendertest"
-	"github.com/netviz/netviz/render/marks"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -222,7 +221,7 @@ func TestTreeProblemsGolden(t *testing.T) {
 		"full-problems.ascii.tree.golden": {ASCII: true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			opt.Problems = rendertest.FullProblems()
+			opt.Problems = rendertest.FullProblems(t)
 			var buf bytes.Buffer
 			if err := Write(&buf, rendertest.Text(t, "full"), opt); err != nil {
 				t.Fatal(err)
@@ -239,7 +238,7 @@ func TestTreeProblemsGolden(t *testing.T) {
 
 func TestTreeProblemLines(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Write(&buf, rendertest.Text(t, "full"), Options{Problems: rendertest.FullProblems()}); err != nil {
+	if err := Write(&buf, rendertest.Text(t, "full"), Options{Problems: rendertest.FullProblems(t)}); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(buf.String(), "\n")
@@ -286,7 +285,7 @@ func TestTreeWithoutProblemsIsUnchanged(t *testing.T) {
 	if err := Write(&plain, s, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(&info, s, Options{Problems: rendertest.FullProblems()[len(rendertest.FullProblems())-1:]}); err != nil {
+	if err := Write(&info, s, Options{Problems: rendertest.FullProblems(t)[len(rendertest.FullProblems(t))-1:]}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(plain.Bytes(), info.Bytes()) {
@@ -297,7 +296,7 @@ func TestTreeWithoutProblemsIsUnchanged(t *testing.T) {
 // A problem's ID, message and fix stay text on the terminal too.
 func TestProblemsStayText(t *testing.T) {
 	s := rendertest.Diagram(t, "hostile")
-	problems := []marks.Problem{rendertest.HostileProblem()}
+	problems := []topo.Finding{rendertest.HostileProblem()}
 	var tree bytes.Buffer
 	if err := Write(&tree, s, Options{Problems: problems}); err != nil {
 		t.Fatal(err)

@@ -52,7 +52,7 @@ func (c cell) width() int {
 // mark of a problem by severity.
 type glyphSet struct {
 	tee, last, pipe, space, pair string
-	problem                      func(severity string) string
+	problem                      func(topo.Severity) string
 }
 
 var (
@@ -60,11 +60,11 @@ var (
 	asciiGlyphs   = glyphSet{tee: "|- ", last: "`- ", pipe: "|  ", space: "   ", pair: "<->", problem: asciiProblemGlyph}
 )
 
-func asciiProblemGlyph(severity string) string {
+func asciiProblemGlyph(severity topo.Severity) string {
 	switch severity {
-	case marks.Error:
+	case topo.SeverityError:
 		return "!!"
-	case marks.Warning:
+	case topo.SeverityWarning:
 		return "!"
 	}
 	return ""
@@ -159,7 +159,7 @@ func cellWidths(n *node) []int {
 }
 
 // problems writes one line that counts the problems marked in the tree.
-func (tw *writer) problems(ps []marks.Problem) {
+func (tw *writer) problems(ps []topo.Finding) {
 	if len(ps) == 0 {
 		return
 	}
@@ -182,7 +182,7 @@ func (tw *writer) warnings(ws []topo.Warning) {
 
 // summary counts ps by severity with their IDs:
 // "1 error (bridge-down), 2 warnings (mtu-mismatch)".
-func summary(ps []marks.Problem) string {
+func summary(ps []topo.Finding) string {
 	var parts []string
 	for _, sev := range marks.Severities() {
 		n := 0
@@ -196,7 +196,7 @@ func summary(ps []marks.Problem) string {
 			}
 		}
 		if n > 0 {
-			parts = append(parts, countOf(n, sev, sev+"s", "")+" ("+strings.Join(ids, ", ")+")")
+			parts = append(parts, countOf(n, string(sev), string(sev)+"s", "")+" ("+strings.Join(ids, ", ")+")")
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/netviz/netviz/render/diagram"
 	"github.com/netviz/netviz/render/marks"
+	"github.com/netviz/netviz/topo"
 )
 
 // Write writes d as a Graphviz graph. Every label is an HTML-like label
@@ -59,7 +60,7 @@ func writeCluster(bw *bufio.Writer, c diagram.Cluster) {
 	}
 	class, border, penwidth := "nv-cluster-"+string(c.Kind), st.Border, "1.4"
 	if sev := marks.Worst(c.Problems); sev != "" {
-		class, border, penwidth = class+" nv-problem-"+sev, diagram.ProblemColor(sev), "3"
+		class, border, penwidth = class+" nv-problem-"+string(sev), diagram.ProblemColor(sev), "3"
 	}
 	fmt.Fprintf(bw, "\n  subgraph %s {\n", quote(c.ID))
 	fmt.Fprintf(bw, "    graph [id=%s, class=%s, style=%s, fillcolor=%s, color=%s, penwidth=%s, margin=10,\n",
@@ -128,7 +129,7 @@ func writeNode(bw *bufio.Writer, indent string, n diagram.Node) {
 	}
 	class, border := "nv-"+string(n.Kind), st.Border
 	if sev := marks.Worst(n.Problems); sev != "" {
-		class, border, penwidth = class+" nv-problem-"+sev, diagram.ProblemColor(sev), "3"
+		class, border, penwidth = class+" nv-problem-"+string(sev), diagram.ProblemColor(sev), "3"
 	}
 	fmt.Fprintf(bw, "%s%s [id=%s, class=%s, style=%s, fillcolor=%s, color=%s, penwidth=%s",
 		indent, quote(n.ID), quote(n.ID), quote(class), quote(style), quote(st.Fill), quote(border), penwidth)
@@ -143,7 +144,7 @@ func writeNode(bw *bufio.Writer, indent string, n diagram.Node) {
 
 // label is an HTML-like label: a bold title, the marks of its problems in
 // their colour, then smaller lines, all left-aligned.
-func label(titleSize, title string, problems []marks.Problem, lines []string) string {
+func label(titleSize, title string, problems []topo.Finding, lines []string) string {
 	var sb strings.Builder
 	sb.WriteString(`<FONT POINT-SIZE="` + titleSize + `"><B>` + escape(title) + `</B></FONT><BR ALIGN="LEFT"/>`)
 	for _, m := range marks.Lines(problems, marks.Glyph, diagram.MaxLabel) {

@@ -17,7 +17,7 @@ import (
 	"github.com/netviz/netviz/internal/testenv"
 	"github.com/netviz/netviz/render/diagram"
 	"github.com/netviz/netviz/render/graphviz"
-	"github.com/netviz/netviz/render/marks"
+	"github.com/netviz/netviz/topo"
 )
 
 var testOptions = diagram.Options{Version: "test", Now: rendertest.Now}
@@ -43,7 +43,7 @@ func TestGolden(t *testing.T) {
 	}
 	t.Run("full-problems", func(t *testing.T) {
 		opt := testOptions
-		opt.Problems = rendertest.FullProblems()
+		opt.Problems = rendertest.FullProblems(t)
 		golden.Check(t, filepath.Join(goldenDir, "full-problems.dot"), write(t, diagram.Build(rendertest.Text(t, "full"), opt)))
 	})
 }
@@ -52,7 +52,7 @@ func TestGolden(t *testing.T) {
 // from it.
 func TestProblemsStayText(t *testing.T) {
 	opt := testOptions
-	opt.Problems = []marks.Problem{rendertest.HostileProblem()}
+	opt.Problems = []topo.Finding{rendertest.HostileProblem()}
 	d := diagram.Build(rendertest.Diagram(t, "hostile"), opt)
 	out := write(t, d)
 	golden.Check(t, filepath.Join(goldenDir, "hostile-problems.dot"), out)

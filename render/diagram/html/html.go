@@ -15,6 +15,7 @@ import (
 
 	"github.com/netviz/netviz/render/diagram"
 	"github.com/netviz/netviz/render/marks"
+	"github.com/netviz/netviz/topo"
 )
 
 // ErrUnsafeSVG is returned by Write for an SVG that could run script.
@@ -81,7 +82,7 @@ func nodeData(d *diagram.Diagram) map[string]nodeInfo {
 
 // panelFields are the details panel's rows: the problems first, what they
 // mean and their fix, then the details.
-func panelFields(problems []marks.Problem, details []diagram.Field) []diagram.Field {
+func panelFields(problems []topo.Finding, details []diagram.Field) []diagram.Field {
 	if len(problems) == 0 {
 		return details
 	}
@@ -89,7 +90,7 @@ func panelFields(problems []marks.Problem, details []diagram.Field) []diagram.Fi
 }
 
 // searchLines are the lines the search box looks in: the problems' IDs too.
-func searchLines(problems []marks.Problem, lines []string) []string {
+func searchLines(problems []topo.Finding, lines []string) []string {
 	for _, p := range problems {
 		lines = append(slices.Clip(lines), p.ID)
 	}
@@ -106,10 +107,10 @@ func searchText(title string, lines []string, fields []diagram.Field) string {
 
 // problemFields are the details of ps for the panel: each message under
 // its ID, then its fix.
-func problemFields(ps []marks.Problem) []diagram.Field {
+func problemFields(ps []topo.Finding) []diagram.Field {
 	var out []diagram.Field
 	for _, p := range ps {
-		out = append(out, diagram.Field{Key: marks.Glyph(p.Severity) + " " + p.ID + " (" + p.Severity + ")", Value: p.Message})
+		out = append(out, diagram.Field{Key: marks.Glyph(p.Severity) + " " + p.ID + " (" + string(p.Severity) + ")", Value: p.Message})
 		if p.Fix != "" {
 			out = append(out, diagram.Field{Key: "fix", Value: p.Fix})
 		}

@@ -22,7 +22,7 @@ import (
 	"github.com/netviz/netviz/render/diagram"
 	"github.com/netviz/netviz/render/diagram/dot"
 	"github.com/netviz/netviz/render/graphviz"
-	"github.com/netviz/netviz/render/marks"
+	"github.com/netviz/netviz/topo"
 )
 
 var testOptions = diagram.Options{Version: "test", Now: rendertest.Now}
@@ -179,7 +179,7 @@ func TestHTMLRefusesUnsafeSVG(t *testing.T) {
 func TestProblemsStayText(t *testing.T) {
 	opt := testOptions
 	hostile := rendertest.HostileProblem()
-	opt.Problems = []marks.Problem{hostile}
+	opt.Problems = []topo.Finding{hostile}
 	d := diagram.Build(rendertest.Diagram(t, "hostile"), opt)
 	page := writeHTMLFor(t, d, graphviz.EngineEmbedded)
 	if strings.Contains(strings.ToLower(string(page)), "<img") {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/netviz/netviz/render/diagram"
 	"github.com/netviz/netviz/render/marks"
+	"github.com/netviz/netviz/topo"
 )
 
 // Write writes d as a Mermaid flowchart: one subgraph per cluster,
@@ -146,7 +147,7 @@ func writeStyles(p printer, d *diagram.Diagram) {
 // severity's border.
 func writeClasses(p printer, d *diagram.Diagram) {
 	classes := map[diagram.NodeKind][]string{}
-	problemClasses := map[diagram.NodeKind]map[string][]string{}
+	problemClasses := map[diagram.NodeKind]map[topo.Severity][]string{}
 	classify := func(n diagram.Node) {
 		sev := marks.Worst(n.Problems)
 		if sev == "" {
@@ -154,7 +155,7 @@ func writeClasses(p printer, d *diagram.Diagram) {
 			return
 		}
 		if problemClasses[n.Kind] == nil {
-			problemClasses[n.Kind] = map[string][]string{}
+			problemClasses[n.Kind] = map[topo.Severity][]string{}
 		}
 		problemClasses[n.Kind][sev] = append(problemClasses[n.Kind][sev], n.ID)
 	}
@@ -177,7 +178,7 @@ func writeClasses(p printer, d *diagram.Diagram) {
 			if len(ids) == 0 {
 				continue
 			}
-			name := className(string(k)) + "_" + sev
+			name := className(string(k)) + "_" + string(sev)
 			p("  classDef nv_%s fill:%s,stroke:%s,stroke-width:3px,color:%s", name, st.Fill, diagram.ProblemColor(sev), cmp.Or(st.Font, diagram.TextColor))
 			if st.Dashed {
 				p(",stroke-dasharray:5 4")
@@ -193,7 +194,7 @@ func writeClasses(p printer, d *diagram.Diagram) {
 
 // label is a node's label: its title in bold, the marks of its
 // problems in bold, then its lines.
-func label(title string, problems []marks.Problem, lines []string) string {
+func label(title string, problems []topo.Finding, lines []string) string {
 	parts := []string{"<b>" + escape(title) + "</b>"}
 	for _, m := range marks.Lines(problems, marks.Glyph, diagram.MaxLabel) {
 		parts = append(parts, "<b>"+escape(m.Text)+"</b>")

@@ -9,7 +9,7 @@ import (
 	"github.com/netviz/netviz/internal/golden"
 	"github.com/netviz/netviz/internal/rendertest"
 	"github.com/netviz/netviz/render/diagram"
-	"github.com/netviz/netviz/render/marks"
+	"github.com/netviz/netviz/topo"
 )
 
 var testOptions = diagram.Options{Version: "test", Now: rendertest.Now}
@@ -31,14 +31,14 @@ func TestGolden(t *testing.T) {
 	}
 	t.Run("full-problems", func(t *testing.T) {
 		opt := testOptions
-		opt.Problems = rendertest.FullProblems()
+		opt.Problems = rendertest.FullProblems(t)
 		golden.Check(t, filepath.Join("testdata", "full-problems.mmd"), write(t, diagram.Build(rendertest.Text(t, "full"), opt)))
 	})
 }
 
 func TestProblemsStayText(t *testing.T) {
 	opt := testOptions
-	opt.Problems = []marks.Problem{rendertest.HostileProblem()}
+	opt.Problems = []topo.Finding{rendertest.HostileProblem()}
 	out := string(write(t, diagram.Build(rendertest.Diagram(t, "hostile"), opt)))
 	golden.Check(t, filepath.Join("testdata", "hostile-problems.mmd"), []byte(out))
 	if strings.Contains(out, `x"<b>`) || strings.Contains(out, "<img") {
