@@ -11,8 +11,11 @@ N       ?= 200
 
 all: build
 
+# netviz, and beside it netviz-graphviz, the embedded Graphviz netviz starts
+# to draw SVG when dot is not installed.
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/netviz
+	$(GO) build -o $(dir $(BIN))netviz-graphviz ./cmd/netviz-graphviz
 
 # Installs and starts dockerd, busybox-static, graphviz, chromium when missing (root).
 test-deps:

@@ -5,19 +5,26 @@
 #   netviz veth --format json
 # with its per-phase timings, against
 #   docker inspect $(docker ps -q)
-# on the same host in the same run, and the time to draw that host's diagram
-# (SVG, every container drawn with --expand and the grouped default; native
-# dot and the embedded engine). Containers stay for the next run;
-# `make bench-clean` removes them one at a time.
+# on the same host in the same run; start-up against docker's own CLI
+# (netviz version against docker --version, VERSION_RUNS runs each); and the
+# time to draw that host's diagram (SVG, every container drawn with --expand
+# and the grouped default; native dot and the embedded engine,
+# netviz-graphviz). Containers stay for the next run; `make bench-clean`
+# removes them one at a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-200}
 RUNS=${RUNS:-7}
 LABEL=dev.netviz.bench
-BIN=bin/netviz
+VERSION_RUNS=${VERSION_RUNS:-21}
+BIN=${BIN:-bin/netviz} # BIN=/elsewhere/netviz measures another build
 IMAGE=netviz-busybox:test
 
 log() { printf 'bench: %s\n' "$*" >&2; }
+
+for b in "$BIN" "$(dirname "$BIN")/netviz-graphviz"; do
+	[ -x "$b" ] || { log "$b is missing: make build"; exit 1; }
+done
 
 if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
 	log "importing $IMAGE from busybox-static"
@@ -41,31 +48,45 @@ total=$(docker ps -q | wc -l)
 log "$total running containers ($N with the bench label)"
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "-"; exit} m=(NR+1)/2; if (NR%2) print a[m]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-now_ms() { date +%s%N | awk '{printf "%.1f", $1/1e6}'; }
+# Wall times come from bash's $EPOCHREALTIME, read in this shell with no
+# fork, so a 5 ms command is not timed with a few ms of date and awk.
+since_ms() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f\n", (b-a)*1000}'; }
 
 mkdir -p .bench
 : >.bench/netviz.txt
 : >.bench/docker.txt
 for r in $(seq 1 "$RUNS"); do
-	t0=$(now_ms)
+	t0=$EPOCHREALTIME
 	"$BIN" veth --format json --debug >.bench/out.json 2>.bench/err.txt
-	t1=$(now_ms)
+	took=$(since_ms "$t0")
 	pairs=$(grep -c '"hostInterface"' .bench/out.json || true)
 	phase() { grep -o "name=$1 took=[^ )]*" .bench/err.txt | sed 's/.*took=//' | sed 's/µs/us/' | awk '
 		/ms$/ {sub("ms",""); print $1; next} /us$/ {sub("us",""); print $1/1000; next}
 		/s$/ {sub("s",""); print $1*1000; next}'; }
 	rss=$(grep -o 'maxRSS=[0-9]*' .bench/err.txt | cut -d= -f2)
-	echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}') $(phase docker) $(phase host) $(phase namespaces) $(phase model) $rss $pairs" >>.bench/netviz.txt
+	echo "$took $(phase docker) $(phase host) $(phase namespaces) $(phase model) $rss $pairs" >>.bench/netviz.txt
 	# A container that exits between ps and inspect (other tests may be
 	# running) fails the whole inspect: list again and time the retry.
 	for _ in 1 2 3; do
 		ids=$(docker ps -q)
-		t0=$(now_ms)
+		t0=$EPOCHREALTIME
 		# shellcheck disable=SC2086
 		docker inspect $ids >/dev/null 2>&1 && break
 	done
-	t1=$(now_ms)
-	awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}' >>.bench/docker.txt
+	since_ms "$t0" >>.bench/docker.txt
+done
+
+# Start-up: the cost every command pays before it does anything, against
+# docker's own CLI, interleaved so both see the same machine.
+: >.bench/version.txt
+: >.bench/docker-version.txt
+for _ in $(seq 1 "$VERSION_RUNS"); do
+	t0=$EPOCHREALTIME
+	"$BIN" version >/dev/null
+	since_ms "$t0" >>.bench/version.txt
+	t0=$EPOCHREALTIME
+	docker --version >/dev/null
+	since_ms "$t0" >>.bench/docker-version.txt
 done
 
 col() { awk -v c="$1" '{print $c}' .bench/netviz.txt | median; }
@@ -78,6 +99,16 @@ printf '  %-40s %10s\n' "  phase model" "$(col 5) ms"
 printf '  %-40s %10s\n' "  peak memory (max RSS)" "$(( $(col 6 | cut -d. -f1) / 1024 )) MB"
 printf '  %-40s %10s\n' 'docker inspect $(docker ps -q) (wall)' "$(median <.bench/docker.txt) ms"
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+v=$(median <.bench/version.txt)
+dv=$(median <.bench/docker-version.txt)
+j=$(col 1)
+dj=$(median <.bench/docker.txt)
+printf '\nnetviz against docker, wall time, medians (goal: netviz/docker <= 1)\n'
+printf '  %-46s %9s %9s %14s\n' "" netviz docker netviz/docker
+printf '  %-46s %6s ms %6s ms %14s\n' "version / --version ($VERSION_RUNS runs)" "$v" "$dv" "$(ratio "$v" "$dv")"
+printf '  %-46s %6s ms %6s ms %14s\n' "veth --format json / inspect ($RUNS runs)" "$j" "$dj" "$(ratio "$j" "$dj")"
+
 # The troubleshooting commands read the firewall (iptables-save per backend
 # and family, nft) on top of what veth reads, then reason over the snapshot.
 wall() { # runs, command...
@@ -85,10 +116,9 @@ wall() { # runs, command...
 	shift
 	: >.bench/wall.txt
 	for _ in $(seq 1 "$runs"); do
-		t0=$(now_ms)
+		t0=$EPOCHREALTIME
 		"$@" >/dev/null 2>&1 || true # doctor exits 1 on an error-level finding
-		t1=$(now_ms)
-		awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}' >>.bench/wall.txt
+		since_ms "$t0" >>.bench/wall.txt
 	done
 	median <.bench/wall.txt
 }
@@ -105,16 +135,15 @@ draw() { # engine, extra flags...
 	shift
 	: >.bench/draw.txt
 	for _ in $(seq 1 "$DRAW_RUNS"); do
-		t0=$(now_ms)
+		t0=$EPOCHREALTIME
 		"$BIN" render .bench/host.json --engine "$engine" "$@" -o .bench/host.svg
-		t1=$(now_ms)
-		awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}' >>.bench/draw.txt
+		since_ms "$t0" >>.bench/draw.txt
 	done
 	median <.bench/draw.txt
 }
 DRAW_RUNS=${DRAW_RUNS:-5}
 printf '\ndiagram of the same host (netviz render host.json -o host.svg), median of %s runs\n' "$DRAW_RUNS"
 printf '  %-40s %10s\n' "--expand, native dot" "$(draw dot --expand) ms"
-printf '  %-40s %10s\n' "--expand, embedded Graphviz" "$(draw embedded --expand) ms"
+printf '  %-40s %10s\n' "--expand, embedded (netviz-graphviz)" "$(draw embedded --expand) ms"
 printf '  %-40s %10s\n' "grouped (default), native dot" "$(draw dot) ms"
-printf '  %-40s %10s\n' "grouped (default), embedded Graphviz" "$(draw embedded) ms"
+printf '  %-40s %10s\n' "grouped (default), embedded (netviz-graphviz)" "$(draw embedded) ms"

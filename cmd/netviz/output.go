@@ -35,7 +35,7 @@ var outputTypes = map[string]string{
 
 func (o *exportOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.output, "output", "o", "", "write to this file; the type comes from the extension: .svg .png .dot .mmd .html .json")
-	fs.StringVar(&o.engine, "engine", "auto", "Graphviz engine for SVG/PNG/HTML: auto (native dot if installed), dot, or embedded")
+	fs.StringVar(&o.engine, "engine", "auto", "Graphviz engine for SVG/PNG/HTML: auto (native dot if installed), dot, or embedded (netviz-graphviz; SVG only)")
 	fs.BoolVar(&o.expand, "expand", false, "draw every container, even where many similar ones would be grouped into one node")
 	fs.BoolVar(&o.noProblems, "no-problems", false, "do not run netviz doctor's checks to mark what they find (red: error, amber: warning)")
 }

@@ -1,7 +1,14 @@
 // Package graphviz turns DOT into SVG or PNG, with Graphviz's own `dot` when
-// it is on PATH and with an embedded Graphviz (github.com/goccy/go-graphviz,
-// compiled to WebAssembly) otherwise, so SVG works on a host with no
-// Graphviz installed.
+// it is on PATH and with an embedded Graphviz otherwise, so SVG works on a
+// host with no Graphviz installed.
+//
+// The embedded Graphviz (github.com/goccy/go-graphviz, compiled to
+// WebAssembly) lives in a program of its own, netviz-graphviz
+// (cmd/netviz-graphviz), which this package starts only when it must draw
+// without `dot`. go-graphviz compiles its WebAssembly in a package init, so a
+// program that links it pays ~40 ms at every start (~1.4 s with no usable
+// cache directory) whether it draws or not; keeping it out of netviz keeps
+// every other command fast. Nothing here imports go-graphviz.
 //
 // The embedded engine's PNG output draws broken edges, so PNG always needs
 // the native `dot`.
@@ -12,19 +19,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
-	"sync"
-
-	gographviz "github.com/goccy/go-graphviz"
-
-	"github.com/netviz/netviz/internal/wasmcache"
 )
-
-// go-graphviz has initialised by now (this package imports it), with its
-// compiled-code cache in the private directory wasmcache chose; give the
-// process its own TMPDIR back.
-func init() { wasmcache.Restore() }
 
 // Formats.
 const (
@@ -36,8 +35,12 @@ const (
 const (
 	EngineAuto     = "auto"     // native dot when on PATH, embedded otherwise
 	EngineDot      = "dot"      // native dot only
-	EngineEmbedded = "embedded" // the WebAssembly Graphviz built into netviz
+	EngineEmbedded = "embedded" // the WebAssembly Graphviz in netviz-graphviz
 )
+
+// HelperName is the program that holds the embedded Graphviz. It is looked
+// for beside the running executable first, then on PATH.
+const HelperName = "netviz-graphviz"
 
 var (
 	// ErrPNGNeedsDot is returned for PNG when the native dot is not there
@@ -46,6 +49,10 @@ var (
 	// ErrDotNotFound is returned when the native engine was asked for and
 	// dot is not on PATH.
 	ErrDotNotFound = errors.New("dot (Graphviz) is not on PATH (apt-get install graphviz); --engine embedded draws SVG without it")
+	// ErrNoHelper is returned when SVG must be drawn without dot and
+	// netviz-graphviz is neither beside netviz nor on PATH.
+	ErrNoHelper = errors.New("drawing without Graphviz's dot needs " + HelperName + " beside netviz or on PATH " +
+		"(go install github.com/netviz/netviz/cmd/...@latest installs both), or dot itself (apt-get install graphviz)")
 	// ErrFormat and ErrEngine are returned for names this package does not know.
 	ErrFormat = errors.New("unknown image format")
 	ErrEngine = errors.New("unknown Graphviz engine")
@@ -56,20 +63,28 @@ type Renderer interface {
 	Render(ctx context.Context, dot []byte, format string) ([]byte, error)
 }
 
+// Runner runs an external program with stdin and returns what it wrote to
+// stdout; when the program fails, the error carries its stderr.
+type Runner interface {
+	Run(ctx context.Context, path string, args []string, stdin []byte) ([]byte, error)
+}
+
 var (
 	_ Renderer = (*Native)(nil)
 	_ Renderer = (*Embedded)(nil)
+	_ Runner   = Exec{}
 )
 
 // New returns the renderer for an engine name: "auto", "dot" or "embedded"
-// ("" means auto). For "auto" it picks the native dot when it is on PATH.
+// ("" means auto). For "auto" it picks the native dot when it is on PATH,
+// netviz-graphviz otherwise; ErrNoHelper when neither is there.
 func New(engine string) (Renderer, error) {
 	switch engine {
 	case "", EngineAuto:
 		if path, err := exec.LookPath("dot"); err == nil {
 			return &Native{Path: path}, nil
 		}
-		return &Embedded{}, nil
+		return newEmbedded()
 	case EngineDot:
 		path, err := exec.LookPath("dot")
 		if err != nil {
@@ -77,9 +92,17 @@ func New(engine string) (Renderer, error) {
 		}
 		return &Native{Path: path}, nil
 	case EngineEmbedded:
-		return &Embedded{}, nil
+		return newEmbedded()
 	}
 	return nil, fmt.Errorf("%w %q: want auto, dot or embedded", ErrEngine, engine)
+}
+
+func newEmbedded() (*Embedded, error) {
+	path, err := FindHelper()
+	if err != nil {
+		return nil, err
+	}
+	return &Embedded{Path: path}, nil
 }
 
 // Render draws dot in format ("svg" or "png") with engine ("auto", "dot" or
@@ -88,11 +111,20 @@ func Render(ctx context.Context, dot []byte, format, engine string) ([]byte, err
 	if err := checkFormat(format); err != nil {
 		return nil, err
 	}
-	r, err := New(engine)
-	if err != nil {
-		if format == FormatPNG && errors.Is(err, ErrDotNotFound) {
+	if format == FormatPNG {
+		switch engine {
+		case "", EngineAuto, EngineDot:
+			path, err := exec.LookPath("dot")
+			if err != nil {
+				return nil, ErrPNGNeedsDot
+			}
+			return (&Native{Path: path}).Render(ctx, dot, format)
+		case EngineEmbedded:
 			return nil, ErrPNGNeedsDot
 		}
+	}
+	r, err := New(engine)
+	if err != nil {
 		return nil, err
 	}
 	return r.Render(ctx, dot, format)
@@ -106,14 +138,33 @@ func checkFormat(format string) error {
 	return fmt.Errorf("%w %q: want svg or png", ErrFormat, format)
 }
 
+// FindHelper returns the path of netviz-graphviz: beside the running
+// executable (where `make build` and `go install` put it), else on PATH.
+func FindHelper() (string, error) {
+	exe, _ := os.Executable()
+	return findHelper(exe)
+}
+
+func findHelper(exe string) (string, error) {
+	if exe != "" {
+		if p, err := exec.LookPath(filepath.Join(filepath.Dir(exe), HelperName)); err == nil {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath(HelperName)
+	if err != nil {
+		return "", ErrNoHelper
+	}
+	return p, nil
+}
+
 // Native runs Graphviz's dot program.
 type Native struct {
 	// Path is the dot executable; "" looks it up on PATH.
 	Path string
+	// Runner runs it; nil means Exec.
+	Runner Runner
 }
-
-// maxStderr bounds how much of dot's complaints goes into an error.
-const maxStderr = 4 << 10
 
 // Render runs `dot -T<format>` with dot on stdin. Cancelling ctx kills dot.
 func (n *Native) Render(ctx context.Context, dot []byte, format string) ([]byte, error) {
@@ -131,38 +182,20 @@ func (n *Native) Render(ctx context.Context, dot []byte, format string) ([]byte,
 		}
 		path = p
 	}
-	cmd := exec.CommandContext(ctx, path, "-T"+format)
-	cmd.Stdin = bytes.NewReader(dot)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, fmt.Errorf("dot -T%s: %w", format, ctxErr)
-		}
-		msg := strings.TrimSpace(stderr.String())
-		if len(msg) > maxStderr {
-			msg = msg[:maxStderr] + "…"
-		}
-		if msg == "" {
-			return nil, fmt.Errorf("dot -T%s: %w", format, err)
-		}
-		return nil, fmt.Errorf("dot -T%s: %w: %s", format, err, msg)
-	}
-	return stdout.Bytes(), nil
+	return runner(n.Runner).Run(ctx, path, []string{"-T" + format}, dot)
 }
 
-// Embedded renders with the WebAssembly Graphviz linked into the program.
-// It draws SVG only: its PNG output is wrong.
-type Embedded struct{}
+// Embedded runs netviz-graphviz, the WebAssembly Graphviz in a program of
+// its own. It draws SVG only: its PNG output is wrong.
+type Embedded struct {
+	// Path is the netviz-graphviz executable; "" finds it with FindHelper.
+	Path string
+	// Runner runs it; nil means Exec.
+	Runner Runner
+}
 
-// embeddedMu serialises every use of go-graphviz: its one WebAssembly
-// instance is shared by the whole process and not safe for concurrent use.
-var embeddedMu sync.Mutex
-
-// Render lays out and draws dot as SVG. go-graphviz cannot be interrupted,
-// so cancelling ctx returns at once while the layout in flight finishes in
-// the background.
+// Render runs `netviz-graphviz -Tsvg` with dot on stdin. Cancelling ctx
+// kills it. Every call is its own process, so calls may run concurrently.
 func (e *Embedded) Render(ctx context.Context, dot []byte, format string) ([]byte, error) {
 	if err := checkFormat(format); err != nil {
 		return nil, err
@@ -170,52 +203,51 @@ func (e *Embedded) Render(ctx context.Context, dot []byte, format string) ([]byt
 	if format == FormatPNG {
 		return nil, ErrPNGNeedsDot
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	path := e.Path
+	if path == "" {
+		p, err := FindHelper()
+		if err != nil {
+			return nil, err
+		}
+		path = p
 	}
-	type result struct {
-		out []byte
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		out, err := embeddedSVG(dot)
-		done <- result{out, err}
-	}()
-	select {
-	case r := <-done:
-		return r.out, r.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("embedded graphviz: %w", ctx.Err())
-	}
+	return runner(e.Runner).Run(ctx, path, []string{"-T" + format}, dot)
 }
 
-func embeddedSVG(dot []byte) (_ []byte, err error) {
-	embeddedMu.Lock()
-	defer embeddedMu.Unlock()
-	// The WebAssembly side reports some failures as panics.
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("embedded graphviz: %v", r)
+func runner(r Runner) Runner {
+	if r == nil {
+		return Exec{}
+	}
+	return r
+}
+
+// Exec runs programs with os/exec.
+type Exec struct{}
+
+// maxStderr bounds how much of a program's complaints goes into an error.
+const maxStderr = 4 << 10
+
+// Run runs path with args, stdin on its standard input. Cancelling ctx
+// kills the program. The error names the program and carries its stderr.
+func (Exec) Run(ctx context.Context, path string, args []string, stdin []byte) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	name := strings.Join(append([]string{filepath.Base(path)}, args...), " ")
+	if err := cmd.Run(); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, fmt.Errorf("%s: %w", name, ctxErr)
 		}
-	}()
-	ctx := context.Background()
-	g, err := gographviz.New(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("embedded graphviz: %w", err)
+		msg := strings.TrimSpace(stderr.String())
+		if len(msg) > maxStderr {
+			msg = msg[:maxStderr] + "…"
+		}
+		if msg == "" {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return nil, fmt.Errorf("%s: %w: %s", name, err, msg)
 	}
-	defer g.Close()
-	graph, err := gographviz.ParseBytes(dot)
-	if err != nil {
-		return nil, fmt.Errorf("embedded graphviz: parse: %w", err)
-	}
-	if graph == nil {
-		return nil, errors.New("embedded graphviz: parse: no graph")
-	}
-	defer graph.Close()
-	var buf bytes.Buffer
-	if err := g.Render(ctx, graph, gographviz.SVG, &buf); err != nil {
-		return nil, fmt.Errorf("embedded graphviz: render: %w", err)
-	}
-	return buf.Bytes(), nil
+	return stdout.Bytes(), nil
 }

@@ -14,8 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netviz/netviz/internal/graphviztest"
 	"github.com/netviz/netviz/internal/testenv"
 )
+
+// The embedded engine is netviz-graphviz: build it and put it on PATH.
+func TestMain(m *testing.M) { graphviztest.Main(m) }
 
 func readDOT(t testing.TB, name string) []byte {
 	t.Helper()
@@ -87,7 +91,7 @@ func TestRenderPNG(t *testing.T) {
 }
 
 func TestPNGWithoutDot(t *testing.T) {
-	t.Setenv("PATH", t.TempDir())
+	t.Setenv("PATH", graphviztest.Dir(t)) // netviz-graphviz, no dot
 	dot := readDOT(t, "pod")
 	for _, engine := range []string{EngineAuto, EngineDot, EngineEmbedded} {
 		_, err := Render(context.Background(), dot, FormatPNG, engine)
@@ -121,8 +125,9 @@ func TestBadInput(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "syntax error") {
 		t.Errorf("native: err = %v, want dot's own message about the syntax error", err)
 	}
-	if _, err := Render(context.Background(), bad, FormatSVG, EngineEmbedded); err == nil {
-		t.Error("embedded: no error for bad DOT")
+	_, err = Render(context.Background(), bad, FormatSVG, EngineEmbedded)
+	if err == nil || !strings.Contains(err.Error(), "netviz-graphviz -Tsvg") || !strings.Contains(err.Error(), "syntax error") {
+		t.Errorf("embedded: err = %v, want netviz-graphviz's own message about the syntax error", err)
 	}
 	if _, err := Render(context.Background(), bad, "jpg", EngineDot); !errors.Is(err, ErrFormat) {
 		t.Errorf("jpg: err = %v, want ErrFormat", err)
@@ -188,3 +193,90 @@ func benchmarkRender(b *testing.B, engine string) {
 
 func BenchmarkSmallNative(b *testing.B)   { benchmarkRender(b, EngineDot) }
 func BenchmarkSmallEmbedded(b *testing.B) { benchmarkRender(b, EngineEmbedded) }
+
+// With neither dot nor netviz-graphviz, SVG fails at once with one line that
+// says what to install.
+func TestSVGWithoutDotOrHelper(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	for _, engine := range []string{EngineAuto, EngineEmbedded} {
+		_, err := Render(context.Background(), readDOT(t, "pod"), FormatSVG, engine)
+		if !errors.Is(err, ErrNoHelper) {
+			t.Errorf("engine %s: err = %v, want ErrNoHelper", engine, err)
+		}
+	}
+	msg := ErrNoHelper.Error()
+	for _, want := range []string{"netviz-graphviz", "go install github.com/netviz/netviz/cmd/...@latest", "apt-get install graphviz"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q should mention %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "\n") {
+		t.Errorf("message %q is more than one line", msg)
+	}
+}
+
+// netviz-graphviz beside the executable wins over one on PATH, so
+// bin/netviz uses bin/netviz-graphviz from the same build.
+func TestFindHelperBesideExecutable(t *testing.T) {
+	exeDir, pathDir := t.TempDir(), t.TempDir()
+	for _, d := range []string{exeDir, pathDir} {
+		if err := os.WriteFile(filepath.Join(d, HelperName), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", pathDir)
+	exe := filepath.Join(exeDir, "netviz")
+	if got, err := findHelper(exe); err != nil || got != filepath.Join(exeDir, HelperName) {
+		t.Errorf("findHelper = %q, %v; want the one beside %s", got, err, exe)
+	}
+	// Not executable beside it: PATH's.
+	if err := os.Chmod(filepath.Join(exeDir, HelperName), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := findHelper(exe); err != nil || got != filepath.Join(pathDir, HelperName) {
+		t.Errorf("findHelper = %q, %v; want the one on PATH", got, err)
+	}
+	t.Setenv("PATH", t.TempDir())
+	if _, err := findHelper(exe); !errors.Is(err, ErrNoHelper) {
+		t.Errorf("err = %v, want ErrNoHelper", err)
+	}
+}
+
+// fakeRunner records what it was asked to run.
+type fakeRunner struct {
+	path string
+	args []string
+	out  []byte
+	err  error
+}
+
+var _ Runner = (*fakeRunner)(nil)
+
+func (f *fakeRunner) Run(_ context.Context, path string, args []string, _ []byte) ([]byte, error) {
+	f.path, f.args = path, args
+	return f.out, f.err
+}
+
+func TestEmbeddedRunsHelper(t *testing.T) {
+	f := &fakeRunner{out: []byte("<svg/>")}
+	out, err := (&Embedded{Path: "/opt/netviz/netviz-graphviz", Runner: f}).Render(context.Background(), []byte("digraph{}"), FormatSVG)
+	if err != nil || string(out) != "<svg/>" {
+		t.Fatalf("Render = %q, %v", out, err)
+	}
+	if f.path != "/opt/netviz/netviz-graphviz" || strings.Join(f.args, " ") != "-Tsvg" {
+		t.Errorf("ran %s %v, want netviz-graphviz -Tsvg", f.path, f.args)
+	}
+	f.path = ""
+	if _, err := (&Embedded{Path: "x", Runner: f}).Render(context.Background(), nil, FormatPNG); !errors.Is(err, ErrPNGNeedsDot) || f.path != "" {
+		t.Errorf("PNG: err = %v, ran %q; want ErrPNGNeedsDot without running anything", err, f.path)
+	}
+}
+
+// A program's stderr is in the error, bounded.
+func TestExecErrorCarriesStderr(t *testing.T) {
+	sh := testenv.RequireProgram(t, "sh", "dash")
+	_, err := Exec{}.Run(context.Background(), sh, []string{"-c", "echo complaint >&2; exit 3"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "complaint") || !strings.Contains(err.Error(), "exit status 3") {
+		t.Errorf("err = %v, want the exit status and stderr", err)
+	}
+}

@@ -1,15 +1,18 @@
 // Package wasmcache gives the embedded Graphviz (github.com/goccy/go-graphviz)
-// a safe place for its compiled-code cache. render/graphviz imports it; no
-// other package should import go-graphviz.
+// a safe place for its compiled-code cache. Only netviz-graphviz, the program
+// that holds the embedded Graphviz, imports it and go-graphviz; netviz itself
+// links neither and starts netviz-graphviz when it must draw without `dot`.
 //
 // Why: go-graphviz compiles its WebAssembly Graphviz in a package init —
-// before main runs, in every netviz command, whether it draws or not — and
-// caches the machine code it compiles in $TMPDIR/go-graphviz. Two things go
-// wrong there for a tool people run with sudo:
+// before main runs — and caches the machine code it compiles in
+// $TMPDIR/go-graphviz. Things go wrong there for a tool people run with sudo
+// (netviz starts netviz-graphviz with its own environment, so a
+// `sudo netviz` runs the helper as root too):
 //
 //   - A cache that root wrote to /tmp is unreadable to everyone else, and
 //     go-graphviz panics at start-up: `netviz render` as a normal user after
-//     one `sudo netviz docker -o x.svg` crashed before main.
+//     one `sudo netviz docker -o x.svg` crashed before main (when go-graphviz
+//     was still linked into netviz).
 //   - /tmp is shared: another local user could create /tmp/go-graphviz first
 //     and plant "cached" machine code that root would then load and run.
 //   - With no usable cache the compilation takes about 1.4 s on every run.
@@ -21,9 +24,9 @@
 // by the current user and closed to others: os.UserCacheDir()/netviz. If no
 // such directory can be had, it points TMPDIR at a path that does not exist,
 // which makes go-graphviz run without a cache: slower, never unsafe.
-// Restore puts the caller's TMPDIR back; render/graphviz, which imports both
-// this package and go-graphviz, calls it from its own init, which Go runs
-// after go-graphviz's.
+// Restore puts the caller's TMPDIR back; netviz-graphviz's main, which runs
+// after every init, calls it. A test of netviz-graphviz runs the built
+// program with a fresh cache home and TMPDIR and checks where the cache went.
 package wasmcache
 
 import (
