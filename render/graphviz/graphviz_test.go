@@ -23,7 +23,7 @@ func TestMain(m *testing.M) { graphviztest.Main(m) }
 
 func readDOT(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "diagram", name+".dot"))
+	b, err := os.ReadFile(filepath.Join("..", "diagram", "dot", "testdata", name+".dot"))
 	if err != nil {
 		t.Fatal(err)
 	}

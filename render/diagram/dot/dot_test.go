@@ -22,9 +22,8 @@ import (
 
 var testOptions = diagram.Options{Version: "test", Now: rendertest.Now}
 
-// goldenDir holds the DOT golden files outside this package: render/graphviz's
-// tests draw them too.
-var goldenDir = filepath.Join("..", "..", "testdata", "diagram")
+// goldenDir holds the DOT golden files; render/graphviz's tests draw them too.
+var goldenDir = "testdata"
 
 func write(t testing.TB, d *diagram.Diagram) []byte {
 	t.Helper()
