@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
 # make docs: draws every checked-in example snapshot (docs/examples/*.json)
-# into docs/gallery as SVG (embedded Graphviz, works anywhere), PNG (native
-# dot), Mermaid and an interactive HTML page. The diagrams depend only on the
+# into docs/gallery as SVG (native dot here; netviz-graphviz where dot is missing), PNG (native
+# dot) and Mermaid, and the interactive HTML page with a screenshot of it in
+# headless Chromium (NAME-html.png). The diagrams depend only on the
 # snapshots, so they change only when a snapshot or netviz does.
+#
+# The HTML pages are not checked in: each carries the whole page script
+# (render/diagram/html/page.js) and would repeat it in the repository; the
+# screenshot shows what they look like, and make docs writes them here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin/netviz}
 out=docs/gallery
 mkdir -p "$out"
 command -v dot >/dev/null || { echo "make docs needs Graphviz's dot for PNG (apt-get install graphviz)" >&2; exit 1; }
+command -v chromium >/dev/null || { echo "make docs needs chromium for the HTML screenshots (apt-get install chromium)" >&2; exit 1; }
+profile=$(mktemp -d)
+trap 'rm -rf "$profile"' EXIT
 for snap in docs/examples/*.json; do
 	name=$(basename "$snap" .json)
 	for ext in svg png mmd html; do
 		"$BIN" render "$snap" --all -o "$out/$name.$ext"
 	done
-	echo "docs: $out/$name.{svg,png,mmd,html}" >&2
+	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$profile" --hide-scrollbars --window-size=1400,900 \
+		--screenshot="$PWD/$out/$name-html.png" "file://$PWD/$out/$name.html" >/dev/null 2>&1
+	echo "docs: $out/$name.{svg,png,mmd,html} $out/$name-html.png" >&2
 done
