@@ -20,7 +20,13 @@ import (
 // ContainerStreamer), and the firewall meanwhile. Only the search for the
 // namespaces of unclaimed veths waits for the others: it needs to know
 // which veths the containers' namespaces claim.
-func (in *Inspector) read(ctx context.Context) (*facts, error) {
+//
+// The first fatal error cancels the reads still going, and is what read
+// returns once they have all ended; when parent ends, read returns its
+// error.
+func (in *Inspector) read(parent context.Context) (*facts, error) {
+	ctx, fail := context.WithCancelCause(parent)
+	defer fail(nil)
 	f := &facts{refOf: map[string]NSRef{}, namespaces: map[NSRef]NamespaceFacts{}, readFirewall: in.Netfilter != nil}
 	var (
 		sources   sync.WaitGroup
@@ -28,81 +34,96 @@ func (in *Inspector) read(ctx context.Context) (*facts, error) {
 		hErr      error
 		hostReady = make(chan struct{})
 	)
-	defer sources.Wait()
 	sources.Go(func() {
 		start := time.Now()
 		host, hErr = in.Kernel.Host(ctx)
 		in.Opts.trace("host", start)
 		close(hostReady)
-		if in.Netfilter != nil {
+		if in.Netfilter != nil && ctx.Err() == nil {
 			f.sysctls, f.sysctlWarn = in.Netfilter.Sysctls(ctx, sysctlIfaces(host, hErr))
 		}
 	})
-	var fwErr error
 	if in.Netfilter != nil {
 		sources.Go(func() {
 			start := time.Now()
-			f.firewall, f.firewallWarn, fwErr = in.Netfilter.Firewall(ctx)
+			fw, warn, err := in.Netfilter.Firewall(ctx)
 			in.Opts.trace("firewall", start)
+			if err != nil {
+				fail(err)
+				return
+			}
+			f.firewall, f.firewallWarn = fw, warn
 		})
 	}
 	reader := newNSReader(ctx, in.Kernel, in.Opts.Concurrency, hostReady, func() (NSRef, bool) {
 		return host.Namespace.Ref, hErr == nil
 	})
-	defer reader.stop()
 
-	if err := in.readDocker(ctx, f, reader.add); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	for _, c := range f.containers {
-		reader.add(c) // no-op for those already streamed
+	in.readDocker(ctx, fail, f, reader.add)
+	if ctx.Err() == nil {
+		for _, c := range f.containers {
+			reader.add(c) // no-op for those already streamed
+		}
 	}
 	reader.wait()
 	<-hostReady
-	if hErr != nil {
+	switch {
+	case ctx.Err() != nil:
+	case hErr != nil:
 		f.warn(topo.Warning{Code: "host-unreadable", Message: fmt.Sprintf("cannot read the host network namespace: %v", hErr)})
-	} else {
+	default:
 		f.host = &host
-		if err := reader.collect(f); err != nil {
-			return nil, err
-		}
+		reader.collect(f)
 		if in.Opts.Trace != nil {
 			in.Opts.Trace("namespaces", reader.last.Sub(reader.first))
 		}
 		in.findOrphans(ctx, f)
 	}
 	sources.Wait()
-	if fwErr != nil {
-		return nil, fwErr
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
 	}
 	return f, nil
 }
 
 // readDocker asks for the daemon's version, its networks and its
 // containers at once (dockerd takes ~30 ms for version and info alone),
-// handing each container to found as soon as it is known.
-func (in *Inspector) readDocker(ctx context.Context, f *facts, found func(ContainerInfo)) error {
+// handing each container to found as soon as it is known. The first error
+// goes to fail: an unreachable daemon fails all three, and the others
+// need not wait for their timeouts.
+func (in *Inspector) readDocker(ctx context.Context, fail context.CancelCauseFunc, f *facts, found func(ContainerInfo)) {
 	start := time.Now()
 	var (
-		wg               sync.WaitGroup
-		eErr, cErr, nErr error
-		nDone            time.Time
+		wg    sync.WaitGroup
+		nDone time.Time
 	)
 	wg.Go(func() {
-		f.engine, eErr = in.Docker.Engine(ctx)
+		var err error
+		if f.engine, err = in.Docker.Engine(ctx); err != nil {
+			fail(err)
+		}
 	})
 	wg.Go(func() {
-		f.networks, nErr = in.Docker.Networks(ctx)
+		var err error
+		if f.networks, err = in.Docker.Networks(ctx); err != nil {
+			fail(err)
+		}
 		nDone = time.Now()
 	})
-	var warn []topo.Warning
+	var (
+		warn []topo.Warning
+		err  error
+	)
 	if st, ok := in.Docker.(ContainerStreamer); ok {
-		f.containers, warn, cErr = st.StreamContainers(ctx, in.Opts.All, found)
+		f.containers, warn, err = st.StreamContainers(ctx, in.Opts.All, found)
 	} else {
-		f.containers, warn, cErr = in.Docker.Containers(ctx, in.Opts.All)
+		f.containers, warn, err = in.Docker.Containers(ctx, in.Opts.All)
+	}
+	if err != nil {
+		fail(err)
 	}
 	cDone := time.Now()
 	wg.Wait()
@@ -113,14 +134,7 @@ func (in *Inspector) readDocker(ctx context.Context, f *facts, found func(Contai
 		}
 		in.Opts.Trace("docker", end.Sub(start))
 	}
-	// One error, the most telling: an unreachable daemon fails all three.
-	for _, err := range []error{eErr, cErr, nErr} {
-		if err != nil {
-			return err
-		}
-	}
 	f.warn(warn...)
-	return nil
 }
 
 // nsReader reads containers' namespaces as their PIDs become known: each
@@ -240,16 +254,10 @@ func (r *nsReader) wait() {
 	r.workers.Wait()
 }
 
-// stop ends the workers if Snapshot returns early.
-func (r *nsReader) stop() { r.wait() }
-
 // collect hands what was read to the facts and turns what was not into
 // warnings: a container gone since Docker named its PID, a PID reused by
 // another process before its namespace was read, namespaces we may not open.
-func (r *nsReader) collect(b *facts) error {
-	if err := r.ctx.Err(); err != nil {
-		return err
-	}
+func (r *nsReader) collect(b *facts) {
 	hostRef, _ := r.host()
 	var denied, gone, failed []string
 	for i := range b.containers {
@@ -306,7 +314,6 @@ func (r *nsReader) collect(b *facts) error {
 	for _, e := range failed {
 		b.warn(topo.Warning{Code: "namespace-unreadable", Message: "cannot read a container's network namespace: " + e})
 	}
-	return nil
 }
 
 // findOrphans looks for the namespaces that hold the peers of host veths
