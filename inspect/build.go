@@ -14,7 +14,7 @@ import (
 
 // facts is everything the sources told, gathered before anything is built.
 type facts struct {
-	engine     Engine
+	runtime    RuntimeInfo
 	containers []ContainerInfo
 	networks   []topo.Network
 	// host is nil when the host namespace could not be read.
@@ -132,10 +132,10 @@ func NamespaceID(ref NSRef) string {
 // when the host namespace could not be read.
 func (b *builder) hostRecord() topo.Host {
 	h := topo.Host{
-		DockerVersion:    b.f.engine.Version,
-		DockerAPIVersion: b.f.engine.APIVersion,
-		Hostname:         b.f.engine.Hostname,
-		Kernel:           b.f.engine.Kernel,
+		DockerVersion:    b.f.runtime.Version,
+		DockerAPIVersion: b.f.runtime.APIVersion,
+		Hostname:         b.f.runtime.Hostname,
+		Kernel:           b.f.runtime.Kernel,
 	}
 	if b.f.host != nil {
 		h.Hostname = cmp.Or(b.f.host.Hostname, h.Hostname)

@@ -28,15 +28,15 @@ func (k *stuckKernel) ReadNamespace(ctx context.Context, _ int) (NamespaceFacts,
 	return NamespaceFacts{}, ctx.Err()
 }
 
-// failingNetworks is a fakeDocker whose network list fails once a
+// failingNetworks is a fakeRuntime whose network list fails once a
 // namespace read has started.
 type failingNetworks struct {
-	*fakeDocker
+	*fakeRuntime
 	after <-chan struct{}
 	err   error
 }
 
-var _ Docker = (*failingNetworks)(nil)
+var _ Runtime = (*failingNetworks)(nil)
 
 func (f *failingNetworks) Networks(ctx context.Context) ([]topo.Network, error) {
 	select {
@@ -74,7 +74,7 @@ func TestCancelStopsBlockedNamespaceReads(t *testing.T) {
 	w, k := cancelWorld(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	in := &Inspector{Docker: streamingDocker{w.docker}, Kernel: k, Netfilter: &fakeNetfilter{}, Opts: Options{Concurrency: 2}}
+	in := &Inspector{Runtime: streamingRuntime{w.runtime}, Kernel: k, Firewall: &fakeFirewall{}, Opts: Options{Concurrency: 2}}
 	done := make(chan error, 1)
 	go func() {
 		_, err := in.Snapshot(ctx)
@@ -103,8 +103,8 @@ func TestFirstFatalErrorCancelsTheOtherReads(t *testing.T) {
 	before := runtime.NumGoroutine()
 	w, k := cancelWorld(t)
 	daemonDown := errors.New("docker list networks: daemon went away")
-	src := &failingNetworks{fakeDocker: w.docker, after: k.started, err: daemonDown}
-	in := &Inspector{Docker: streamingFailing{src}, Kernel: k, Opts: Options{Concurrency: 2}}
+	src := &failingNetworks{fakeRuntime: w.runtime, after: k.started, err: daemonDown}
+	in := &Inspector{Runtime: streamingFailing{src}, Kernel: k, Opts: Options{Concurrency: 2}}
 	done := make(chan error, 1)
 	go func() {
 		_, err := in.Snapshot(context.Background())
@@ -121,12 +121,12 @@ func TestFirstFatalErrorCancelsTheOtherReads(t *testing.T) {
 	waitGoroutines(t, before)
 }
 
-// streamingFailing streams as streamingDocker does, with failingNetworks'
+// streamingFailing streams as streamingRuntime does, with failingNetworks'
 // network list.
 type streamingFailing struct{ *failingNetworks }
 
 var _ ContainerStreamer = streamingFailing{}
 
 func (f streamingFailing) StreamContainers(ctx context.Context, all bool, each func(ContainerInfo)) ([]ContainerInfo, []topo.Warning, error) {
-	return streamingDocker{f.fakeDocker}.StreamContainers(ctx, all, each)
+	return streamingRuntime{f.fakeRuntime}.StreamContainers(ctx, all, each)
 }

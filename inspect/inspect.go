@@ -17,10 +17,11 @@ type Options struct {
 	Version string
 	// Now stamps the snapshot (default time.Now).
 	Now func() time.Time
-	// Trace, when set, is told how long each phase took: "docker" (engine,
-	// containers, networks), "host" (host netlink), "namespaces" (from the
-	// first container namespace read to the end of the last), "firewall" and "model".
-	// The first three overlap.
+	// Trace, when set, is told how long each phase took: the runtime's
+	// (named as it names itself, e.g. "docker": its description, containers
+	// and networks), "host" (host netlink), "namespaces" (from the first
+	// container namespace read to the end of the last), "firewall" and
+	// "model". The first three overlap.
 	Trace func(phase string, took time.Duration)
 }
 
@@ -30,17 +31,17 @@ func (o Options) trace(phase string, start time.Time) {
 	}
 }
 
-// Inspector builds a snapshot from a Docker source and a kernel source.
+// Inspector builds a snapshot from a container runtime and the kernel.
 type Inspector struct {
-	Docker Docker
-	Kernel Kernel
-	// Netfilter, when set, adds the firewall rules and sysctls.
-	Netfilter Netfilter
-	Opts      Options
+	Runtime Runtime
+	Kernel  Kernel
+	// Firewall, when set, adds the firewall rules and sysctls.
+	Firewall Firewall
+	Opts     Options
 }
 
-// Snapshot asks Docker and the kernel what exists and builds the model.
-// An unreachable daemon is an error; everything that is merely missing
+// Snapshot asks the runtime, the kernel and the firewall what exists and
+// builds the model. An unreachable daemon is an error; everything that is merely missing
 // (a container gone mid-scan, namespaces we may not open) is a warning on
 // the result.
 //

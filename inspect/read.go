@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,8 +16,8 @@ import (
 
 // read asks every source what exists and gathers the answers; it builds
 // nothing. The reads overlap: the host namespace is read (and then its
-// forwarding sysctls) while Docker answers, each container's namespace as
-// soon as Docker has told its PID (when the Docker source can stream, see
+// forwarding sysctls) while the runtime answers, each container's namespace
+// as soon as the runtime has told its PID (when it can stream, see
 // ContainerStreamer), and the firewall meanwhile. Only the search for the
 // namespaces of unclaimed veths waits for the others: it needs to know
 // which veths the containers' namespaces claim.
@@ -27,7 +28,7 @@ import (
 func (in *Inspector) read(parent context.Context) (*facts, error) {
 	ctx, fail := context.WithCancelCause(parent)
 	defer fail(nil)
-	f := &facts{refOf: map[string]NSRef{}, namespaces: map[NSRef]NamespaceFacts{}, readFirewall: in.Netfilter != nil}
+	f := &facts{refOf: map[string]NSRef{}, namespaces: map[NSRef]NamespaceFacts{}, readFirewall: in.Firewall != nil}
 	var (
 		sources   sync.WaitGroup
 		host      HostFacts
@@ -39,14 +40,14 @@ func (in *Inspector) read(parent context.Context) (*facts, error) {
 		host, hErr = in.Kernel.Host(ctx)
 		in.Opts.trace("host", start)
 		close(hostReady)
-		if in.Netfilter != nil && ctx.Err() == nil {
-			f.sysctls, f.sysctlWarn = in.Netfilter.Sysctls(ctx, sysctlIfaces(host, hErr))
+		if in.Firewall != nil && ctx.Err() == nil {
+			f.sysctls, f.sysctlWarn = in.Firewall.Sysctls(ctx, sysctlIfaces(host, hErr))
 		}
 	})
-	if in.Netfilter != nil {
+	if in.Firewall != nil {
 		sources.Go(func() {
 			start := time.Now()
-			fw, warn, err := in.Netfilter.Firewall(ctx)
+			fw, warn, err := in.Firewall.Firewall(ctx)
 			in.Opts.trace("firewall", start)
 			if err != nil {
 				fail(err)
@@ -59,7 +60,7 @@ func (in *Inspector) read(parent context.Context) (*facts, error) {
 		return host.Namespace.Ref, hErr == nil
 	})
 
-	in.readDocker(ctx, fail, f, reader.add)
+	in.readRuntime(ctx, fail, f, reader.add)
 	if ctx.Err() == nil {
 		for _, c := range f.containers {
 			reader.add(c) // no-op for those already streamed
@@ -89,12 +90,12 @@ func (in *Inspector) read(parent context.Context) (*facts, error) {
 	return f, nil
 }
 
-// readDocker asks for the daemon's version, its networks and its
-// containers at once (dockerd takes ~30 ms for version and info alone),
+// readRuntime asks the runtime what it is, its networks and its containers
+// at once (dockerd takes ~30 ms for version and info alone),
 // handing each container to found as soon as it is known. The first error
 // goes to fail: an unreachable daemon fails all three, and the others
 // need not wait for their timeouts.
-func (in *Inspector) readDocker(ctx context.Context, fail context.CancelCauseFunc, f *facts, found func(ContainerInfo)) {
+func (in *Inspector) readRuntime(ctx context.Context, fail context.CancelCauseFunc, f *facts, found func(ContainerInfo)) {
 	start := time.Now()
 	var (
 		wg    sync.WaitGroup
@@ -102,13 +103,13 @@ func (in *Inspector) readDocker(ctx context.Context, fail context.CancelCauseFun
 	)
 	wg.Go(func() {
 		var err error
-		if f.engine, err = in.Docker.Engine(ctx); err != nil {
+		if f.runtime, err = in.Runtime.Describe(ctx); err != nil {
 			fail(err)
 		}
 	})
 	wg.Go(func() {
 		var err error
-		if f.networks, err = in.Docker.Networks(ctx); err != nil {
+		if f.networks, err = in.Runtime.Networks(ctx); err != nil {
 			fail(err)
 		}
 		nDone = time.Now()
@@ -117,10 +118,10 @@ func (in *Inspector) readDocker(ctx context.Context, fail context.CancelCauseFun
 		warn []topo.Warning
 		err  error
 	)
-	if st, ok := in.Docker.(ContainerStreamer); ok {
+	if st, ok := in.Runtime.(ContainerStreamer); ok {
 		f.containers, warn, err = st.StreamContainers(ctx, in.Opts.All, found)
 	} else {
-		f.containers, warn, err = in.Docker.Containers(ctx, in.Opts.All)
+		f.containers, warn, err = in.Runtime.Containers(ctx, in.Opts.All)
 	}
 	if err != nil {
 		fail(err)
@@ -132,7 +133,7 @@ func (in *Inspector) readDocker(ctx context.Context, fail context.CancelCauseFun
 		if nDone.After(end) {
 			end = nDone
 		}
-		in.Opts.Trace("docker", end.Sub(start))
+		in.Opts.Trace(cmp.Or(f.runtime.Name, "runtime"), end.Sub(start))
 	}
 	f.warn(warn...)
 }
@@ -328,7 +329,11 @@ func (in *Inspector) findOrphans(ctx context.Context, f *facts) {
 	if len(unclaimed) == 0 {
 		return
 	}
-	found, err := in.Kernel.FindNamespaces(ctx, unclaimed)
+	finder, ok := in.Kernel.(NamespaceFinder)
+	if !ok {
+		return
+	}
+	found, err := finder.FindNamespaces(ctx, unclaimed)
 	if err != nil {
 		f.warn(topo.Warning{Code: "orphan-search-failed", Message: fmt.Sprintf("cannot look for the namespaces of unattributed veths: %v", err)})
 	}
