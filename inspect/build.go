@@ -132,10 +132,9 @@ func NamespaceID(ref NSRef) string {
 // when the host namespace could not be read.
 func (b *builder) hostRecord() topo.Host {
 	h := topo.Host{
-		DockerVersion:    b.f.runtime.Version,
-		DockerAPIVersion: b.f.runtime.APIVersion,
-		Hostname:         b.f.runtime.Hostname,
-		Kernel:           b.f.runtime.Kernel,
+		Hostname: b.f.runtime.Hostname,
+		Kernel:   b.f.runtime.Kernel,
+		Runtime:  topo.Runtime{Name: b.f.runtime.Name, Version: b.f.runtime.Version, APIVersion: b.f.runtime.APIVersion},
 	}
 	if b.f.host != nil {
 		h.Hostname = cmp.Or(b.f.host.Hostname, h.Hostname)

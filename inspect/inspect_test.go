@@ -279,7 +279,7 @@ func TestHostNoneMacvlanModes(t *testing.T) {
 	if len(m.Interfaces) != 2 || m.Interfaces[1].Parent != "eth0" || m.Interfaces[1].Kind != topo.KindMacvlan {
 		t.Errorf("mv1 interfaces = %+v", m.Interfaces)
 	}
-	if s.Host.Uplink != "eth0" || s.Host.DockerVersion != "20.10.24" {
+	if s.Host.Uplink != "eth0" || s.Host.Runtime != (topo.Runtime{Name: "docker", Version: "20.10.24", APIVersion: "1.41"}) {
 		t.Errorf("host = %+v", s.Host)
 	}
 }

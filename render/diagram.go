@@ -436,8 +436,8 @@ func (b *diagramBuilder) titles() {
 	if !when.IsZero() {
 		parts = append(parts, when.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
-	if s.Host.DockerVersion != "" {
-		parts = append(parts, "Docker "+s.Host.DockerVersion)
+	if s.Host.Runtime.Version != "" {
+		parts = append(parts, "Docker "+s.Host.Runtime.Version)
 	}
 	version := b.opt.Version
 	if version == "" {
@@ -541,8 +541,8 @@ func (b *diagramBuilder) hostCluster() {
 		Details: diagramFields(
 			"hostname", s.Host.Hostname,
 			"kernel", s.Host.Kernel,
-			"docker", s.Host.DockerVersion,
-			"docker API", s.Host.DockerAPIVersion,
+			"docker", s.Host.Runtime.Version,
+			"docker API", s.Host.Runtime.APIVersion,
 			"uplink", s.Host.Uplink,
 			"namespace", s.Host.Namespace,
 		),

@@ -140,8 +140,8 @@ func (b *treeBuilder) build() *treeNode {
 	if s.Host.Kernel != "" {
 		root.cells = append(root.cells, treeText(textPlain, "kernel "+s.Host.Kernel))
 	}
-	if s.Host.DockerVersion != "" {
-		root.cells = append(root.cells, treeText(textPlain, "docker "+s.Host.DockerVersion))
+	if s.Host.Runtime.Version != "" {
+		root.cells = append(root.cells, treeText(textPlain, "docker "+s.Host.Runtime.Version))
 	}
 
 	bridges := b.bridges()
