@@ -1,8 +1,9 @@
 package inspect
 
 import (
-	"context"
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -11,60 +12,112 @@ import (
 	"github.com/netviz/netviz/topo"
 )
 
-// builder accumulates facts and turns them into a snapshot.
-type builder struct {
-	engine     Engine
+// facts is everything the sources told, gathered before anything is built.
+type facts struct {
+	runtime    RuntimeInfo
 	containers []ContainerInfo
 	networks   []topo.Network
-	warnings   []topo.Warning
-
-	hostRef   NSRef
-	hostFacts *NamespaceFacts
-	hostInfo  HostFacts
-
-	refOf      map[string]NSRef // container ID → namespace
+	// host is nil when the host namespace could not be read.
+	host *HostFacts
+	// refOf names each running container's namespace; namespaces holds
+	// those that were read, orphans the namespaces found holding the peers
+	// of host veths no container claims.
+	refOf      map[string]NSRef
 	namespaces map[NSRef]NamespaceFacts
-	denied     bool
+	orphans    []NamespaceFacts
+	// denied is set when containers' namespaces could not be opened.
+	denied bool
+	// warnings say what reading could not see, in the order it was found.
+	warnings []topo.Warning
+
+	// The firewall source's answers, when there is one.
+	readFirewall bool
+	firewall     topo.Firewall
+	firewallWarn []topo.Warning
+	sysctls      map[string]string
+	sysctlWarn   []topo.Warning
 }
 
-func newBuilder(e Engine, cs []ContainerInfo, ns []topo.Network) *builder {
-	return &builder{
-		engine:     e,
-		containers: cs,
-		networks:   ns,
-		refOf:      map[string]NSRef{},
-		namespaces: map[NSRef]NamespaceFacts{},
+func (f *facts) warn(w ...topo.Warning) { f.warnings = append(f.warnings, w...) }
+
+// build turns facts into a snapshot. It reads nothing: every source has
+// answered before it starts.
+func build(f *facts) *topo.Snapshot {
+	b := newBuilder(f)
+	s := &topo.Snapshot{SchemaVersion: topo.SchemaVersion, Host: b.hostRecord(), Networks: f.networks}
+	if f.host != nil {
+		s.Routes = f.host.Namespace.Routes
 	}
+	s.Containers = b.containerRecords()
+	s.Namespaces = b.namespaceRecords()
+	s.Interfaces, s.Bridges = b.hostLinks()
+	s.Pairs = b.pairs()
+	s.Warnings = slices.Concat(f.warnings, b.warnings)
+	if f.readFirewall {
+		s.Firewall = f.firewall
+		s.Sysctls = f.sysctls
+		s.Warnings = slices.Concat(s.Warnings, f.firewallWarn, f.sysctlWarn)
+	}
+	return s
+}
+
+// builder holds the indexes build derives from the facts.
+type builder struct {
+	f       *facts
+	host    hostIndex // empty when the host namespace is unknown
+	hostRef NSRef
+	// namespaces are the containers' and the orphans'.
+	namespaces  map[NSRef]NamespaceFacts
+	pairer      *pairer
+	netByBridge map[string]string
+	// residents are the containers in each namespace, owners the one
+	// whose namespace it is.
+	residents map[NSRef][]*ContainerInfo
+	owners    map[NSRef]*ContainerInfo
+	// warnings are what building finds missing.
+	warnings []topo.Warning
+}
+
+func newBuilder(f *facts) *builder {
+	b := &builder{
+		f:           f,
+		namespaces:  make(map[NSRef]NamespaceFacts, len(f.namespaces)+len(f.orphans)),
+		netByBridge: map[string]string{},
+		residents:   map[NSRef][]*ContainerInfo{},
+		owners:      map[NSRef]*ContainerInfo{},
+	}
+	maps.Copy(b.namespaces, f.namespaces)
+	if f.host != nil {
+		b.host = newHostIndex(f.host.Namespace)
+		b.hostRef = f.host.Namespace.Ref
+	}
+	for _, n := range f.networks {
+		if n.Bridge != "" {
+			b.netByBridge[n.Bridge] = n.Name
+		}
+	}
+	for i := range f.containers {
+		c := &f.containers[i]
+		if ref, ok := f.refOf[c.ID]; ok {
+			b.residents[ref] = append(b.residents[ref], c)
+		}
+	}
+	for ref, cs := range b.residents {
+		b.owners[ref] = ownerOf(cs)
+	}
+	// Pair host veths with container-side links by kernel attributes, then
+	// with the orphans' links.
+	b.pairer = newPairer(b.host, f.namespaces)
+	for _, o := range f.orphans {
+		if _, known := b.namespaces[o.Ref]; !known {
+			b.namespaces[o.Ref] = o
+			b.pairer.add(o)
+		}
+	}
+	return b
 }
 
 func (b *builder) warn(w ...topo.Warning) { b.warnings = append(b.warnings, w...) }
-
-func (b *builder) setHost(h HostFacts) {
-	b.hostInfo = h
-	b.hostRef = h.Namespace.Ref
-	b.hostFacts = &h.Namespace
-}
-
-func (b *builder) addNamespace(f NamespaceFacts) { b.namespaces[f.Ref] = f }
-
-func (b *builder) namesWithRef(ref NSRef) []string {
-	var names []string
-	for _, c := range b.containers {
-		if r, ok := b.refOf[c.ID]; ok && r == ref {
-			names = append(names, c.Name)
-		}
-	}
-	sort.Strings(names)
-	return names
-}
-
-func (b *builder) dropRef(ref NSRef) {
-	for id, r := range b.refOf {
-		if r == ref {
-			delete(b.refOf, id)
-		}
-	}
-}
 
 // NamespaceID is the stable ID netviz gives a namespace: its nsfs inode,
 // which is what `ls -l /proc/PID/ns/net` and `lsns` show.
@@ -75,158 +128,136 @@ func NamespaceID(ref NSRef) string {
 	return "ns-" + strconv.FormatUint(ref.Inode, 10)
 }
 
-// finish builds the snapshot. It may ask the kernel for namespaces that hold
-// the far end of veths no container claims.
-func (b *builder) finish(ctx context.Context, k Kernel) *topo.Snapshot {
-	s := &topo.Snapshot{SchemaVersion: topo.SchemaVersion}
-	s.Host = topo.Host{
-		Hostname:         b.hostInfo.Hostname,
-		Kernel:           b.hostInfo.Kernel,
-		DockerVersion:    b.engine.Version,
-		DockerAPIVersion: b.engine.APIVersion,
+// hostRecord describes the machine: the kernel's word first, the runtime's
+// when the host namespace could not be read.
+func (b *builder) hostRecord() topo.Host {
+	h := topo.Host{
+		Hostname: b.f.runtime.Hostname,
+		Kernel:   b.f.runtime.Kernel,
+		Runtime:  topo.Runtime{Name: b.f.runtime.Name, Version: b.f.runtime.Version, APIVersion: b.f.runtime.APIVersion},
 	}
-	if s.Host.Hostname == "" {
-		s.Host.Hostname = b.engine.Hostname
+	if b.f.host != nil {
+		h.Hostname = cmp.Or(b.f.host.Hostname, h.Hostname)
+		h.Kernel = cmp.Or(b.f.host.Kernel, h.Kernel)
+		h.Namespace = NamespaceID(b.hostRef)
+		h.Uplink = uplink(b.f.host.Namespace.Routes)
 	}
-	if s.Host.Kernel == "" {
-		s.Host.Kernel = b.engine.Kernel
-	}
-	s.Networks = b.networks
+	return h
+}
 
-	netByBridge := map[string]string{}
-	for _, n := range b.networks {
-		if n.Bridge != "" {
-			netByBridge[n.Bridge] = n.Name
-		}
-	}
-
-	// Host namespace: links, bridges, routes, uplink.
-	var host hostIndex
-	if b.hostFacts != nil {
-		host = newHostIndex(*b.hostFacts)
-		s.Host.Namespace = NamespaceID(b.hostRef)
-		s.Host.Uplink = uplink(b.hostFacts.Routes)
-		s.Routes = b.hostFacts.Routes
-	}
-
-	// Namespaces and who lives in them.
-	nsContainers := map[NSRef][]*ContainerInfo{}
-	for i := range b.containers {
-		c := &b.containers[i]
-		if ref, ok := b.refOf[c.ID]; ok {
-			nsContainers[ref] = append(nsContainers[ref], c)
-		}
-	}
-	owners := map[NSRef]*ContainerInfo{}
-	for ref, cs := range nsContainers {
-		owners[ref] = ownerOf(cs)
-	}
-
-	// Pair host veths with container-side links by kernel attributes.
-	p := newPairer(host, b.namespaces)
-	unclaimed := p.unclaimedNsIDs()
-	if len(unclaimed) > 0 && k != nil && b.hostFacts != nil && !b.denied {
-		found, err := k.FindNamespaces(ctx, unclaimed)
-		if err != nil {
-			b.warn(topo.Warning{Code: "orphan-search-failed", Message: fmt.Sprintf("cannot look for the namespaces of unattributed veths: %v", err)})
-		}
-		for _, f := range found {
-			if _, known := b.namespaces[f.Ref]; !known {
-				b.namespaces[f.Ref] = f
-				p.add(f)
-			}
-		}
-	}
-
-	// Containers.
-	for i := range b.containers {
-		c := &b.containers[i]
+// containerRecords are the containers, each with its namespace, the
+// container it shares it with, and (for the owner) its interfaces.
+func (b *builder) containerRecords() []topo.Container {
+	var out []topo.Container
+	for i := range b.f.containers {
+		c := &b.f.containers[i]
 		tc := topo.Container{
 			Name: c.Name, ID: c.ID, Image: c.Image, State: c.State,
 			NetworkMode: c.NetworkMode, PID: c.PID, Labels: c.Labels,
 			Endpoints: c.Endpoints, Ports: c.Ports,
 		}
 		if target, ok := strings.CutPrefix(c.NetworkMode, "container:"); ok {
-			if o := findContainer(b.containers, target); o != nil {
+			if o := findContainer(b.f.containers, target); o != nil {
 				tc.SharesNamespaceWith = o.Name
 			} else {
 				tc.SharesNamespaceWith = target
 			}
 		}
-		if ref, ok := b.refOf[c.ID]; ok {
+		if ref, ok := b.f.refOf[c.ID]; ok {
 			tc.Namespace = NamespaceID(ref)
-			owner := owners[ref]
+			owner := b.owners[ref]
 			if owner != nil && owner.ID != c.ID && tc.SharesNamespaceWith == "" {
 				tc.SharesNamespaceWith = owner.Name
 			}
 			if f, ok := b.namespaces[ref]; ok && owner != nil && owner.ID == c.ID {
-				tc.Interfaces = b.containerInterfaces(f, c, p, host)
+				tc.Interfaces = b.containerInterfaces(f, c)
 			}
 		}
-		s.Containers = append(s.Containers, tc)
+		out = append(out, tc)
 	}
+	return out
+}
 
-	// Namespace records.
-	if b.hostFacts != nil {
-		hostNS := topo.Namespace{ID: NamespaceID(b.hostRef), Inode: b.hostRef.Inode, Dev: b.hostRef.Dev, NsID: -1, Host: true, Routes: nil}
-		for _, c := range nsContainers[b.hostRef] {
+// namespaceRecords are the host namespace, the containers' and the
+// orphans'; a namespace no container owns carries its own interfaces.
+func (b *builder) namespaceRecords() []topo.Namespace {
+	var out []topo.Namespace
+	if b.f.host != nil {
+		ref := b.hostRef
+		hostNS := topo.Namespace{ID: NamespaceID(ref), Inode: ref.Inode, Dev: ref.Dev, NsID: -1, Host: true, Routes: nil}
+		for _, c := range b.residents[ref] {
 			hostNS.Containers = append(hostNS.Containers, c.Name)
 		}
-		s.Namespaces = append(s.Namespaces, hostNS)
+		out = append(out, hostNS)
 	}
 	for ref, f := range b.namespaces {
 		ns := topo.Namespace{ID: NamespaceID(ref), Inode: ref.Inode, Dev: ref.Dev, NsID: f.NsID, Name: f.Name, Routes: f.Routes}
-		for _, c := range nsContainers[ref] {
+		for _, c := range b.residents[ref] {
 			ns.Containers = append(ns.Containers, c.Name)
 		}
-		if o := owners[ref]; o != nil {
+		if o := b.owners[ref]; o != nil {
 			ns.Owner = o.Name
 		} else {
-			ns.Interfaces = b.plainInterfaces(f, p, host)
+			ns.Interfaces = b.plainInterfaces(f)
 		}
-		s.Namespaces = append(s.Namespaces, ns)
+		out = append(out, ns)
 	}
+	return out
+}
 
-	// Host interfaces and bridges.
-	if b.hostFacts != nil {
-		for _, l := range b.hostFacts.Links {
-			i := host.iface(l)
-			if i.Kind == topo.KindVeth {
-				if m, ok := p.byHost[l.Index]; ok {
-					i.PeerNamespace = NamespaceID(m.ns.Ref)
-					i.PeerIndex = m.link.Index
-				} else {
-					i.PeerIndex = l.ParentIndex
-				}
+// hostLinks are the host namespace's links, veths naming their peers, and
+// its bridges with their ports.
+func (b *builder) hostLinks() ([]topo.Interface, []topo.Bridge) {
+	if b.f.host == nil {
+		return nil, nil
+	}
+	var (
+		ifaces  []topo.Interface
+		bridges []topo.Bridge
+	)
+	for _, l := range b.f.host.Namespace.Links {
+		i := b.host.iface(l)
+		if i.Kind == topo.KindVeth {
+			if m, ok := b.pairer.byHost[l.Index]; ok {
+				i.PeerNamespace = NamespaceID(m.ns.Ref)
+				i.PeerIndex = m.link.Index
+			} else {
+				i.PeerIndex = l.ParentIndex
 			}
-			i.Network = netByBridge[i.Master]
-			if i.Kind == topo.KindBridge {
-				i.Network = netByBridge[i.Name]
-				s.Bridges = append(s.Bridges, topo.Bridge{
-					Name: l.Name, Network: netByBridge[l.Name], Index: l.Index, MAC: l.MAC,
-					Addresses: l.Addresses, MTU: l.MTU, State: l.OperState, STP: l.STP,
-					Ports: host.ports[l.Index],
-				})
-			}
-			s.Interfaces = append(s.Interfaces, i)
 		}
+		i.Network = b.netByBridge[i.Master]
+		if i.Kind == topo.KindBridge {
+			i.Network = b.netByBridge[i.Name]
+			bridges = append(bridges, topo.Bridge{
+				Name: l.Name, Network: b.netByBridge[l.Name], Index: l.Index, MAC: l.MAC,
+				Addresses: l.Addresses, MTU: l.MTU, State: l.OperState, STP: l.STP,
+				Ports: b.host.ports[l.Index],
+			})
+		}
+		ifaces = append(ifaces, i)
 	}
+	return ifaces, bridges
+}
 
-	// Pairs.
-	for _, hl := range host.veths() {
+// pairs are the host veths with their peers; a veth whose peer was not
+// found is a warning, unless namespaces could not be opened at all (one
+// warning says so already).
+func (b *builder) pairs() []topo.Pair {
+	var out []topo.Pair
+	for _, hl := range b.host.veths() {
 		pair := topo.Pair{
 			HostInterface: hl.Name, HostIfindex: hl.Index,
-			Bridge: host.name(hl.MasterIndex), IPv6: []string{}, Ports: []topo.Port{},
+			Bridge: b.host.name(hl.MasterIndex), IPv6: []string{}, Ports: []topo.Port{},
 		}
-		pair.Network = netByBridge[pair.Bridge]
-		m, ok := p.byHost[hl.Index]
+		pair.Network = b.netByBridge[pair.Bridge]
+		m, ok := b.pairer.byHost[hl.Index]
 		if !ok {
 			pair.ContainerIfindex = hl.ParentIndex
-			if !b.denied {
+			if !b.f.denied {
 				b.warn(topo.Warning{Code: "peer-namespace-unknown", Subject: hl.Name,
 					Message: fmt.Sprintf("the peer of host veth %q (nsid %d, ifindex %d) is in a namespace no process holds open or that netviz cannot see", hl.Name, hl.LinkNetNsID, hl.ParentIndex)})
 			}
-			s.Pairs = append(s.Pairs, pair)
+			out = append(out, pair)
 			continue
 		}
 		pair.Namespace = NamespaceID(m.ns.Ref)
@@ -242,35 +273,40 @@ func (b *builder) finish(ctx context.Context, k Kernel) *topo.Snapshot {
 				pair.IPv4 = a
 			}
 		}
-		if o := owners[m.ns.Ref]; o != nil {
-			pair.Container = o.Name
-			pair.ContainerID = o.ID
-			for _, c := range nsContainers[m.ns.Ref] {
-				if c.ID != o.ID {
-					pair.SharedWith = append(pair.SharedWith, c.Name)
-				}
-			}
-			sort.Strings(pair.SharedWith)
-			if n := endpointNetwork(o, pair.MAC, m.link.Addresses); n != "" {
-				pair.Network = n
-			}
-			// Docker maps published ports to the gateway endpoint only
-			// (libnetwork programs external connectivity for it alone): the
-			// interface holding the namespace's default route.
-			if len(o.Ports) > 0 && uplink(b.namespaces[m.ns.Ref].Routes) == m.link.Name {
-				pair.Ports = append(pair.Ports, o.Ports...)
-			}
+		if o := b.owners[m.ns.Ref]; o != nil {
+			b.attribute(&pair, o, m)
 		}
-		s.Pairs = append(s.Pairs, pair)
+		out = append(out, pair)
 	}
-	s.Warnings = b.warnings
-	return s
+	return out
+}
+
+// attribute names the container that owns a pair's namespace, those
+// sharing it, its network and its published ports.
+func (b *builder) attribute(pair *topo.Pair, o *ContainerInfo, m match) {
+	pair.Container = o.Name
+	pair.ContainerID = o.ID
+	for _, c := range b.residents[m.ns.Ref] {
+		if c.ID != o.ID {
+			pair.SharedWith = append(pair.SharedWith, c.Name)
+		}
+	}
+	sort.Strings(pair.SharedWith)
+	if n := endpointNetwork(o, pair.MAC, m.link.Addresses); n != "" {
+		pair.Network = n
+	}
+	// Docker maps published ports to the gateway endpoint only
+	// (libnetwork programs external connectivity for it alone): the
+	// interface holding the namespace's default route.
+	if len(o.Ports) > 0 && uplink(b.namespaces[m.ns.Ref].Routes) == m.link.Name {
+		pair.Ports = append(pair.Ports, o.Ports...)
+	}
 }
 
 // containerInterfaces converts a container namespace's links to the model,
 // naming each veth's host peer and each macvlan's parent.
-func (b *builder) containerInterfaces(f NamespaceFacts, c *ContainerInfo, p *pairer, host hostIndex) []topo.Interface {
-	ifs := b.plainInterfaces(f, p, host)
+func (b *builder) containerInterfaces(f NamespaceFacts, c *ContainerInfo) []topo.Interface {
+	ifs := b.plainInterfaces(f)
 	for i := range ifs {
 		if n := endpointNetwork(c, ifs[i].MAC, ifs[i].Addresses); n != "" {
 			ifs[i].Network = n
@@ -279,7 +315,7 @@ func (b *builder) containerInterfaces(f NamespaceFacts, c *ContainerInfo, p *pai
 	return ifs
 }
 
-func (b *builder) plainInterfaces(f NamespaceFacts, p *pairer, host hostIndex) []topo.Interface {
+func (b *builder) plainInterfaces(f NamespaceFacts) []topo.Interface {
 	names := map[int]string{}
 	for _, l := range f.Links {
 		names[l.Index] = l.Name
@@ -289,16 +325,16 @@ func (b *builder) plainInterfaces(f NamespaceFacts, p *pairer, host hostIndex) [
 		i := linkToInterface(l, names)
 		switch l.Kind {
 		case topo.KindVeth:
-			if hl, ok := p.hostPeer(f, l); ok {
+			if hl, ok := b.pairer.hostPeer(f, l); ok {
 				i.HostPeer = hl.Name
 				i.PeerIndex = hl.Index
-				i.Network = host.networkOf(hl, b.networks)
+				i.Network = b.host.networkOf(hl, b.f.networks)
 			}
 		case topo.KindMacvlan, topo.KindIpvlan:
 			// Docker always puts the parent in the host namespace; the
 			// link's netnsid names the namespace its parent lives in.
 			if l.LinkNetNsID >= 0 {
-				i.Parent = host.name(l.ParentIndex)
+				i.Parent = b.host.name(l.ParentIndex)
 			}
 		}
 		out = append(out, i)

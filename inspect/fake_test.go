@@ -8,18 +8,18 @@ import (
 	"github.com/netviz/netviz/topo"
 )
 
-type fakeDocker struct {
-	engine     Engine
+type fakeRuntime struct {
+	info       RuntimeInfo
 	containers []ContainerInfo
 	warnings   []topo.Warning
 	networks   []topo.Network
 	err        error
 }
 
-var _ Docker = (*fakeDocker)(nil)
+var _ Runtime = (*fakeRuntime)(nil)
 
-func (f *fakeDocker) Engine(context.Context) (Engine, error) { return f.engine, f.err }
-func (f *fakeDocker) Containers(_ context.Context, all bool) ([]ContainerInfo, []topo.Warning, error) {
+func (f *fakeRuntime) Describe(context.Context) (RuntimeInfo, error) { return f.info, f.err }
+func (f *fakeRuntime) Containers(_ context.Context, all bool) ([]ContainerInfo, []topo.Warning, error) {
 	var out []ContainerInfo
 	for _, c := range f.containers {
 		if all || c.State == topo.StateRunning {
@@ -28,7 +28,7 @@ func (f *fakeDocker) Containers(_ context.Context, all bool) ([]ContainerInfo, [
 	}
 	return out, f.warnings, nil
 }
-func (f *fakeDocker) Networks(context.Context) ([]topo.Network, error) { return f.networks, nil }
+func (f *fakeRuntime) Networks(context.Context) ([]topo.Network, error) { return f.networks, nil }
 
 // fakeKernel is a host whose processes live in namespaces given by refs.
 type fakeKernel struct {
@@ -92,13 +92,13 @@ func (k *fakeKernel) FindNamespaces(_ context.Context, nsids []int) ([]Namespace
 	return out, nil
 }
 
-// streamingDocker is a fakeDocker that also streams, from several
+// streamingRuntime is a fakeRuntime that also streams, from several
 // goroutines, as inspect/docker does.
-type streamingDocker struct{ *fakeDocker }
+type streamingRuntime struct{ *fakeRuntime }
 
-var _ ContainerStreamer = streamingDocker{}
+var _ ContainerStreamer = streamingRuntime{}
 
-func (f streamingDocker) StreamContainers(ctx context.Context, all bool, each func(ContainerInfo)) ([]ContainerInfo, []topo.Warning, error) {
+func (f streamingRuntime) StreamContainers(ctx context.Context, all bool, each func(ContainerInfo)) ([]ContainerInfo, []topo.Warning, error) {
 	cs, ws, err := f.Containers(ctx, all)
 	var wg sync.WaitGroup
 	for _, c := range cs {
@@ -108,20 +108,51 @@ func (f streamingDocker) StreamContainers(ctx context.Context, all bool, each fu
 	return cs, ws, err
 }
 
-type fakeNetfilter struct {
+type fakeFirewall struct {
 	fw     topo.Firewall
 	warn   []topo.Warning
 	asked  []string
 	values map[string]string
 }
 
-var _ Netfilter = (*fakeNetfilter)(nil)
+var _ Firewall = (*fakeFirewall)(nil)
 
-func (f *fakeNetfilter) Firewall(context.Context) (topo.Firewall, []topo.Warning, error) {
+func (f *fakeFirewall) Firewall(context.Context) (topo.Firewall, []topo.Warning, error) {
 	return f.fw, f.warn, nil
 }
 
-func (f *fakeNetfilter) Sysctls(_ context.Context, ifaces []string) (map[string]string, []topo.Warning) {
+func (f *fakeFirewall) Sysctls(_ context.Context, ifaces []string) (map[string]string, []topo.Warning) {
 	f.asked = ifaces
 	return f.values, nil
 }
+
+// changingRuntime is a fakeRuntime that also offers a stream of changes:
+// those queued, then nothing until ctx ends.
+type changingRuntime struct {
+	*fakeRuntime
+	changes []Change
+	err     error
+}
+
+var (
+	_ Runtime        = (*changingRuntime)(nil)
+	_ ChangeStreamer = (*changingRuntime)(nil)
+)
+
+func (r *changingRuntime) Changes(ctx context.Context) (<-chan Change, error) {
+	ch := make(chan Change)
+	go func() {
+		defer close(ch)
+		for _, c := range r.changes {
+			select {
+			case ch <- c:
+			case <-ctx.Done():
+				return
+			}
+		}
+		<-ctx.Done()
+	}()
+	return ch, nil
+}
+
+func (r *changingRuntime) Err() error { return r.err }

@@ -20,7 +20,7 @@ var hostRef = NSRef{Dev: 4, Inode: 4026531840}
 // them (IFLA_LINK + IFLA_LINK_NETNSID on both ends).
 type world struct {
 	t       *testing.T
-	docker  *fakeDocker
+	runtime *fakeRuntime
 	kernel  *fakeKernel
 	nextIdx int
 	nextPID int
@@ -31,7 +31,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	w := &world{
 		t:       t,
-		docker:  &fakeDocker{engine: Engine{Version: "20.10.24", APIVersion: "1.41", Hostname: "vm", Kernel: "6.1.0"}},
+		runtime: &fakeRuntime{info: RuntimeInfo{Name: "docker", Version: "20.10.24", APIVersion: "1.41", Hostname: "vm", Kernel: "6.1.0"}},
 		nextIdx: 10, nextPID: 1000, nextIno: 4026532200,
 		nsids: map[NSRef]int{},
 	}
@@ -55,7 +55,7 @@ func newWorld(t *testing.T) *world {
 		readErr:    map[int]error{},
 		readAs:     map[int]NSRef{},
 	}
-	w.docker.networks = []topo.Network{
+	w.runtime.networks = []topo.Network{
 		{Name: "bridge", ID: "b1", Driver: "bridge", Bridge: "docker0", Subnets: []topo.Subnet{{Subnet: "172.17.0.0/16", Gateway: "172.17.0.1"}}},
 		{Name: "appnet", ID: "ba5126881f2f0000", Driver: "bridge", Bridge: "br-ba5126881f2f", Subnets: []topo.Subnet{{Subnet: "172.18.0.0/16", Gateway: "172.18.0.1"}}},
 		{Name: "macnet", ID: "m1", Driver: "macvlan", Parent: "eth0"},
@@ -82,9 +82,9 @@ func (w *world) namespace(name string) (NSRef, int) {
 // container runs a container with its own namespace.
 func (w *world) container(name, mode string) (*ContainerInfo, NSRef) {
 	ref, pid := w.namespace("")
-	c := ContainerInfo{ID: fmt.Sprintf("%s%064x", name, len(w.docker.containers))[:64], Name: name, Image: "busybox", State: topo.StateRunning, NetworkMode: mode, PID: pid}
-	w.docker.containers = append(w.docker.containers, c)
-	return &w.docker.containers[len(w.docker.containers)-1], ref
+	c := ContainerInfo{ID: fmt.Sprintf("%s%064x", name, len(w.runtime.containers))[:64], Name: name, Image: "busybox", State: topo.StateRunning, NetworkMode: mode, PID: pid}
+	w.runtime.containers = append(w.runtime.containers, c)
+	return &w.runtime.containers[len(w.runtime.containers)-1], ref
 }
 
 // veth creates a pair: host end on bridge (ifindex), peer named ifname in ns
@@ -109,7 +109,7 @@ func (w *world) veth(ns NSRef, bridge int, ifname string, peerIdx int, mac, ipv4
 
 func (w *world) snapshot(all bool) *topo.Snapshot {
 	w.t.Helper()
-	in := &Inspector{Docker: w.docker, Kernel: w.kernel, Opts: Options{All: all, Concurrency: 3, Version: "test",
+	in := &Inspector{Runtime: w.runtime, Kernel: w.kernel, Opts: Options{All: all, Concurrency: 3, Version: "test",
 		Now: func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }}}
 	s, err := in.Snapshot(context.Background())
 	if err != nil {
@@ -215,8 +215,8 @@ func TestSharedNamespaceBelongsToOwner(t *testing.T) {
 	// The sidecar joined web1's namespace: its pid is in the same namespace.
 	w.nextPID++
 	w.kernel.pidNS[w.nextPID] = ns
-	w.docker.containers = append(w.docker.containers, ContainerInfo{ID: strings.Repeat("5", 64), Name: "sidecar", State: topo.StateRunning,
-		NetworkMode: "container:" + w.docker.containers[0].ID, PID: w.nextPID})
+	w.runtime.containers = append(w.runtime.containers, ContainerInfo{ID: strings.Repeat("5", 64), Name: "sidecar", State: topo.StateRunning,
+		NetworkMode: "container:" + w.runtime.containers[0].ID, PID: w.nextPID})
 	s := w.snapshot(false)
 
 	p := pairOf(t, s, "web1", "eth0")
@@ -241,7 +241,7 @@ func TestHostNoneMacvlanModes(t *testing.T) {
 	// host mode: its pid is in the host namespace.
 	w.nextPID++
 	w.kernel.pidNS[w.nextPID] = hostRef
-	w.docker.containers = append(w.docker.containers, ContainerInfo{ID: strings.Repeat("a", 64), Name: "hostnet", State: topo.StateRunning, NetworkMode: "host", PID: w.nextPID})
+	w.runtime.containers = append(w.runtime.containers, ContainerInfo{ID: strings.Repeat("a", 64), Name: "hostnet", State: topo.StateRunning, NetworkMode: "host", PID: w.nextPID})
 	w.container("nonet", "none")
 	_, mv := w.container("mv1", "macnet")
 	f := w.kernel.namespaces[mv]
@@ -279,7 +279,7 @@ func TestHostNoneMacvlanModes(t *testing.T) {
 	if len(m.Interfaces) != 2 || m.Interfaces[1].Parent != "eth0" || m.Interfaces[1].Kind != topo.KindMacvlan {
 		t.Errorf("mv1 interfaces = %+v", m.Interfaces)
 	}
-	if s.Host.Uplink != "eth0" || s.Host.DockerVersion != "20.10.24" {
+	if s.Host.Uplink != "eth0" || s.Host.Runtime != (topo.Runtime{Name: "docker", Version: "20.10.24", APIVersion: "1.41"}) {
 		t.Errorf("host = %+v", s.Host)
 	}
 }
@@ -411,7 +411,7 @@ func TestPermissionDeniedIsOneWarning(t *testing.T) {
 
 func TestStoppedContainersOnlyWithAll(t *testing.T) {
 	w := newWorld(t)
-	w.docker.containers = append(w.docker.containers, ContainerInfo{ID: strings.Repeat("e", 64), Name: "old", State: topo.StateExited, NetworkMode: "bridge"})
+	w.runtime.containers = append(w.runtime.containers, ContainerInfo{ID: strings.Repeat("e", 64), Name: "old", State: topo.StateExited, NetworkMode: "bridge"})
 	w.container("up", "bridge")
 	if s := w.snapshot(false); len(s.Containers) != 1 {
 		t.Errorf("without --all: %d containers", len(s.Containers))
@@ -425,8 +425,8 @@ func TestStoppedContainersOnlyWithAll(t *testing.T) {
 
 func TestDaemonErrorIsReturned(t *testing.T) {
 	w := newWorld(t)
-	w.docker.err = fmt.Errorf("%w at unix:///nope: connection refused", ErrDaemonUnreachable)
-	in := &Inspector{Docker: w.docker, Kernel: w.kernel}
+	w.runtime.err = fmt.Errorf("%w at unix:///nope: connection refused", ErrDaemonUnreachable)
+	in := &Inspector{Runtime: w.runtime, Kernel: w.kernel}
 	_, err := in.Snapshot(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "unix:///nope") {
 		t.Fatalf("err = %v", err)
@@ -477,14 +477,14 @@ func TestStreamingSourceGivesTheSameSnapshot(t *testing.T) {
 	}
 	// A sharer, a gone one and a denied one go through the streaming path too.
 	w.nextPID++
-	w.kernel.pidNS[w.nextPID] = w.kernel.pidNS[w.docker.containers[0].PID]
-	w.docker.containers = append(w.docker.containers, ContainerInfo{ID: strings.Repeat("5", 64), Name: "sidecar", State: topo.StateRunning,
-		NetworkMode: "container:" + w.docker.containers[0].ID, PID: w.nextPID})
+	w.kernel.pidNS[w.nextPID] = w.kernel.pidNS[w.runtime.containers[0].PID]
+	w.runtime.containers = append(w.runtime.containers, ContainerInfo{ID: strings.Repeat("5", 64), Name: "sidecar", State: topo.StateRunning,
+		NetworkMode: "container:" + w.runtime.containers[0].ID, PID: w.nextPID})
 	gone, _ := w.container("gone", "bridge")
 	delete(w.kernel.pidNS, gone.PID)
 	plain := w.snapshot(false)
 	w.kernel.reads = nil
-	in := &Inspector{Docker: streamingDocker{w.docker}, Kernel: w.kernel, Opts: Options{Concurrency: 2, Version: "test",
+	in := &Inspector{Runtime: streamingRuntime{w.runtime}, Kernel: w.kernel, Opts: Options{Concurrency: 2, Version: "test",
 		Now: func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }}}
 	streamed, err := in.Snapshot(context.Background())
 	if err != nil {
@@ -504,13 +504,13 @@ func TestStreamingSourceGivesTheSameSnapshot(t *testing.T) {
 
 func TestFirewallAndSysctlsJoinTheSnapshot(t *testing.T) {
 	w := newWorld(t)
-	nf := &fakeNetfilter{
+	nf := &fakeFirewall{
 		fw: topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNft, RuleSets: []topo.RuleSet{
 			{Backend: topo.BackendNft, Family: 6}, {Backend: topo.BackendLegacy, Family: 4}, {Backend: topo.BackendNft, Family: 4}}},
 		warn:   []topo.Warning{{Code: "firewall-unreadable", Message: "cannot read the legacy IPv6 rules"}},
 		values: map[string]string{topo.SysctlIPForward: "1"},
 	}
-	in := &Inspector{Docker: w.docker, Kernel: w.kernel, Netfilter: nf}
+	in := &Inspector{Runtime: w.runtime, Kernel: w.kernel, Firewall: nf}
 	s, err := in.Snapshot(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -558,5 +558,36 @@ func TestPublishedPortsOnTheGatewayPair(t *testing.T) {
 	}
 	if p := pairOf(t, s, "web", "eth0"); len(p.Ports) != 0 {
 		t.Errorf("web:eth0 without routes ports = %v, want none", p.Ports)
+	}
+}
+
+// A runtime may offer a stream of changes; a snapshot does not use it, and
+// a consumer finds it by asking.
+func TestChangeStreamIsAnOptionalSeam(t *testing.T) {
+	w := newWorld(t)
+	w.container("web", "bridge")
+	src := &changingRuntime{fakeRuntime: w.runtime, changes: []Change{{Kind: "container", ID: "web", Action: "start"}}}
+	var rt Runtime = src
+	in := &Inspector{Runtime: rt, Kernel: w.kernel}
+	if _, err := in.Snapshot(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	cs, ok := rt.(ChangeStreamer)
+	if !ok {
+		t.Fatal("the runtime's change stream is not found")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	ch, err := cs.Changes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := <-ch; c != src.changes[0] {
+		t.Errorf("first change = %+v", c)
+	}
+	cancel()
+	for range ch {
+	}
+	if err := cs.Err(); err != nil {
+		t.Errorf("Err after cancel = %v", err)
 	}
 }

@@ -1,9 +1,13 @@
-// Package inspect turns raw facts about a host — Docker's containers and
-// networks, the kernel's namespaces and links — into one topo.Snapshot.
+// Package inspect turns raw facts about a host — a container runtime's
+// containers and networks, the kernel's namespaces and links, the firewall —
+// into one topo.Snapshot.
 //
 // It does no I/O of its own: it reads through the small interfaces below,
-// which inspect/docker and inspect/kernel implement, and which tests fake.
-// The pairing of veths happens here (see pair.go and docs/pairing.md).
+// named by the role of what answers them — a Runtime (inspect/docker, later
+// others), the Kernel (inspect/kernel), a Firewall (inspect/netfilter) — and
+// which tests fake. It reads everything first, then builds the model (see
+// read.go and build.go). The pairing of veths happens here (see pair.go and
+// docs/pairing.md).
 package inspect
 
 import (
@@ -13,7 +17,7 @@ import (
 	"github.com/netviz/netviz/topo"
 )
 
-// ErrDaemonUnreachable is wrapped by Docker sources when no daemon answers.
+// ErrDaemonUnreachable is wrapped by runtimes when their daemon does not answer.
 var ErrDaemonUnreachable = errors.New("cannot reach the Docker daemon")
 
 // ErrGone is wrapped by sources when the thing asked about no longer exists
@@ -21,30 +25,37 @@ var ErrDaemonUnreachable = errors.New("cannot reach the Docker daemon")
 // before its namespace was opened). It is a warning, not a failure.
 var ErrGone = errors.New("no longer exists")
 
-// Engine is what the Docker daemon says about itself.
-type Engine struct {
+// RuntimeInfo is what a container runtime says about itself.
+type RuntimeInfo struct {
+	Name       string // "docker"
 	Version    string
-	APIVersion string // the negotiated API version
-	Hostname   string // the daemon host's name
+	APIVersion string // the negotiated API version, if the runtime has one
+	Hostname   string // the name of the host the runtime runs on
 	Kernel     string
 }
 
-// ContainerInfo is Docker's view of one container.
+// ContainerInfo is the runtime's view of one container.
 type ContainerInfo struct {
-	ID          string
-	Name        string // without the leading "/"
-	Image       string
-	State       string
-	NetworkMode string // HostConfig.NetworkMode
-	PID         int    // 0 when not running
+	ID    string
+	Name  string // without Docker's leading "/"
+	Image string
+	State string // topo.State*
+	// NetworkMode is how the runtime attached the container, in its words:
+	// "bridge", "host", "none", a network name, or "container:<name or ID>"
+	// for a container created in another's network namespace (Docker,
+	// Podman and nerdctl all spell it so).
+	NetworkMode string
+	PID         int // 0 when not running
 	Labels      map[string]string
 	Endpoints   []topo.Endpoint
 	Ports       []topo.Port
 }
 
-// Docker is what the inspector needs from the Docker Engine API.
-type Docker interface {
-	Engine(ctx context.Context) (Engine, error)
+// Runtime is what the inspector needs from a container runtime: what it
+// is, its containers (with the PIDs that lead to their namespaces, their
+// endpoints, ports and labels) and its networks (with their bridges).
+type Runtime interface {
+	Describe(ctx context.Context) (RuntimeInfo, error)
 	// Containers lists (all=true: also stopped and created) and inspects
 	// containers. Containers that vanish in between are left out and named
 	// in the warnings.
@@ -52,10 +63,10 @@ type Docker interface {
 	Networks(ctx context.Context) ([]topo.Network, error)
 }
 
-// ContainerStreamer is an optional capability of a Docker source: the same
-// as Containers, and each container is also handed to each (possibly from
-// several goroutines at once) as soon as it is inspected, so that its
-// namespace can be read while Docker still answers for the others.
+// ContainerStreamer is an optional capability of a Runtime: the same as
+// Containers, and each container is also handed to each (possibly from
+// several goroutines at once) as soon as it is known, so that its
+// namespace can be read while the runtime still answers for the others.
 type ContainerStreamer interface {
 	StreamContainers(ctx context.Context, all bool, each func(ContainerInfo)) ([]ContainerInfo, []topo.Warning, error)
 }
@@ -121,18 +132,44 @@ type Kernel interface {
 	// ReadNamespace reads links, addresses and routes of the network
 	// namespace of process pid and the namespace's nsid as seen from the host.
 	ReadNamespace(ctx context.Context, pid int) (NamespaceFacts, error)
+}
+
+// NamespaceFinder is an optional capability of a Kernel: finding the
+// namespaces no container claims, which hold the far ends of orphan veths.
+type NamespaceFinder interface {
 	// FindNamespaces looks for namespaces whose nsid (as seen from the host)
 	// is one of nsids — named ones under /run/netns first, then those held
 	// by any process — and reads them. Those not found are left out.
 	FindNamespaces(ctx context.Context, nsids []int) ([]NamespaceFacts, error)
 }
 
-// Netfilter is what the inspector needs to read the host's packet filter and
+// Firewall is what the inspector needs to read the host's packet filter and
 // forwarding settings (inspect/netfilter implements it). It is optional.
 // What cannot be read is a warning; an error only means ctx ended.
-type Netfilter interface {
+type Firewall interface {
 	Firewall(ctx context.Context) (topo.Firewall, []topo.Warning, error)
 	// Sysctls reads the forwarding sysctls, including those of the named
 	// interfaces.
 	Sysctls(ctx context.Context, ifaces []string) (map[string]string, []topo.Warning)
+}
+
+// Change is one thing a source saw change.
+type Change struct {
+	// Kind is what changed: "container", "network", "namespace", "link", …
+	Kind string
+	// ID names it in the source's terms (a container ID, an ifindex, …).
+	ID string
+	// Action is what happened to it, in the source's words ("start",
+	// "die", "create", "destroy", …).
+	Action string
+}
+
+// ChangeStreamer is an optional capability of any source (a runtime's
+// events, the kernel's netlink notifications): Changes sends what changes
+// from the call on, and closes the channel when ctx ends or the stream
+// breaks (then Err says why). A change says only that a new snapshot may
+// differ; the inspector does not use it yet.
+type ChangeStreamer interface {
+	Changes(ctx context.Context) (<-chan Change, error)
+	Err() error
 }

@@ -62,7 +62,7 @@ func TestPathsDocker27(t *testing.T) {
 // and web2, and the internal network "private" (br-9f8e7d6c5b4a) with vault.
 func host28(t *testing.T) *topo.Snapshot {
 	s := &topo.Snapshot{
-		Host:    topo.Host{Uplink: "eth0", DockerVersion: "28.0.4"},
+		Host:    topo.Host{Uplink: "eth0", Runtime: topo.Runtime{Name: "docker", Version: "28.0.4"}},
 		Sysctls: map[string]string{topo.SysctlIPForward: "1", topo.SysctlBridgeNFCallIP: "1"},
 		Firewall: topo.Firewall{Default: topo.BackendLegacy, DockerBackend: topo.BackendLegacy, RuleSets: []topo.RuleSet{
 			{Backend: topo.BackendLegacy, Family: 4, Tables: fwtest.Tables(t, "docker28-legacy.v4")}}},

@@ -10,7 +10,8 @@ import (
 	"strings"
 )
 
-// ErrSchemaVersion is returned by Decode for a snapshot of another schema version.
+// ErrSchemaVersion is returned by Decode for a snapshot of a schema version
+// it cannot read.
 var ErrSchemaVersion = errors.New("unsupported snapshot schema version")
 
 // DecodeError is a malformed snapshot: where in the input, and what.
@@ -29,8 +30,9 @@ func (e *DecodeError) Error() string {
 
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// Decode reads one snapshot. Malformed, truncated or trailing JSON gives a
-// *DecodeError with the position; another schema version gives ErrSchemaVersion.
+// Decode reads one snapshot, of this schema version or of version 1 (which
+// it converts). Malformed, truncated or trailing JSON gives a *DecodeError
+// with the position; another schema version gives ErrSchemaVersion.
 func Decode(r io.Reader) (*Snapshot, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -48,15 +50,39 @@ func Decode(r io.Reader) (*Snapshot, error) {
 	if probe.SchemaVersion == nil {
 		return nil, &DecodeError{Err: errors.New(`not a netviz snapshot: no "schemaVersion" key`)}
 	}
-	if *probe.SchemaVersion != SchemaVersion {
-		return nil, fmt.Errorf("%w %d (this netviz reads %d)", ErrSchemaVersion, *probe.SchemaVersion, SchemaVersion)
+	version := *probe.SchemaVersion
+	if version != SchemaVersion && version != 1 {
+		return nil, fmt.Errorf("%w %d (this netviz reads 1 to %d)", ErrSchemaVersion, version, SchemaVersion)
 	}
 	var s Snapshot
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, positioned(data, err)
 	}
+	if version == 1 {
+		if err := fromV1(data, &s); err != nil {
+			return nil, positioned(data, err)
+		}
+	}
 	s.Sort()
 	return &s, nil
+}
+
+// fromV1 converts a version 1 snapshot, decoded into s, to this version:
+// version 1 read only Docker, and named its version in host.dockerVersion
+// and host.dockerAPIVersion.
+func fromV1(data []byte, s *Snapshot) error {
+	var v1 struct {
+		Host struct {
+			DockerVersion    string `json:"dockerVersion"`
+			DockerAPIVersion string `json:"dockerAPIVersion"`
+		} `json:"host"`
+	}
+	if err := json.Unmarshal(data, &v1); err != nil {
+		return err
+	}
+	s.Host.Runtime = Runtime{Name: "docker", Version: v1.Host.DockerVersion, APIVersion: v1.Host.DockerAPIVersion}
+	s.SchemaVersion = SchemaVersion
+	return nil
 }
 
 func positioned(data []byte, err error) error {

@@ -10,8 +10,9 @@ import "time"
 
 // SchemaVersion is the version of the snapshot format written by this build.
 // It changes only when a key is renamed or removed or its meaning changes;
-// adding keys does not change it.
-const SchemaVersion = 1
+// adding keys does not change it. Version 2 replaced host.dockerVersion and
+// host.dockerAPIVersion with host.runtime; Decode still reads version 1.
+const SchemaVersion = 2
 
 // Interface kinds. Kind is the kernel's link type where there is one.
 const (
@@ -64,15 +65,24 @@ type Snapshot struct {
 
 // Host describes the machine itself.
 type Host struct {
-	Hostname         string `json:"hostname"`
-	Kernel           string `json:"kernel"`
-	DockerVersion    string `json:"dockerVersion"`
-	DockerAPIVersion string `json:"dockerAPIVersion,omitempty"`
+	Hostname string `json:"hostname"`
+	Kernel   string `json:"kernel"`
+	// Runtime is the container runtime the snapshot was read from.
+	Runtime Runtime `json:"runtime"`
 	// Uplink is the name of the interface that holds the host's default route
 	// ("" when there is none).
 	Uplink string `json:"uplink"`
 	// Namespace is the ID of the host's network namespace.
 	Namespace string `json:"namespace"`
+}
+
+// Runtime describes a container runtime.
+type Runtime struct {
+	// Name is the runtime's name: "docker".
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// APIVersion is the API version netviz and the runtime agreed on.
+	APIVersion string `json:"apiVersion,omitempty"`
 }
 
 // Container is one Docker container and, when it runs, its network namespace.

@@ -20,7 +20,8 @@ func TestDecodeErrorsSayWhere(t *testing.T) {
 		{"syntax", "{\"schemaVersion\": 1,\n\n  \"pairs\": [,]}", "invalid character ','", 3, false},
 		{"wrong type", "{\"schemaVersion\": 1,\n  \"containers\": {}}", "cannot unmarshal object", 2, false},
 		{"no version", `{"containers": []}`, "not a netviz snapshot", 0, false},
-		{"other version", `{"schemaVersion": 2}`, "schema version 2", 0, true},
+		{"future version", `{"schemaVersion": 3}`, "schema version 3", 0, true},
+		{"version 0", `{"schemaVersion": 0}`, "schema version 0", 0, true},
 		{"trailing garbage", `{"schemaVersion": 1} {}`, "invalid character '{' after top-level value", 1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestRun(t *testing.T) {
-	pod, err := os.ReadFile(filepath.Join("..", "..", "render", "testdata", "diagram", "pod.dot"))
+	pod, err := os.ReadFile(filepath.Join("..", "..", "render", "diagram", "dot", "testdata", "pod.dot"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func TestCLIExitCodesAndOneLineErrors(t *testing.T) {
 	}
 	truncated := write("truncated.json", `{"schemaVersion": 1, "host": {"hostname": "vm"`)
 	badType := write("badtype.json", "{\"schemaVersion\": 1,\n \"containers\": 7}")
-	v2 := write("v2.json", `{"schemaVersion": 2}`)
+	v3 := write("v3.json", `{"schemaVersion": 3}`)
 	notSnap := write("other.json", `{"hello": "world"}`)
 	unreachable := fmt.Errorf("%w at unix:///var/run/docker.sock: connect: no such file or directory", inspect.ErrDaemonUnreachable)
 
@@ -90,7 +90,7 @@ func TestCLIExitCodesAndOneLineErrors(t *testing.T) {
 		{"missing snapshot", []string{"veth", "--from", filepath.Join(dir, "missing.json")}, nil, exitBadSnapshot, "missing.json"},
 		{"truncated snapshot", []string{"veth", "--from", truncated}, nil, exitBadSnapshot, "truncated.json: malformed snapshot: line 1, column 47"},
 		{"wrong type in snapshot", []string{"veth", "--from", badType}, nil, exitBadSnapshot, "badtype.json: malformed snapshot: line 2"},
-		{"other schema version", []string{"render", v2, "-o", filepath.Join(dir, "v2.svg")}, nil, exitBadSnapshot, "schema version 2"},
+		{"other schema version", []string{"render", v3, "-o", filepath.Join(dir, "v3.svg")}, nil, exitBadSnapshot, "schema version 3"},
 		{"not a snapshot", []string{"veth", "--from", notSnap}, nil, exitBadSnapshot, "schemaVersion"},
 		{"render needs -o", []string{"render", truncated}, nil, exitUsage, "output"},
 		{"unwritable output", []string{"docker", "-o", filepath.Join(dir, "no", "such", "dir", "x.dot")}, nil, exitOutput, "x.dot"},
@@ -286,7 +286,7 @@ func TestCLIRenderFromSnapshotNeedsNoDocker(t *testing.T) {
 
 func TestCLIVersion(t *testing.T) {
 	d, out, _ := fakeDeps(t, nil)
-	if code := run(context.Background(), []string{"version"}, d); code != 0 || !strings.Contains(out.String(), "schema 1") {
+	if code := run(context.Background(), []string{"version"}, d); code != 0 || !strings.Contains(out.String(), "schema 2") {
 		t.Errorf("version: %d %q", code, out.String())
 	}
 }

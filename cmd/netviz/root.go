@@ -27,8 +27,9 @@ type deps struct {
 
 // liveOptions say how to inspect the live host.
 type liveOptions struct {
-	host string // Docker host, "" = DOCKER_HOST or the default socket
-	all  bool
+	runtime string // a key of runtimes, "" = defaultRuntime
+	host    string // the runtime's address, "" = its default (for Docker: DOCKER_HOST or the local socket)
+	all     bool
 	// firewall adds the iptables rules and sysctls (docker, doctor, path).
 	firewall bool
 }

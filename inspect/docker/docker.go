@@ -1,5 +1,6 @@
 // Package docker reads containers and networks from the Docker Engine API and
-// hands them to the inspector as plain structs (inspect.Docker).
+// hands them to the inspector as plain structs: it is netviz's Docker
+// runtime (inspect.Runtime).
 //
 // It is the only package that imports the Docker SDK. It negotiates the API
 // version with the daemon, so it works with Debian's docker.io 20.10 (API
@@ -46,7 +47,7 @@ type Options struct {
 	PIDs PIDFinder
 }
 
-// Source implements inspect.Docker with the Docker Engine API.
+// Source implements inspect.Runtime with the Docker Engine API.
 type Source struct {
 	cli     *client.Client
 	timeout time.Duration
@@ -63,7 +64,7 @@ type Source struct {
 	negotiated  atomic.Bool
 }
 
-var _ inspect.Docker = (*Source)(nil)
+var _ inspect.Runtime = (*Source)(nil)
 
 // New makes a client for the daemon at opts.Host, DOCKER_HOST or the default
 // socket, in that order. It does not contact the daemon.
@@ -168,29 +169,33 @@ func (s *Source) negotiate(ctx context.Context) error {
 	return nil
 }
 
-// Engine reports the daemon's version, the negotiated API version, and the
-// daemon host's name and kernel.
-func (s *Source) Engine(ctx context.Context) (inspect.Engine, error) {
+// Name is the runtime's name, as Describe reports it and snapshots record it.
+const Name = "docker"
+
+// Describe reports the runtime's name, the daemon's version, the negotiated
+// API version, and the daemon host's name and kernel.
+func (s *Source) Describe(ctx context.Context) (inspect.RuntimeInfo, error) {
 	if err := s.negotiate(ctx); err != nil {
-		return inspect.Engine{}, err
+		return inspect.RuntimeInfo{}, err
 	}
 	cctx, cancel := s.callCtx(ctx)
 	v, err := s.cli.ServerVersion(cctx)
 	cancel()
 	if err != nil {
-		return inspect.Engine{}, s.wrapErr(ctx, "version", err)
+		return inspect.RuntimeInfo{}, s.wrapErr(ctx, "version", err)
 	}
 	cctx, cancel = s.callCtx(ctx)
 	info, err := s.cli.Info(cctx)
 	cancel()
 	if err != nil {
-		return inspect.Engine{}, s.wrapErr(ctx, "info", err)
+		return inspect.RuntimeInfo{}, s.wrapErr(ctx, "info", err)
 	}
 	kernel := info.KernelVersion
 	if kernel == "" {
 		kernel = v.KernelVersion
 	}
-	return inspect.Engine{
+	return inspect.RuntimeInfo{
+		Name:       Name,
 		Version:    v.Version,
 		APIVersion: s.cli.ClientVersion(),
 		Hostname:   info.Name,

@@ -42,30 +42,30 @@ const (
 	api151 = "testdata/api151"
 )
 
-func TestEngineNegotiatesVersion(t *testing.T) {
+func TestDescribeNegotiatesVersion(t *testing.T) {
 	tests := []struct {
 		name        string
 		dir         string
 		pingVersion string // "" keeps the fixture's
 		maxAPI      string
-		want        inspect.Engine
+		want        inspect.RuntimeInfo
 	}{
 		{
 			name: "debian 20.10 speaks 1.41",
 			dir:  api141,
-			want: inspect.Engine{Version: "20.10.24+dfsg1", APIVersion: "1.41", Hostname: "vm", Kernel: "6.18.44-fc-v782"},
+			want: inspect.RuntimeInfo{Name: "docker", Version: "20.10.24+dfsg1", APIVersion: "1.41", Hostname: "vm", Kernel: "6.18.44-fc-v782"},
 		},
 		{
 			name: "current engine",
 			dir:  api151,
-			want: inspect.Engine{Version: "28.5.2", APIVersion: "1.51", Hostname: "edge-host", Kernel: "6.18.44-fc-v782"},
+			want: inspect.RuntimeInfo{Name: "docker", Version: "28.5.2", APIVersion: "1.51", Hostname: "edge-host", Kernel: "6.18.44-fc-v782"},
 		},
 		{
 			name:        "engine newer than the client",
 			dir:         api151,
 			pingVersion: "1.99",
 			maxAPI:      "1.99",
-			want:        inspect.Engine{Version: "28.5.2", APIVersion: api.DefaultVersion, Hostname: "edge-host", Kernel: "6.18.44-fc-v782"},
+			want:        inspect.RuntimeInfo{Name: "docker", Version: "28.5.2", APIVersion: api.DefaultVersion, Hostname: "edge-host", Kernel: "6.18.44-fc-v782"},
 		},
 	}
 	for _, tt := range tests {
@@ -75,12 +75,12 @@ func TestEngineNegotiatesVersion(t *testing.T) {
 				f.pingVersion, f.maxAPI = tt.pingVersion, tt.maxAPI
 			}
 			s := f.start(Options{})
-			got, err := s.Engine(context.Background())
+			got, err := s.Describe(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got != tt.want {
-				t.Errorf("Engine() = %+v, want %+v", got, tt.want)
+				t.Errorf("Describe() = %+v, want %+v", got, tt.want)
 			}
 			// Every call after the ping must use the negotiated version.
 			prefix := "/v" + tt.want.APIVersion + "/"
@@ -100,7 +100,7 @@ func TestNegotiatesOnce(t *testing.T) {
 	s := f.start(Options{})
 	ctx := context.Background()
 	errs := make(chan error, 3)
-	go func() { _, err := s.Engine(ctx); errs <- err }()
+	go func() { _, err := s.Describe(ctx); errs <- err }()
 	go func() { _, _, err := s.Containers(ctx, true); errs <- err }()
 	go func() { _, err := s.Networks(ctx); errs <- err }()
 	for range 3 {
@@ -532,7 +532,7 @@ func TestCallTimeout(t *testing.T) {
 		hang string
 		call func(*Source) error
 	}{
-		{"version", "version", func(s *Source) error { _, err := s.Engine(context.Background()); return err }},
+		{"version", "version", func(s *Source) error { _, err := s.Describe(context.Background()); return err }},
 		{"network list", "networks", func(s *Source) error { _, err := s.Networks(context.Background()); return err }},
 		{"container list", "containers/json", func(s *Source) error {
 			_, _, err := s.Containers(context.Background(), true)
@@ -589,7 +589,7 @@ func TestDaemonError(t *testing.T) {
 			return err
 		}, "docker list containers: "},
 		{"networks", "networks", func(s *Source) error { _, err := s.Networks(context.Background()); return err }, "docker list networks: "},
-		{"info", "info", func(s *Source) error { _, err := s.Engine(context.Background()); return err }, "docker info: "},
+		{"info", "info", func(s *Source) error { _, err := s.Describe(context.Background()); return err }, "docker info: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -683,7 +683,7 @@ func TestUnreachable(t *testing.T) {
 			}
 			defer s.Close()
 			calls := map[string]func() error{
-				"Engine":     func() error { _, err := s.Engine(context.Background()); return err },
+				"Describe":   func() error { _, err := s.Describe(context.Background()); return err },
 				"Containers": func() error { _, _, err := s.Containers(context.Background(), true); return err },
 				"Networks":   func() error { _, err := s.Networks(context.Background()); return err },
 			}

@@ -1,5 +1,6 @@
 // Package kernel reads network namespaces, links, addresses and routes from
-// the Linux kernel for netviz. It implements inspect.Kernel.
+// the Linux kernel for netviz. It implements inspect.Kernel and
+// inspect.NamespaceFinder.
 //
 // # Handles opened in namespaces, never setns
 //

@@ -2,7 +2,10 @@ package kernel
 
 import "github.com/netviz/netviz/inspect"
 
-var _ inspect.Kernel = (*Kernel)(nil)
+var (
+	_ inspect.Kernel          = (*Kernel)(nil)
+	_ inspect.NamespaceFinder = (*Kernel)(nil)
+)
 
 // Options say where the kernel's files are. The zero value means the real
 // ones; tests point them elsewhere.

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -45,7 +44,7 @@ func (k *Kernel) Host(ctx context.Context) (inspect.HostFacts, error) {
 	if err != nil {
 		return inspect.HostFacts{}, fmt.Errorf("read host network namespace: %w", err)
 	}
-	if facts.NsID, err = host.nsid(host.ns); err != nil {
+	if facts.NsID, err = host.nsid(ctx, host.ns); err != nil {
 		return inspect.HostFacts{}, err
 	}
 	facts.Name = k.netnsName(host.ns.ref)
@@ -139,7 +138,7 @@ func (k *Kernel) FindNamespaces(ctx context.Context, nsids []int) ([]inspect.Nam
 			return
 		}
 		checked[ns.ref] = true
-		id, err := host.nsid(ns)
+		id, err := host.nsid(ctx, ns)
 		if err != nil || !want[id] {
 			return
 		}
@@ -308,8 +307,8 @@ func (h *hostNS) close() {
 }
 
 // nsid returns ns's nsid as the host sees it, -1 when none is assigned.
-func (h *hostNS) nsid(ns nsFile) (int, error) {
-	id, err := h.handle.GetNetNsIdByFd(ns.fd)
+func (h *hostNS) nsid(ctx context.Context, ns nsFile) (int, error) {
+	id, err := untilAnswered(ctx, func() (int, error) { return h.handle.GetNetNsIdByFd(ns.fd) })
 	if err != nil {
 		return -1, fmt.Errorf("get nsid: %w", err)
 	}
@@ -318,16 +317,11 @@ func (h *hostNS) nsid(ns nsFile) (int, error) {
 
 // read reads ns fully through a handle opened in it.
 func (h *hostNS) read(ctx context.Context, ns nsFile) (inspect.NamespaceFacts, error) {
-	id, err := h.nsid(ns)
+	id, err := h.nsid(ctx, ns)
 	if err != nil {
 		return inspect.NamespaceFacts{}, err
 	}
-	handle, err := handleAt(ctx, ns)
-	if err != nil {
-		return inspect.NamespaceFacts{}, err
-	}
-	defer handle.Close()
-	facts, err := readTables(ctx, ns, handle)
+	facts, err := readIn(ctx, ns, openHandle)
 	if err != nil {
 		return inspect.NamespaceFacts{}, err
 	}
@@ -335,11 +329,28 @@ func (h *hostNS) read(ctx context.Context, ns nsFile) (inspect.NamespaceFacts, e
 	return facts, nil
 }
 
-// handleAt opens a netlink route socket inside ns. NewHandleAt does the
-// setns on a locked OS thread and moves it back before it returns; the
-// socket then belongs to ns for good. Its blocking calls get ctx's
-// deadline, if it has one, as socket timeouts.
+// handleAt opens a netlink route socket inside ns whose waits are cut
+// into slices (see waitSlice), so that reads through it notice when ctx
+// ends.
 func handleAt(ctx context.Context, ns nsFile) (*netlink.Handle, error) {
+	if _, err := waitFor(ctx); err != nil {
+		return nil, err
+	}
+	h, err := newHandleAt(ns)
+	if err != nil {
+		return nil, err
+	}
+	if err := limitWaits(ctx, h); err != nil {
+		h.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+// newHandleAt opens a netlink route socket inside ns. NewHandleAt does the
+// setns on a locked OS thread and moves it back before it returns; the
+// socket then belongs to ns for good.
+func newHandleAt(ns nsFile) (*netlink.Handle, error) {
 	h, err := netlink.NewHandleAt(ns.at(), unix.NETLINK_ROUTE)
 	if err != nil {
 		// netlink formats the setns error with %v, which drops its errno.
@@ -348,39 +359,46 @@ func handleAt(ctx context.Context, ns nsFile) (*netlink.Handle, error) {
 		}
 		return nil, fmt.Errorf("open netlink socket in namespace: %w", err)
 	}
-	if d, ok := timeout(ctx); ok {
-		if d <= 0 {
-			h.Close()
-			return nil, context.DeadlineExceeded
-		}
-		if err := h.SetSocketTimeout(d); err != nil {
-			h.Close()
-			return nil, fmt.Errorf("set netlink socket timeout: %w", err)
-		}
-	}
 	return h, nil
 }
 
-// timeout is the time left until ctx's deadline, rounded up to what a
-// socket timeout can hold.
-func timeout(ctx context.Context) (time.Duration, bool) {
-	dl, ok := ctx.Deadline()
-	if !ok {
-		return 0, false
+// limitWaits gives h's sockets the timeout waitFor says.
+func limitWaits(ctx context.Context, h netHandle) error {
+	wait, err := waitFor(ctx)
+	if err != nil {
+		return err
 	}
-	d := time.Until(dl)
-	if d > 0 && d < time.Microsecond {
-		d = time.Microsecond
+	if err := h.SetSocketTimeout(wait); err != nil {
+		return fmt.Errorf("set netlink socket timeout: %w", err)
 	}
-	return d, true
+	return nil
 }
+
+// readIn reads ns through a handle that open opens in it, and closes the
+// handle.
+func readIn(ctx context.Context, ns nsFile, open func(nsFile) (netHandle, error)) (inspect.NamespaceFacts, error) {
+	if _, err := waitFor(ctx); err != nil {
+		return inspect.NamespaceFacts{}, err
+	}
+	h, err := open(ns)
+	if err != nil {
+		return inspect.NamespaceFacts{}, err
+	}
+	defer h.Close()
+	if err := limitWaits(ctx, h); err != nil {
+		return inspect.NamespaceFacts{}, err
+	}
+	return readTables(ctx, ns, h)
+}
+
+func openHandle(ns nsFile) (netHandle, error) { return newHandleAt(ns) }
 
 // readTables dumps links, addresses and routes through h, which is open in
 // ns, and the STP state of ns's bridges. NsID and Name are left to the
 // caller.
-func readTables(ctx context.Context, ns nsFile, h *netlink.Handle) (inspect.NamespaceFacts, error) {
+func readTables(ctx context.Context, ns nsFile, h dumper) (inspect.NamespaceFacts, error) {
 	facts := inspect.NamespaceFacts{Ref: ns.ref, NsID: -1}
-	d := dumps{h}
+	d := dumps{ctx, h}
 	links, err := d.links()
 	if err != nil {
 		return facts, err

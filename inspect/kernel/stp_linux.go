@@ -26,14 +26,13 @@ func bridgeSTP(ctx context.Context, ns nsFile, bridges []int) (map[int]bool, err
 		return nil, fmt.Errorf("open netlink socket in namespace: %w", err)
 	}
 	defer s.Close()
-	if d, ok := timeout(ctx); ok {
-		if d <= 0 {
-			return nil, context.DeadlineExceeded
-		}
-		tv := unix.NsecToTimeval(d.Nanoseconds())
-		if err := errors.Join(s.SetSendTimeout(&tv), s.SetReceiveTimeout(&tv)); err != nil {
-			return nil, fmt.Errorf("set netlink socket timeout: %w", err)
-		}
+	wait, err := waitFor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tv := unix.NsecToTimeval(wait.Nanoseconds())
+	if err := errors.Join(s.SetSendTimeout(&tv), s.SetReceiveTimeout(&tv)); err != nil {
+		return nil, fmt.Errorf("set netlink socket timeout: %w", err)
 	}
 	sockets := map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: {Socket: s}}
 	stp := make(map[int]bool, len(bridges))
@@ -43,7 +42,7 @@ func bridgeSTP(ctx context.Context, ns nsFile, bridges []int) (map[int]bool, err
 		msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
 		msg.Index = int32(index)
 		req.AddData(msg)
-		msgs, err := req.Execute(unix.NETLINK_ROUTE, unix.RTM_NEWLINK)
+		msgs, err := untilAnswered(ctx, func() ([][]byte, error) { return req.Execute(unix.NETLINK_ROUTE, unix.RTM_NEWLINK) })
 		if errors.Is(err, unix.ENODEV) {
 			continue // deleted since the dump
 		}

@@ -116,7 +116,7 @@ func Fleet(n int) *topo.Snapshot {
 		SchemaVersion: topo.SchemaVersion,
 		GeneratedAt:   time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC),
 		NetvizVersion: "0.1.0",
-		Host: topo.Host{Hostname: "fleet-01", Kernel: "6.1.0-28-amd64", DockerVersion: "27.3.1",
+		Host: topo.Host{Hostname: "fleet-01", Kernel: "6.1.0-28-amd64", Runtime: topo.Runtime{Name: "docker", Version: "27.3.1"},
 			Uplink: "eth0", Namespace: hostNS},
 		Interfaces: []topo.Interface{
 			{Name: "lo", Index: 1, Kind: topo.KindLoopback, MTU: 65536, State: "unknown", Up: true, Addresses: []string{"127.0.0.1/8"}},

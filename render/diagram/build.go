@@ -263,8 +263,8 @@ func (b *builder) titles() {
 	if !when.IsZero() {
 		parts = append(parts, when.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
-	if s.Host.DockerVersion != "" {
-		parts = append(parts, "Docker "+s.Host.DockerVersion)
+	if r := s.Host.Runtime; r.Version != "" {
+		parts = append(parts, runtimeTitle(r.Name)+" "+r.Version)
 	}
 	version := b.opt.Version
 	if version == "" {

@@ -24,8 +24,8 @@ func (b *builder) hostCluster() {
 		Details: fieldsOf(
 			"hostname", s.Host.Hostname,
 			"kernel", s.Host.Kernel,
-			"docker", s.Host.DockerVersion,
-			"docker API", s.Host.DockerAPIVersion,
+			runtimeName(s.Host.Runtime.Name), s.Host.Runtime.Version,
+			runtimeName(s.Host.Runtime.Name)+" API", s.Host.Runtime.APIVersion,
 			"uplink", s.Host.Uplink,
 			"namespace", s.Host.Namespace,
 		),
@@ -199,4 +199,18 @@ func (b *builder) hostLink(name string) string {
 	b.host.Nodes = append(b.host.Nodes, Node{ID: id, Kind: kind, Title: clip(name), Lines: orEmpty(lines), Details: details,
 		Problems: b.marks.List(b.marks.Host(name))})
 	return id
+}
+
+// runtimeName names the container runtime of a snapshot ("docker").
+func runtimeName(name string) string {
+	if name == "" {
+		return "runtime"
+	}
+	return name
+}
+
+// runtimeTitle is runtimeName as a heading writes it ("Docker").
+func runtimeTitle(name string) string {
+	n := runtimeName(name)
+	return strings.ToUpper(n[:1]) + n[1:]
 }

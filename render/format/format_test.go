@@ -177,7 +177,7 @@ func TestExecuteTemplateGolden(t *testing.T) {
 		{"pairs-table-empty", "table {{.HostInterface}}\t{{.ContainerID}}\t{{.IPv4}}", []topo.Pair{}},
 		{"pairs-plain-empty", "{{.HostInterface}}", []topo.Pair(nil)},
 		{"snapshot", `{{.Host.Hostname}}: {{len .Containers}} containers, {{len .Pairs}} veths{{range .Warnings}}\n  warning {{.Code}}{{end}}`, []*topo.Snapshot{s}},
-		{"snapshot-table", `table {{.Host.Hostname}}\t{{.Host.DockerAPIVersion}}\t{{len .Networks}}`, s},
+		{"snapshot-table", `table {{.Host.Hostname}}\t{{.Host.Runtime.APIVersion}}\t{{len .Networks}}`, s},
 		{"containers-html", `{{.Name}} <{{.Image}}> {{json .Labels}}`, s.Containers},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

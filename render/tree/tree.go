@@ -149,8 +149,8 @@ func (b *builder) build() *node {
 	if s.Host.Kernel != "" {
 		root.cells = append(root.cells, cellOf(textPlain, "kernel "+s.Host.Kernel))
 	}
-	if s.Host.DockerVersion != "" {
-		root.cells = append(root.cells, cellOf(textPlain, "docker "+s.Host.DockerVersion))
+	if r := s.Host.Runtime; r.Version != "" {
+		root.cells = append(root.cells, cellOf(textPlain, cmp.Or(r.Name, "runtime")+" "+r.Version))
 	}
 
 	bridges := b.bridges()
