@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"net"
@@ -23,10 +22,9 @@ import (
 	"github.com/docker/docker/api/types/container"
 
 	"github.com/netviz/netviz/inspect"
+	"github.com/netviz/netviz/internal/golden"
 	"github.com/netviz/netviz/topo"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/golden from the current output")
 
 func TestMain(m *testing.M) {
 	// The environment of whoever runs the tests must not steer the client:
@@ -328,36 +326,20 @@ func TestContainersGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Base(dir)+"-containers.json", map[string]any{"containers": infos, "warnings": warnings})
-			golden(t, filepath.Base(dir)+"-networks.json", nets)
+			checkGolden(t, filepath.Base(dir)+"-containers.json", map[string]any{"containers": infos, "warnings": warnings})
+			checkGolden(t, filepath.Base(dir)+"-networks.json", nets)
 		})
 	}
 }
 
-func golden(t *testing.T, name string, v any) {
+func checkGolden(t *testing.T, name string, v any) {
 	t.Helper()
 	got, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run with -update and read the diff:\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "golden", name), got)
 }
 
 func TestNetworks(t *testing.T) {
