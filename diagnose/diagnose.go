@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/netviz/netviz/firewall"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -491,12 +492,12 @@ func checkForward(s *topo.Snapshot) []Finding {
 		if !ok {
 			continue
 		}
-		p := topo.Packet{In: n.Bridge, Out: s.Host.Uplink, Src: src, Dst: outside, Protocol: "tcp", DPort: 443, CTState: "NEW"}
+		p := firewall.Packet{In: n.Bridge, Out: s.Host.Uplink, Src: src, Dst: outside, Protocol: "tcp", DPort: 443, CTState: "NEW"}
 		for _, rs := range s.Firewall.RuleSets {
 			if rs.Family != 4 {
 				continue
 			}
-			d := rs.Evaluate("filter", "FORWARD", p)
+			d := firewall.Evaluate(&rs, "filter", "FORWARD", p)
 			if d.Verdict != "DROP" && d.Verdict != "REJECT" {
 				continue
 			}
@@ -529,10 +530,10 @@ func checkForward(s *topo.Snapshot) []Finding {
 // that drop p: Debian's /etc/nftables.conf (policy drop), firewalld, or a
 // rule of one's own. Subject: the network, then "nftables inet filter
 // forward" (the chain whose rule or policy drops it).
-func nftForwardDrops(s *topo.Snapshot, n *topo.Network, p topo.Packet) []Finding {
+func nftForwardDrops(s *topo.Snapshot, n *topo.Network, p firewall.Packet) []Finding {
 	var out []Finding
-	for _, h := range s.Firewall.HookChains("filter", "forward", 4) {
-		d := h.Table.Evaluate(h.Chain.Name, p)
+	for _, h := range firewall.HookChains(&s.Firewall, "filter", "forward", 4) {
+		d := firewall.EvaluateNft(h.Table, h.Chain.Name, p)
 		if d.Verdict != "DROP" && d.Verdict != "REJECT" {
 			continue
 		}
@@ -600,7 +601,7 @@ func checkPublishedPorts(s *topo.Snapshot) []Finding {
 		if r.Target != "DNAT" {
 			continue
 		}
-		addr, port, ok := topo.HostPort(r.ToDestination)
+		addr, port, ok := firewall.HostPort(r.ToDestination)
 		if !ok {
 			continue
 		}

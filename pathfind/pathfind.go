@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/netviz/netviz/firewall"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -261,7 +262,7 @@ func (w *walker) containerToContainer(src *topo.Container, to endpoint) {
 					return
 				}
 				if sysctl(w.s, topo.SysctlBridgeNFCallIP) == "1" {
-					if !w.filter("FORWARD", topo.Packet{In: a.network.Bridge, Out: a.network.Bridge, Src: a.addr, Dst: b.addr}, "") {
+					if !w.filter("FORWARD", firewall.Packet{In: a.network.Bridge, Out: a.network.Bridge, Src: a.addr, Dst: b.addr}, "") {
 						return
 					}
 				}
@@ -302,7 +303,7 @@ func (w *walker) containerToContainer(src *topo.Container, to endpoint) {
 	if !w.forwarding() {
 		return
 	}
-	if !w.filter("FORWARD", topo.Packet{In: in, Out: target.network.Bridge, Src: out.addr, Dst: target.addr}, "") {
+	if !w.filter("FORWARD", firewall.Packet{In: in, Out: target.network.Bridge, Src: out.addr, Dst: target.addr}, "") {
 		return
 	}
 	if !w.enter(dst.Name, *target) {
@@ -429,7 +430,7 @@ func (w *walker) forwarding() bool {
 
 // filter evaluates a filter chain in every IPv4 rule set, then the native
 // nftables base chains on the same hook: a packet must pass each of them.
-func (w *walker) filter(chain string, p topo.Packet, _ string) bool {
+func (w *walker) filter(chain string, p firewall.Packet, _ string) bool {
 	p.Protocol, p.CTState = w.proto, "NEW"
 	if p.DPort == 0 {
 		p.DPort = 80
@@ -446,7 +447,7 @@ func (w *walker) filter(chain string, p topo.Packet, _ string) bool {
 		if _, ok := rs.Chain("filter", chain); !ok {
 			continue
 		}
-		d := rs.Evaluate("filter", chain, p)
+		d := firewall.Evaluate(&rs, "filter", chain, p)
 		at := chain
 		if len(w.s.Firewall.RuleSets) > 2 && rs.Backend != w.s.Firewall.DockerBackend {
 			at = chain + " (" + rs.Backend + ")"
@@ -482,9 +483,9 @@ func (w *walker) filter(chain string, p topo.Packet, _ string) bool {
 // nftFilter follows the packet through the native nftables base chains on
 // a hook (forward, input): Debian's inet filter, firewalld, Docker 29's
 // docker-bridges. An accept ends only its own chain; a drop is final.
-func (w *walker) nftFilter(hook string, p topo.Packet) bool {
-	for _, h := range w.s.Firewall.HookChains("filter", hook, 4) {
-		d := h.Table.Evaluate(h.Chain.Name, p)
+func (w *walker) nftFilter(hook string, p firewall.Packet) bool {
+	for _, h := range firewall.HookChains(&w.s.Firewall, "filter", hook, 4) {
+		d := firewall.EvaluateNft(h.Table, h.Chain.Name, p)
 		at := h.Label()
 		if d.Uncertain {
 			w.unsure = append(w.unsure, fmt.Sprintf("a rule in %s netviz cannot evaluate was on the way", at))
@@ -517,7 +518,7 @@ func (w *walker) nftFilter(hook string, p topo.Packet) bool {
 
 func nftName(t *topo.NftTable, chain string) string { return t.Family + " " + t.Name + " " + chain }
 
-func explain(d topo.Decision) string {
+func explain(d firewall.Decision) string {
 	switch {
 	case strings.HasPrefix(d.Chain, "DOCKER-ISOLATION"):
 		return " (different bridge networks are isolated)"
@@ -532,7 +533,7 @@ func explain(d topo.Decision) string {
 }
 
 // nat evaluates a nat chain of the Docker backend.
-func (w *walker) nat(chain string, p topo.Packet) topo.Decision {
+func (w *walker) nat(chain string, p firewall.Packet) firewall.Decision {
 	p.Protocol, p.CTState = w.proto, "NEW"
 	return w.docker("nat", chain, p)
 }
@@ -540,24 +541,24 @@ func (w *walker) nat(chain string, p topo.Packet) topo.Decision {
 // docker evaluates one of Docker's own chains (nat PREROUTING, raw
 // PREROUTING, ...): in its iptables backend, or in its nftables table,
 // whose base chains Docker names after iptables' (nat-PREROUTING).
-func (w *walker) docker(table, chain string, p topo.Packet) topo.Decision {
+func (w *walker) docker(table, chain string, p firewall.Packet) firewall.Decision {
 	fw := &w.s.Firewall
 	if fw.DockerBackend == topo.BackendNftables {
 		t, ok := fw.Nftable("ip", topo.DockerNftTable)
 		if !ok {
-			return topo.Decision{}
+			return firewall.Decision{}
 		}
-		return t.Evaluate(table+"-"+chain, p)
+		return firewall.EvaluateNft(t, table+"-"+chain, p)
 	}
 	rs, ok := fw.RuleSet(fw.DockerBackend, 4)
 	if !ok {
-		return topo.Decision{}
+		return firewall.Decision{}
 	}
-	return rs.Evaluate(table, chain, p)
+	return firewall.Evaluate(rs, table, chain, p)
 }
 
 // ruleText is a rule of Docker's that decided, as its backend prints it.
-func (w *walker) ruleText(d topo.Decision) string {
+func (w *walker) ruleText(d firewall.Decision) string {
 	if w.s.Firewall.DockerBackend == topo.BackendNftables {
 		return "nftables ip " + topo.DockerNftTable + " " + d.Chain + ": " + d.Rule.Raw
 	}
@@ -599,7 +600,7 @@ func (w *walker) containerToHost(src *topo.Container, to endpoint) {
 	}
 	if to.port != 0 && to.addr.IsValid() {
 		// A published port? Docker's DNAT first, then its userland proxy.
-		d := w.nat("PREROUTING", topo.Packet{In: out.network.Bridge, Src: out.addr, Dst: dst, DPort: to.port, DstLocal: true})
+		d := w.nat("PREROUTING", firewall.Packet{In: out.network.Bridge, Src: out.addr, Dst: dst, DPort: to.port, DstLocal: true})
 		if d.Verdict == "DNAT" {
 			w.dnat(d, out.network.Bridge, out.addr)
 			return
@@ -614,7 +615,7 @@ func (w *walker) containerToHost(src *topo.Container, to endpoint) {
 			return
 		}
 	}
-	if !w.filter("INPUT", topo.Packet{In: out.network.Bridge, Src: out.addr, Dst: dst, DPort: to.port}, "") {
+	if !w.filter("INPUT", firewall.Packet{In: out.network.Bridge, Src: out.addr, Dst: dst, DPort: to.port}, "") {
 		return
 	}
 	w.hop("host "+dst.String(), "local address")
@@ -643,8 +644,8 @@ func (w *walker) published(addr netip.Addr, port int) (*topo.Container, topo.Por
 
 // dnat follows a DNAT decision to the container it names. in and src are
 // where the packet came from ("" for the host itself).
-func (w *walker) dnat(d topo.Decision, in string, src netip.Addr) {
-	addr, port, _ := topo.HostPort(d.Rule.ToDestination)
+func (w *walker) dnat(d firewall.Decision, in string, src netip.Addr) {
+	addr, port, _ := firewall.HostPort(d.Rule.ToDestination)
 	w.hop("DNAT "+d.Rule.ToDestination, w.ruleText(d))
 	var target *topo.Container
 	var att attachment
@@ -663,7 +664,7 @@ func (w *walker) dnat(d topo.Decision, in string, src netip.Addr) {
 		if !w.forwarding() {
 			return
 		}
-		if !w.filter("FORWARD", topo.Packet{In: in, Out: att.network.Bridge, Src: src, Dst: addr, DPort: port}, "") {
+		if !w.filter("FORWARD", firewall.Packet{In: in, Out: att.network.Bridge, Src: src, Dst: addr, DPort: port}, "") {
 			return
 		}
 	}
@@ -705,7 +706,7 @@ func (w *walker) hostToContainer(to endpoint, why string) {
 func (w *walker) hostToHost(to endpoint) {
 	w.hop("host", "")
 	if to.port != 0 && to.addr.IsValid() {
-		local := topo.Packet{Dst: to.addr, DPort: to.port, DstLocal: true}
+		local := firewall.Packet{Dst: to.addr, DPort: to.port, DstLocal: true}
 		d := w.nat("OUTPUT", local)
 		if d.Verdict == "DNAT" {
 			w.dnat(d, "", netip.Addr{})
@@ -758,10 +759,10 @@ func (w *walker) containerToOutside(src *topo.Container, to endpoint) {
 	if !w.forwarding() {
 		return
 	}
-	if !w.filter("FORWARD", topo.Packet{In: out.network.Bridge, Out: r.Interface, Src: out.addr, Dst: to.addr, DPort: to.port}, "") {
+	if !w.filter("FORWARD", firewall.Packet{In: out.network.Bridge, Out: r.Interface, Src: out.addr, Dst: to.addr, DPort: to.port}, "") {
 		return
 	}
-	d := w.nat("POSTROUTING", topo.Packet{In: out.network.Bridge, Out: r.Interface, Src: out.addr, Dst: to.addr, DPort: to.port})
+	d := w.nat("POSTROUTING", firewall.Packet{In: out.network.Bridge, Out: r.Interface, Src: out.addr, Dst: to.addr, DPort: to.port})
 	masq, how := false, "masqueraded"
 	switch d.Verdict {
 	case "MASQUERADE":
@@ -799,13 +800,13 @@ func (w *walker) outsideToHost(from, to endpoint) {
 	w.hop(from.label(), "")
 	w.hop(uplink, "")
 	if to.port != 0 {
-		d := w.nat("PREROUTING", topo.Packet{In: uplink, Src: from.addr, Dst: to.addr, DPort: to.port, DstLocal: true})
+		d := w.nat("PREROUTING", firewall.Packet{In: uplink, Src: from.addr, Dst: to.addr, DPort: to.port, DstLocal: true})
 		if d.Verdict == "DNAT" {
 			w.dnat(d, uplink, from.addr)
 			return
 		}
 	}
-	if !w.filter("INPUT", topo.Packet{In: uplink, Src: from.addr, Dst: to.addr, DPort: to.port}, "") {
+	if !w.filter("INPUT", firewall.Packet{In: uplink, Src: from.addr, Dst: to.addr, DPort: to.port}, "") {
 		return
 	}
 	w.hop("host "+to.addr.String(), "local address")
@@ -828,7 +829,7 @@ func (w *walker) outsideToContainer(from, to endpoint) {
 		return
 	}
 	// Docker 28 drops direct access to container addresses in the raw table.
-	d := w.docker("raw", "PREROUTING", topo.Packet{In: uplink, Src: from.addr, Dst: att.addr, Protocol: w.proto, DPort: to.port})
+	d := w.docker("raw", "PREROUTING", firewall.Packet{In: uplink, Src: from.addr, Dst: att.addr, Protocol: w.proto, DPort: to.port})
 	if d.Verdict == "DROP" && d.Rule != nil {
 		w.hop("raw PREROUTING: DROP", w.ruleText(d))
 		w.block("Docker drops packets from outside addressed straight to a container")
@@ -837,7 +838,7 @@ func (w *walker) outsideToContainer(from, to endpoint) {
 	if !w.forwarding() {
 		return
 	}
-	if !w.filter("FORWARD", topo.Packet{In: uplink, Out: att.network.Bridge, Src: from.addr, Dst: att.addr, DPort: to.port}, "") {
+	if !w.filter("FORWARD", firewall.Packet{In: uplink, Out: att.network.Bridge, Src: from.addr, Dst: att.addr, DPort: to.port}, "") {
 		return
 	}
 	if !w.enter(to.container.Name, *att) {
