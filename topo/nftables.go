@@ -50,60 +50,6 @@ func (t *NftTable) Label(chain string) string {
 	return "nftables " + t.Family + " " + t.Name + " " + chain
 }
 
-// Sees reports whether the table's chains see packets of an IP family (4 or 6).
-func (t *NftTable) Sees(family int) bool {
-	switch t.Family {
-	case "inet":
-		return true
-	case "ip":
-		return family == 4
-	case "ip6":
-		return family == 6
-	}
-	return false
-}
-
-// Evaluate follows a chain of the table for p, like RuleSet.Evaluate: rules
-// in order, jumps into the table's regular chains, the policy at the end.
-func (t *NftTable) Evaluate(chain string, p Packet) Decision {
-	rs := RuleSet{Tables: []Table{{Name: t.Name, Chains: make([]Chain, len(t.Chains))}}}
-	for i := range t.Chains {
-		rs.Tables[0].Chains[i] = t.Chains[i].Chain
-	}
-	return rs.Evaluate(t.Name, chain, p)
-}
-
-// HookChain is a base chain of a native table.
-type HookChain struct {
-	Table *NftTable
-	Chain *NftChain
-}
-
-// Label is "nftables <family> <table> <chain>".
-func (h HookChain) Label() string { return h.Table.Label(h.Chain.Name) }
-
-// HookChains are the native base chains of a type (filter, nat) on a hook
-// (forward, input, ...) that see packets of an IP family, in the order the
-// kernel runs them (by priority). A packet must be accepted by each of them
-// and by iptables' chain on the same hook: an ACCEPT ends one chain only,
-// a DROP ends all.
-func (f *Firewall) HookChains(typ, hook string, family int) []HookChain {
-	var out []HookChain
-	for i := range f.Nftables {
-		t := &f.Nftables[i]
-		if !t.Sees(family) {
-			continue
-		}
-		for j := range t.Chains {
-			if c := &t.Chains[j]; c.Hook == hook && c.Type == typ {
-				out = append(out, HookChain{t, c})
-			}
-		}
-	}
-	slices.SortStableFunc(out, func(a, b HookChain) int { return cmp.Compare(a.Chain.Priority, b.Chain.Priority) })
-	return out
-}
-
 // Nftable returns a native table.
 func (f *Firewall) Nftable(family, name string) (*NftTable, bool) {
 	for i := range f.Nftables {

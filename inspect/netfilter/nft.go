@@ -229,7 +229,7 @@ func (rc ruleConverter) statement(kind string, body any, alts []topo.Rule) (stri
 		if target == "" {
 			return kind, alts, false
 		}
-		// goto does not come back: RuleSet.Evaluate cannot follow it.
+		// goto does not come back: firewall.Evaluate cannot follow it.
 		return kind + " " + target, setTarget(alts, target), kind == "jump"
 	case "masquerade":
 		return kind, setTarget(alts, "MASQUERADE"), true

@@ -1,7 +1,8 @@
 // Package fwtest loads the recorded firewall fixtures that the tests of
-// topo, diagnose, pathfind and cmd/netviz share: the gallery host with the
-// IPv4 rules iptables-save printed on it, and the rule sets recorded from
-// other Docker versions and from nft in inspect/netfilter/testdata.
+// firewall, topo, diagnose, pathfind and cmd/netviz share: the gallery host
+// with the IPv4 rules iptables-save printed on it, and the rule sets
+// recorded from other Docker versions and from nft in
+// inspect/netfilter/testdata.
 package fwtest
 
 import (

@@ -1,9 +1,17 @@
-package topo
+// Package firewall evaluates the rule model of package topo: it follows a
+// packet through an iptables chain (rules in order, jumps into user chains
+// and back, the policy at the end) and orders the native nftables base
+// chains on a hook as the kernel runs them. doctor (package diagnose) and
+// path (package pathfind) share it, so both reach the same verdict for the
+// same packet. It reads rules only; it sends nothing.
+package firewall
 
 import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/netviz/netviz/topo"
 )
 
 // Packet is what rule evaluation needs to know about a packet: enough to
@@ -28,38 +36,38 @@ type Decision struct {
 	// Chain is where the deciding rule or policy is.
 	Chain string `json:"chain"`
 	// Rule is the deciding rule; nil when a policy decided.
-	Rule *Rule `json:"rule,omitempty"`
+	Rule *topo.Rule `json:"rule,omitempty"`
 	// Uncertain is true when a rule with matches netviz does not model
-	// (Rule.Other) was passed over: the decision may be wrong.
+	// (topo.Rule.Other) was passed over: the decision may be wrong.
 	Uncertain bool `json:"uncertain,omitempty"`
 }
 
 // Policy reports whether the chain's policy, not a rule, decided.
 func (d Decision) Policy() bool { return d.Rule == nil && d.Verdict != "" }
 
-// Evaluate follows a built-in chain of a table for p: rules in order, jumps
-// into user chains and back, the policy at the end.
-func (r *RuleSet) Evaluate(table, chain string, p Packet) Decision {
-	d, done := r.walk(table, chain, p, 0)
+// Evaluate follows a built-in chain of a table of rs for p: rules in order,
+// jumps into user chains and back, the policy at the end.
+func Evaluate(rs *topo.RuleSet, table, chain string, p Packet) Decision {
+	d, done := walk(rs, table, chain, p, 0)
 	if done {
 		return d
 	}
-	c, ok := r.Chain(table, chain)
+	c, ok := rs.Chain(table, chain)
 	if !ok {
 		return Decision{Uncertain: d.Uncertain}
 	}
 	return Decision{Verdict: c.Policy, Chain: chain, Uncertain: d.Uncertain}
 }
 
-func (r *RuleSet) walk(table, chain string, p Packet, depth int) (Decision, bool) {
+func walk(rs *topo.RuleSet, table, chain string, p Packet, depth int) (Decision, bool) {
 	var unsure bool
-	c, ok := r.Chain(table, chain)
+	c, ok := rs.Chain(table, chain)
 	if !ok || depth > 32 {
 		return Decision{Uncertain: depth > 32}, false
 	}
 	for i := range c.Rules {
 		rule := &c.Rules[i]
-		if !rule.Matches(p) {
+		if !matches(rule, p) {
 			continue
 		}
 		if rule.Other {
@@ -76,11 +84,11 @@ func (r *RuleSet) walk(table, chain string, p Packet, depth int) (Decision, bool
 		case "", "LOG", "MARK", "CONNMARK", "NFLOG", "TRACE", "CT", "NOTRACK", "TCPMSS":
 			continue
 		default:
-			if _, isChain := r.Chain(table, rule.Target); !isChain {
+			if _, isChain := rs.Chain(table, rule.Target); !isChain {
 				unsure = true
 				continue
 			}
-			d, done := r.walk(table, rule.Target, p, depth+1)
+			d, done := walk(rs, table, rule.Target, p, depth+1)
 			unsure = unsure || d.Uncertain
 			if done {
 				d.Uncertain = unsure
@@ -91,8 +99,8 @@ func (r *RuleSet) walk(table, chain string, p Packet, depth int) (Decision, bool
 	return Decision{Uncertain: unsure}, false
 }
 
-// Matches reports whether the modelled matches of the rule hold for p.
-func (rl *Rule) Matches(p Packet) bool {
+// matches reports whether the modelled matches of the rule hold for p.
+func matches(rl *topo.Rule, p Packet) bool {
 	return matchIface(rl.In, p.In) && matchIface(rl.Out, p.Out) &&
 		matchAddr(rl.Source, p.Src) && matchAddr(rl.Dest, p.Dst) &&
 		matchProto(rl.Protocol, p.Protocol) && matchPort(rl.DPort, p.DPort) &&

@@ -1,0 +1,105 @@
+package diagnose
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/netviz/netviz/firewall"
+	"github.com/netviz/netviz/topo"
+)
+
+// dockerRules is the IPv4 rule set that holds Docker's chains.
+func dockerRules(s *topo.Snapshot) (*topo.RuleSet, bool) {
+	if s.Firewall.DockerBackend == "" {
+		return nil, false
+	}
+	return s.Firewall.RuleSet(s.Firewall.DockerBackend, 4)
+}
+
+func checkMasquerade(s *topo.Snapshot) []Finding {
+	rs, ok := dockerRules(s)
+	if !ok {
+		return nil
+	}
+	post, _ := rs.Chain("nat", "POSTROUTING")
+	var out []Finding
+	for _, n := range s.Networks {
+		if n.Driver != "bridge" || n.Internal {
+			continue
+		}
+		for _, sn := range n.Subnets {
+			p, err := netip.ParsePrefix(sn.Subnet)
+			if err != nil || !p.Addr().Is4() {
+				continue
+			}
+			found := post != nil && slices.ContainsFunc(post.Rules, func(r topo.Rule) bool {
+				// SNAT: a network created with -o com.docker.network.host_ipv4=ADDR.
+				return (r.Target == "MASQUERADE" || r.Target == "SNAT") && r.Source == p.Masked().String()
+			})
+			if !found {
+				out = append(out, Finding{ID: MissingMasquerade, Severity: topo.SeverityWarning, Subject: []topo.Ref{topo.NetworkRef(n.Name), topo.AddressRef(sn.Subnet)},
+					Message: fmt.Sprintf("no MASQUERADE (or SNAT) rule for network %q (%s): its containers' packets leave the host with private source addresses and replies never come back", n.Name, sn.Subnet),
+					Fix:     fmt.Sprintf("iptables -t nat -A POSTROUTING -s %s ! -o %s -j MASQUERADE  (or restart Docker, which adds it)", sn.Subnet, n.Bridge)})
+			}
+		}
+	}
+	return out
+}
+
+func checkPublishedPorts(s *topo.Snapshot) []Finding {
+	rs, ok := dockerRules(s)
+	if !ok {
+		return nil
+	}
+	chain, ok := rs.Chain("nat", "DOCKER")
+	if !ok {
+		return nil
+	}
+	owner := map[netip.Addr]*topo.Container{}
+	for i := range s.Containers {
+		c := &s.Containers[i]
+		if !running(c) {
+			continue
+		}
+		for _, e := range c.Endpoints {
+			if p, err := netip.ParsePrefix(e.IPv4); err == nil {
+				owner[p.Addr()] = c
+			}
+		}
+	}
+	var out []Finding
+	for _, r := range chain.Rules {
+		if r.Target != "DNAT" {
+			continue
+		}
+		addr, port, ok := firewall.HostPort(r.ToDestination)
+		if !ok {
+			continue
+		}
+		hostPort := strings.TrimPrefix(r.DPort, "!")
+		if c, ok := owner[addr]; ok {
+			if len(c.Ports) > 0 && !slices.ContainsFunc(c.Ports, func(p topo.Port) bool {
+				return p.ContainerPort == port && fmt.Sprint(p.HostPort) == hostPort && p.Protocol == r.Protocol
+			}) {
+				out = append(out, Finding{ID: PublishedPortMismatch, Severity: topo.SeverityWarning, Subject: []topo.Ref{topo.ContainerRef(c.Name), topo.PortRef(hostPort + "/" + r.Protocol)},
+					Message: fmt.Sprintf("a DNAT rule sends port %s/%s to %s, which is %s's address, but Docker does not publish that port for it", hostPort, r.Protocol, r.ToDestination, c.Name),
+					Fix:     fmt.Sprintf("iptables-%s -t nat -D DOCKER %s", rs.Backend, r.Raw)})
+			}
+			continue
+		}
+		// Whose port was it? The container that publishes this host port now.
+		subject := []topo.Ref{topo.PortRef(hostPort + "/" + r.Protocol), topo.AddressRef(addr.String())}
+		for i := range s.Containers {
+			c := &s.Containers[i]
+			if running(c) && slices.ContainsFunc(c.Ports, func(p topo.Port) bool { return fmt.Sprint(p.HostPort) == hostPort && p.Protocol == r.Protocol }) {
+				subject = append([]topo.Ref{topo.ContainerRef(c.Name)}, subject...)
+			}
+		}
+		out = append(out, Finding{ID: PublishedPortMismatch, Severity: topo.SeverityError, Subject: subject,
+			Message: fmt.Sprintf("published port %s/%s is forwarded (DNAT) to %s, but no running container has that address: connections to the port go nowhere", hostPort, r.Protocol, r.ToDestination),
+			Fix:     fmt.Sprintf("iptables-%s -t nat -D DOCKER %s, then restart the container that should publish it", rs.Backend, r.Raw)})
+	}
+	return out
+}

@@ -1,0 +1,140 @@
+package pathfind
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/netviz/netviz/firewall"
+	"github.com/netviz/netviz/topo"
+)
+
+// filter evaluates a filter chain in every IPv4 rule set, then the native
+// nftables base chains on the same hook: a packet must pass each of them.
+func (w *walker) filter(chain string, p firewall.Packet, _ string) bool {
+	p.Protocol, p.CTState = w.proto, "NEW"
+	if p.DPort == 0 {
+		p.DPort = 80
+	}
+	if !w.s.Firewall.Read() {
+		w.hop(chain, "rules not read")
+		w.unsure = append(w.unsure, "netviz could not read the firewall rules (run it with sudo)")
+		return w.nftFilter(strings.ToLower(chain), p)
+	}
+	for _, rs := range w.s.Firewall.RuleSets {
+		if rs.Family != 4 {
+			continue
+		}
+		if _, ok := rs.Chain("filter", chain); !ok {
+			continue
+		}
+		d := firewall.Evaluate(&rs, "filter", chain, p)
+		at := chain
+		if len(w.s.Firewall.RuleSets) > 2 && rs.Backend != w.s.Firewall.DockerBackend {
+			at = chain + " (" + rs.Backend + ")"
+		}
+		if d.Uncertain {
+			w.unsure = append(w.unsure, fmt.Sprintf("a %s rule netviz cannot evaluate was on the way", rs.Backend))
+		}
+		switch d.Verdict {
+		case "DROP", "REJECT":
+			if d.Rule != nil {
+				where := at + " → " + d.Chain
+				if d.Chain == chain {
+					where = at
+				}
+				w.hop(where+": "+d.Verdict, "-A "+d.Chain+" "+d.Rule.Raw)
+				w.block(fmt.Sprintf("dropped by %s%s", d.Chain, explain(d)))
+			} else {
+				w.hop(at+": policy "+d.Verdict, "no rule accepts it")
+				w.block(fmt.Sprintf("the %s policy is %s and no rule accepts this packet", chain, d.Verdict))
+			}
+			return false
+		case "ACCEPT":
+			why := "policy ACCEPT"
+			if d.Rule != nil {
+				why = "-A " + d.Chain + " " + d.Rule.Raw
+			}
+			w.hop(at+": ACCEPT", why)
+		}
+	}
+	return w.nftFilter(strings.ToLower(chain), p)
+}
+
+// nftFilter follows the packet through the native nftables base chains on
+// a hook (forward, input): Debian's inet filter, firewalld, Docker 29's
+// docker-bridges. An accept ends only its own chain; a drop is final.
+func (w *walker) nftFilter(hook string, p firewall.Packet) bool {
+	for _, h := range firewall.HookChains(&w.s.Firewall, "filter", hook, 4) {
+		d := firewall.EvaluateNft(h.Table, h.Chain.Name, p)
+		at := h.Label()
+		if d.Uncertain {
+			w.unsure = append(w.unsure, fmt.Sprintf("a rule in %s netviz cannot evaluate was on the way", at))
+		}
+		where := at
+		if d.Rule != nil && d.Chain != h.Chain.Name {
+			where = at + " → " + d.Chain
+		}
+		switch d.Verdict {
+		case "DROP", "REJECT":
+			if d.Rule != nil {
+				w.hop(where+": "+d.Verdict, d.Rule.Raw)
+				w.block("dropped by the nftables chain " + nftName(h.Table, d.Chain))
+			} else {
+				w.hop(at+": policy "+d.Verdict, "no rule accepts it")
+				w.block(fmt.Sprintf("the nftables chain %s has policy %s and no rule accepts this packet: Docker's ACCEPT rules do not override another table's drop",
+					nftName(h.Table, h.Chain.Name), strings.ToLower(d.Verdict)))
+			}
+			return false
+		case "ACCEPT":
+			why := "policy accept"
+			if d.Rule != nil {
+				why = d.Rule.Raw
+			}
+			w.hop(where+": ACCEPT", why)
+		}
+	}
+	return true
+}
+
+func nftName(t *topo.NftTable, chain string) string { return t.Family + " " + t.Name + " " + chain }
+
+func explain(d firewall.Decision) string {
+	switch {
+	case strings.HasPrefix(d.Chain, "DOCKER-ISOLATION"):
+		return " (different bridge networks are isolated)"
+	case d.Chain == "DOCKER-USER":
+		return " (a rule someone added to DOCKER-USER)"
+	case (d.Chain == "FORWARD" || d.Chain == "DOCKER-FORWARD") && d.Rule != nil &&
+		d.Rule.In != "" && d.Rule.In == d.Rule.Out && !strings.HasPrefix(d.Rule.In, "!"):
+		// What Docker adds for a network created with enable_icc=false.
+		return fmt.Sprintf(" (inter-container communication is off on %s: com.docker.network.bridge.enable_icc=false)", d.Rule.In)
+	}
+	return ""
+}
+
+// docker evaluates one of Docker's own chains (nat PREROUTING, raw
+// PREROUTING, ...): in its iptables backend, or in its nftables table,
+// whose base chains Docker names after iptables' (nat-PREROUTING).
+func (w *walker) docker(table, chain string, p firewall.Packet) firewall.Decision {
+	fw := &w.s.Firewall
+	if fw.DockerBackend == topo.BackendNftables {
+		t, ok := fw.Nftable("ip", topo.DockerNftTable)
+		if !ok {
+			return firewall.Decision{}
+		}
+		return firewall.EvaluateNft(t, table+"-"+chain, p)
+	}
+	rs, ok := fw.RuleSet(fw.DockerBackend, 4)
+	if !ok {
+		return firewall.Decision{}
+	}
+	return firewall.Evaluate(rs, table, chain, p)
+}
+
+// ruleText is a rule of Docker's that decided, as its backend prints it.
+func (w *walker) ruleText(d firewall.Decision) string {
+	if w.s.Firewall.DockerBackend == topo.BackendNftables {
+		return "nftables ip " + topo.DockerNftTable + " " + d.Chain + ": " + d.Rule.Raw
+	}
+	return "-A " + d.Chain + " " + d.Rule.Raw
+}
