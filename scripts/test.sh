@@ -1,16 +1,86 @@
 #!/usr/bin/env bash
 # Runs every test (unit, golden, privileged kernel tests and integration tests
-# against a real dockerd) with the race detector. The verbose log goes to
-# .test.log; the terminal gets each package's result, the whole output of
-# every failing test (its own lines, not its neighbours'), the skipped tests
-# with their reasons, and a closing count. Under CI=true a skipped test is a
-# failure: the integration tests must have run.
+# against a real dockerd) with the race detector, then the integration tests
+# again against each extra engine in ENGINES.
+#
+#   ENGINES="20.10 28 29" (the default): 20.10 is the host's daemon (Debian's
+#   docker.io, or whatever DOCKER_HOST names), which runs the whole suite; 28
+#   and 29 are started by scripts/engines.sh, each in a network namespace of
+#   its own, and run the packages whose tests use internal/dockertest, inside
+#   that namespace, so that netviz's "host" is the engine's.
+#
+# The verbose logs go to .test.log (.test-28.log, ...); the terminal gets each
+# package's result, the whole output of every failing test (its own lines,
+# not its neighbours'), the skipped tests with their reasons and a closing
+# count, each line naming its engine. Under CI=true a skipped test is a
+# failure, unless it says its feature does not exist on that engine
+# (testenv.NotApplicable): the integration tests must have run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+engines=${ENGINES:-20.10 28 29}
 go build -o .testreport ./scripts/testreport || exit 1
 ci=()
 [ "${CI:-}" = true ] && ci=(-ci)
-go test -race -count=1 -timeout 45m -json ./... 2>&1 | ./.testreport -log .test.log "${ci[@]}"
-rc=$?
-rm -f .testreport
+rc=0
+started=()
+bins=$(mktemp -d)
+cleanup() {
+	for e in "${started[@]}"; do [ -n "$e" ] && bash scripts/engines.sh stop "$e"; done
+	rm -rf "$bins" .testreport
+}
+trap cleanup EXIT
+
+# Packages whose tests talk to a daemon through internal/dockertest.
+docker_pkgs() {
+	go list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... |
+		awk '$1 ~ /\/internal\/dockertest$/ || / github.com\/netviz\/netviz\/internal\/dockertest( |$)/ {print $1}'
+}
+
+extra=()
+for e in $engines; do
+	case $e in
+	20.10 | host) ;;
+	*) extra+=("$e") ;;
+	esac
+done
+if [ ${#extra[@]} -gt 0 ]; then
+	t0=$SECONDS
+	bash scripts/engines.sh fetch "${extra[@]}" || exit 1
+	echo "engines: ready in $((SECONDS - t0))s"
+fi
+
+for e in $engines; do
+	case $e in
+	20.10 | host)
+		label="docker $(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '(no daemon)') (host)"
+		echo "=== $label: every package"
+		go test -race -count=1 -timeout 45m -json ./... 2>&1 | ./.testreport -log .test.log -engine "$label" "${ci[@]}" || rc=1
+		;;
+	*)
+		pkgs=$(docker_pkgs)
+		for p in $pkgs; do
+			go test -race -c -o "$bins/$(echo "$p" | tr / _).test" "$p" || { rc=1; continue 2; }
+		done
+		bash scripts/engines.sh start "$e" || { echo "FAIL engine $e did not start"; rc=1; continue; }
+		started+=("$e")
+		eval "$(bash scripts/engines.sh env "$e" | sed 's/^/local_/')"
+		label="docker $(DOCKER_HOST=$local_DOCKER_HOST docker version --format '{{.Server.Version}}') (netns $(basename "$local_NETVIZ_NETNS_PATH"))"
+		echo "=== $label: $(echo $pkgs | wc -w) packages with integration tests"
+		# Packages run side by side, each into a file of its own (two writers
+		# on one pipe could interleave a long line), then are reported together.
+		out=$bins/$e
+		mkdir -p "$out"
+		for p in $pkgs; do
+			dir=$(go list -f '{{.Dir}}' "$p")
+			(cd "$dir" && nsenter --net="$local_NETVIZ_NETNS_PATH" env DOCKER_HOST="$local_DOCKER_HOST" NETVIZ_ENGINE="$local_NETVIZ_ENGINE" \
+				go tool test2json -t -p "$p" "$bins/$(echo "$p" | tr / _).test" -test.v=test2json -test.count=1 -test.timeout=30m \
+				>"$out/$(echo "$p" | tr / _).json" 2>&1) &
+		done
+		wait
+		cat "$out"/*.json | ./.testreport -log ".test-$e.log" -engine "$label" "${ci[@]}" || rc=1
+		bash scripts/engines.sh stop "$e"
+		started=("${started[@]/$e/}")
+		;;
+	esac
+done
 exit $rc

@@ -272,3 +272,47 @@ func ensureImage() error {
 	}
 	return nil
 }
+
+// EngineInfo is what a test needs to know of the daemon under test.
+type EngineInfo struct {
+	Version string // "20.10.24+dfsg1", "28.5.2+dfsg4", "29.8.0"
+	Major   int
+	// FirewallBackend is "iptables" or "nftables" (API 1.49 and later
+	// report it; older daemons only have iptables).
+	FirewallBackend string
+}
+
+var (
+	engineOnce sync.Once
+	engine     EngineInfo
+	engineErr  error
+)
+
+// Engine describes the daemon the docker CLI talks to (DOCKER_HOST).
+func Engine(t testing.TB) EngineInfo {
+	t.Helper()
+	engineOnce.Do(func() {
+		var out string
+		out, engineErr = Docker("info", "--format", "{{json .}}")
+		if engineErr != nil {
+			return
+		}
+		var info struct {
+			ServerVersion   string
+			FirewallBackend *struct{ Driver string }
+		}
+		if engineErr = json.Unmarshal([]byte(out), &info); engineErr != nil {
+			return
+		}
+		engine.Version = info.ServerVersion
+		engine.Major, _ = strconv.Atoi(strings.SplitN(info.ServerVersion, ".", 2)[0])
+		engine.FirewallBackend = "iptables"
+		if info.FirewallBackend != nil && strings.HasPrefix(info.FirewallBackend.Driver, "nftables") {
+			engine.FirewallBackend = "nftables"
+		}
+	})
+	if engineErr != nil {
+		t.Fatalf("docker info: %v", engineErr)
+	}
+	return engine
+}

@@ -65,3 +65,13 @@ func RequireDocker(t testing.TB) {
 		Unavailable(t, "no Docker daemon answers: "+string(out), "run `make test` as root (it installs and starts dockerd) or set DOCKER_HOST")
 	}
 }
+
+// NotApplicable skips t because the engine under test does not have the
+// feature it checks (Docker 29's nftables backend has no DOCKER-USER chain,
+// say). Unlike Unavailable it does not fail under CI: scripts/testreport
+// recognises the words and lists the test apart. Use it only where the
+// feature does not exist, never for a missing program or privilege.
+func NotApplicable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	t.Skipf("not applicable on this engine: "+format, args...)
+}

@@ -6,7 +6,16 @@
 // a run is killed.
 //
 // Under -ci a skipped test is a failure: CI must prove the integration tests
-// ran. The exit status is 1 when a test, a package or a build failed.
+// ran. The one exception is a test that says the feature it checks does not
+// exist on the engine under test: its skip reason starts with
+// NotApplicable (internal/testenv.NotApplicable writes it). Such skips are
+// listed apart and counted, never silently passed over.
+//
+// -engine names the Docker engine the tests ran against (the suite runs once
+// per engine, scripts/test.sh): it is written on every package result, every
+// failure and the closing count, so a failure says which engine it met.
+//
+// The exit status is 1 when a test, a package or a build failed.
 package main
 
 import (
@@ -31,6 +40,10 @@ type event struct {
 
 type key struct{ pkg, test string }
 
+// NotApplicable starts the skip reason of a test whose feature the engine
+// under test does not have; internal/testenv writes the same words.
+const NotApplicable = "not applicable on this engine:"
+
 type report struct {
 	output  map[key]*strings.Builder
 	failed  []key
@@ -38,11 +51,13 @@ type report struct {
 	pkgs    []string // package result lines, in order
 	passed  int
 	bad     bool
+	engine  string // prefix, "[docker 28.5.2] ", or empty
 }
 
 func main() {
 	logPath := flag.String("log", "", "write the verbose log here")
-	ci := flag.Bool("ci", false, "a skipped test is a failure")
+	ci := flag.Bool("ci", false, "a skipped test is a failure, unless it is not applicable to the engine")
+	engine := flag.String("engine", "", "the Docker engine the tests ran against, named in the report")
 	flag.Parse()
 	var log io.Writer = io.Discard
 	if *logPath != "" {
@@ -55,6 +70,9 @@ func main() {
 		log = f
 	}
 	r := read(os.Stdin, log)
+	if *engine != "" {
+		r.engine = "[" + *engine + "] "
+	}
 	ok := r.print(os.Stdout, *ci)
 	if !ok {
 		os.Exit(1)
@@ -119,13 +137,13 @@ func (r *report) add(k key, s string) {
 // print writes the report and says whether the run passed.
 func (r *report) print(w io.Writer, ci bool) bool {
 	for _, p := range r.pkgs {
-		fmt.Fprintln(w, p)
+		fmt.Fprintln(w, r.engine+p)
 	}
 	for _, k := range r.failed {
 		if hasFailedChild(r.failed, k) {
 			continue // its failing subtests are shown
 		}
-		fmt.Fprintf(w, "\n=== FAIL %s %s\n", k.pkg, k.test)
+		fmt.Fprintf(w, "\n=== FAIL %s%s %s\n", r.engine, k.pkg, k.test)
 		fmt.Fprint(w, r.text(k))
 	}
 	// A package that failed without a failing test: a build error, a panic
@@ -135,24 +153,42 @@ func (r *report) print(w io.Writer, ci bool) bool {
 		if !strings.HasPrefix(p, "FAIL") || slices.ContainsFunc(r.failed, func(k key) bool { return k.pkg == pkg }) {
 			continue
 		}
-		fmt.Fprintf(w, "\n=== FAIL %s (no test failed: build error, panic or TestMain)\n", pkg)
+		fmt.Fprintf(w, "\n=== FAIL %s%s (no test failed: build error, panic or TestMain)\n", r.engine, pkg)
 		fmt.Fprint(w, r.text(key{pkg, ""}))
 	}
 	if out := r.text(key{"", ""}); out != "" {
 		fmt.Fprintf(w, "\n=== go test said\n%s", out)
 	}
-	if len(r.skipped) > 0 {
-		fmt.Fprintln(w, "\nskipped tests:")
-		for _, k := range r.skipped {
+	var skipped, na []key
+	for _, k := range r.skipped {
+		if strings.HasPrefix(skipReason(r.text(k)), NotApplicable) {
+			na = append(na, k)
+		} else {
+			skipped = append(skipped, k)
+		}
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(w, "\n%sskipped tests:\n", r.engine)
+		for _, k := range skipped {
 			fmt.Fprintf(w, "  %s %s: %s\n", k.pkg, k.test, skipReason(r.text(k)))
 		}
 	}
+	if len(na) > 0 {
+		fmt.Fprintf(w, "\n%snot applicable to this engine:\n", r.engine)
+		for _, k := range na {
+			fmt.Fprintf(w, "  %s %s: %s\n", k.pkg, k.test, strings.TrimSpace(strings.TrimPrefix(skipReason(r.text(k)), NotApplicable)))
+		}
+	}
 	ok := !r.bad && len(r.failed) == 0
-	if ci && len(r.skipped) > 0 {
-		fmt.Fprintf(w, "CI=true: %d test(s) skipped; under CI every test must run\n", len(r.skipped))
+	if ci && len(skipped) > 0 {
+		fmt.Fprintf(w, "%sCI=true: %d test(s) skipped; under CI every test must run\n", r.engine, len(skipped))
 		ok = false
 	}
-	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", r.passed, len(r.failed), len(r.skipped))
+	fmt.Fprintf(w, "%s%d passed, %d failed, %d skipped", r.engine, r.passed, len(r.failed), len(skipped))
+	if len(na) > 0 {
+		fmt.Fprintf(w, ", %d not applicable", len(na))
+	}
+	fmt.Fprintln(w)
 	return ok
 }
 
@@ -178,7 +214,8 @@ func (r *report) text(k key) string {
 	return out.String()
 }
 
-// skipReason is the last line a skipped test wrote before its --- SKIP.
+// skipReason is the last line a skipped test wrote before its --- SKIP,
+// less the file:line the testing package puts first.
 func skipReason(out string) string {
 	var last string
 	for _, line := range strings.Split(out, "\n") {
@@ -186,6 +223,9 @@ func skipReason(out string) string {
 		if t != "" && !strings.HasPrefix(t, "--- SKIP") {
 			last = t
 		}
+	}
+	if pos, rest, ok := strings.Cut(last, ": "); ok && strings.Contains(pos, ".go:") && !strings.Contains(pos, " ") {
+		return rest
 	}
 	return last
 }

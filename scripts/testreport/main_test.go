@@ -39,7 +39,7 @@ func TestReportShowsTheFailingTestsOwnOutput(t *testing.T) {
 		"FAIL p\n",
 		"=== FAIL p TestA\n    a_test.go:12: want 1, got 2\n--- FAIL: TestA",
 		"q/x.go:1:1: syntax error",
-		"p TestC: c_test.go:3: needs root; to enable: sudo make test",
+		"p TestC: needs root; to enable: sudo make test",
 		"1 passed, 1 failed, 1 skipped\n",
 	} {
 		if !strings.Contains(got, want) {
@@ -64,5 +64,35 @@ func TestCIFailsOnSkip(t *testing.T) {
 	}
 	if !read(strings.NewReader(in), io.Discard).print(io.Discard, false) {
 		t.Error("outside CI a skip failed the run")
+	}
+}
+
+// A test that says its feature does not exist on the engine is listed apart
+// and does not fail CI; every line names the engine.
+func TestNotApplicableAndEngine(t *testing.T) {
+	in := `{"Action":"output","Package":"p","Test":"TestU","Output":"    u_test.go:7: not applicable on this engine: Docker 29 has no DOCKER-USER chain\n"}
+{"Action":"skip","Package":"p","Test":"TestU"}
+{"Action":"output","Package":"p","Test":"TestF","Output":"    f_test.go:1: boom\n"}
+{"Action":"fail","Package":"p","Test":"TestF"}
+{"Action":"fail","Package":"p"}
+`
+	r := read(strings.NewReader(in), io.Discard)
+	r.engine = "[docker 29.8.0] "
+	var out strings.Builder
+	if r.print(&out, true) {
+		t.Errorf("a run with a failure passed:\n%s", out.String())
+	}
+	for _, want := range []string{
+		"[docker 29.8.0] FAIL p\n",
+		"=== FAIL [docker 29.8.0] p TestF\n",
+		"not applicable to this engine:\n  p TestU: Docker 29 has no DOCKER-USER chain\n",
+		"[docker 29.8.0] 0 passed, 1 failed, 0 skipped, 1 not applicable\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "CI=true") {
+		t.Errorf("a not-applicable skip counted as a CI skip:\n%s", out.String())
 	}
 }
