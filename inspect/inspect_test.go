@@ -335,6 +335,50 @@ func TestOrphanVeths(t *testing.T) {
 	}
 }
 
+// A dockerd in a namespace of its own, Docker in LXC/LXD or in a
+// Docker-in-Docker container: the default route leaves through a veth whose
+// peer is in the namespace outside. It is the uplink — not a pair, not an
+// orphan, and the namespace outside is not looked for.
+func TestVethUplinkIsTheUplinkNotAnOrphan(t *testing.T) {
+	w := newWorld(t)
+	outside, _ := w.namespace("")
+	for pid, ref := range w.kernel.pidNS {
+		if ref == outside {
+			delete(w.kernel.pidNS, pid)
+		}
+	}
+	links := w.kernel.host.Namespace.Links
+	links[1] = Link{Index: 2, Name: "eth0", Kind: topo.KindVeth, MAC: "06:95:cc:de:10:3a", MTU: 1500, OperState: "up", Up: true,
+		Addresses: []string{"100.70.111.158/30"}, ParentIndex: 1416, LinkNetNsID: w.nsids[outside]}
+	f := w.kernel.namespaces[outside]
+	f.Links = append(f.Links, Link{Index: 1416, Name: "nve28-27662", Kind: topo.KindVeth, MTU: 1500, OperState: "up", Up: true,
+		Addresses: []string{"100.70.111.157/30"}, ParentIndex: 2, LinkNetNsID: 0})
+	w.kernel.namespaces[outside] = f
+	w.kernel.hidden = []NamespaceFacts{f}
+	w.kernel.host.Namespace.Routes = append(w.kernel.host.Namespace.Routes,
+		topo.Route{Dst: "default", Interface: "eth0", Family: 6})
+	c, ref := w.container("web", "bridge")
+	w.veth(ref, 3, "eth0", 2, "aa:bb:cc:00:00:01", "172.17.0.2/16")
+	c.Endpoints = []topo.Endpoint{{Network: "bridge", IPv4: "172.17.0.2/16", MAC: "aa:bb:cc:00:00:01"}}
+	s := w.snapshot(false)
+
+	if s.Host.Uplink != "eth0" {
+		t.Errorf("uplink = %q, want eth0", s.Host.Uplink)
+	}
+	if len(s.Pairs) != 1 || s.Pairs[0].Container != "web" {
+		t.Errorf("pairs = %+v, want only web's", s.Pairs)
+	}
+	if up, ok := s.UplinkInterface(); !ok || up.Kind != topo.KindVeth {
+		t.Errorf("uplink interface = %+v, %v", up, ok)
+	}
+	if _, ok := s.Namespace(NamespaceID(outside)); ok {
+		t.Errorf("the namespace outside, which holds the uplink's peer, is listed: %+v", s.Namespaces)
+	}
+	if len(s.Warnings) > 0 {
+		t.Errorf("warnings = %v", warningCodes(s))
+	}
+}
+
 func TestDecoyIfindexInOtherNamespaceIsNotPaired(t *testing.T) {
 	w := newWorld(t)
 	_, a := w.container("a", "bridge")

@@ -42,8 +42,9 @@ func newHostIndex(f NamespaceFacts) hostIndex {
 	}
 	h.sorted = append([]Link(nil), f.Links...)
 	sort.Slice(h.sorted, func(i, j int) bool { return h.sorted[i].Index < h.sorted[j].Index })
+	uplinks := defaultRouteLinks(f.Routes)
 	for _, l := range h.sorted {
-		if l.Kind == topo.KindVeth && l.LinkNetNsID >= 0 {
+		if l.Kind == topo.KindVeth && l.LinkNetNsID >= 0 && !(uplinks[l.Name] && l.MasterIndex <= 0) {
 			h.vethList = append(h.vethList, l)
 			h.peers[l.LinkNetNsID] = append(h.peers[l.LinkNetNsID], l)
 		}
@@ -58,8 +59,28 @@ func (h hostIndex) name(idx int) string {
 	return h.byIdx[idx].Name
 }
 
-// veths are the host veths whose peer is in another namespace.
+// veths are the host veths whose peer is in another namespace, less the
+// uplink.
+//
+// A host whose default route leaves through a veth (Docker inside LXC/LXD or
+// a Docker-in-Docker container, some VMs, a dockerd started in a namespace of
+// its own) has its uplink's peer in the namespace outside: that veth is the
+// way out, not a container's pair and not an orphan, and its peer's namespace
+// is not one to go looking for. A veth enslaved to a bridge is never taken
+// for the uplink.
 func (h hostIndex) veths() []Link { return h.vethList }
+
+// defaultRouteLinks are the interfaces that carry a default route, of
+// either family.
+func defaultRouteLinks(routes []topo.Route) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range routes {
+		if r.Dst == "default" && r.Interface != "" {
+			out[r.Interface] = true
+		}
+	}
+	return out
+}
 
 func (h hostIndex) iface(l Link) topo.Interface {
 	return linkToInterface(l, map[int]string{l.MasterIndex: h.name(l.MasterIndex)})

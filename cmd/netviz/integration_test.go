@@ -191,6 +191,47 @@ func TestIntegrationBridgesAndCustomBridgeName(t *testing.T) {
 	}
 }
 
+// The uplink is the uplink whatever its kind. Inside an engine's namespace
+// (scripts/engines.sh), as in Docker in LXC or Docker-in-Docker, it is a veth
+// whose peer is in the namespace outside: not a pair, not an orphan veth.
+func TestIntegrationVethUplink(t *testing.T) {
+	w := dockertest.New(t, "up")
+	w.Run("c", nil)
+	route, err := exec.Command("ip", "-j", "route", "show", "default").Output()
+	if err != nil {
+		t.Fatalf("ip route show default: %v", err)
+	}
+	var rs []struct{ Dev string }
+	if err := json.Unmarshal(route, &rs); err != nil || len(rs) == 0 || rs[0].Dev == "" {
+		t.Fatalf("this host has no default route (%s); the suite needs one", route)
+	}
+	dev := rs[0].Dev
+	var kind string
+	for _, l := range dockertest.LinksIn(t, 0) {
+		if l.Ifname == dev {
+			kind = l.LinkInfo.InfoKind
+		}
+	}
+	t.Logf("uplink %s is a %q link", dev, kind)
+	s := snapshotJSON(t)
+	if s.Host.Uplink != dev {
+		t.Errorf("uplink %q, want %q", s.Host.Uplink, dev)
+	}
+	for _, p := range vethJSON(t) {
+		if p.HostInterface == dev {
+			t.Errorf("netviz veth lists the uplink as a pair: %+v", p)
+		}
+	}
+	out, _, _ := runNetviz(t, "docker")
+	if i := strings.Index(out, "orphan veths"); i >= 0 && strings.Contains(out[i:], "─ "+dev+" ") {
+		t.Errorf("the tree lists the uplink %s among the orphan veths:\n%s", dev, out)
+	}
+	out, _, _ = runNetviz(t, "doctor", "--format", "json")
+	if strings.Contains(out, `"orphan-veth"`) && strings.Contains(out, `"`+dev+`"`) {
+		t.Errorf("doctor calls the uplink %s an orphan:\n%s", dev, out)
+	}
+}
+
 func TestIntegrationContainerOnThreeNetworks(t *testing.T) {
 	w := dockertest.New(t, "multi")
 	a := w.Network("a")
