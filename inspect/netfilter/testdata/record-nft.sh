@@ -67,68 +67,20 @@ table inet filter {
 NFT
 record nft-forward-accepts-docker.json "$tmp/accept.nft"
 
-# The shape of Docker 29's nftables backend (firewall-backend=nftables),
-# after moby's integration/network/bridge/nftablesdoc, for docker0 and a
-# network br-nvtest (10.99.0.0/24) with a container publishing 8080:80.
-cat >"$tmp/docker29.nft" <<'NFT'
-table ip docker-bridges {
-	map filter-forward-in-jumps {
-		type ifname : verdict
-		elements = { "docker0" : jump filter-forward-in__docker0, "br-nvtest" : jump filter-forward-in__br-nvtest }
-	}
-	map filter-forward-out-jumps {
-		type ifname : verdict
-		elements = { "docker0" : jump filter-forward-out__docker0, "br-nvtest" : jump filter-forward-out__br-nvtest }
-	}
-	chain filter-FORWARD {
-		type filter hook forward priority filter; policy accept;
-		oifname vmap @filter-forward-in-jumps
-		iifname vmap @filter-forward-out-jumps
-	}
-	chain nat-PREROUTING {
-		type nat hook prerouting priority dstnat; policy accept;
-		fib daddr type local counter jump nat-prerouting-and-output
-	}
-	chain nat-OUTPUT {
-		type nat hook output priority -100; policy accept;
-		ip daddr != 127.0.0.0/8 fib daddr type local counter jump nat-prerouting-and-output
-	}
-	chain nat-POSTROUTING {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname != "br-nvtest" ip saddr 10.99.0.0/24 counter masquerade
-		oifname != "docker0" ip saddr 172.17.0.0/16 counter masquerade
-	}
-	chain nat-prerouting-and-output {
-		iifname != "br-nvtest" tcp dport 8080 counter dnat to 10.99.0.2:80 comment "DNAT"
-	}
-	chain raw-PREROUTING {
-		type filter hook prerouting priority raw; policy accept;
-		ip daddr 10.99.0.2 iifname != "br-nvtest" counter drop
-	}
-	chain filter-forward-in__docker0 {
-		ct state established,related counter accept
-		iifname "docker0" counter accept
-		counter drop
-	}
-	chain filter-forward-out__docker0 {
-		ct state established,related counter accept
-		counter accept
-	}
-	chain filter-forward-in__br-nvtest {
-		ct state established,related counter accept
-		iifname "br-nvtest" counter accept
-		ip daddr 10.99.0.2 tcp dport 80 counter accept
-		counter drop
-	}
-	chain filter-forward-out__br-nvtest {
-		ct state established,related counter accept
-		counter accept
-	}
+# Docker 29's nftables backend (firewall-backend=nftables), captured from the
+# real engine: scripts/engines.sh starts Docker 29.8.0 in a namespace of its
+# own; docker0 and a network br-nvtest (10.99.0.0/24, inside that namespace
+# only) with a container publishing 8080:80 at 10.99.0.2, the shape the
+# tests' gallery snapshot has. Docker's ip6 table comes with it.
+record_docker29() {
+	local engines=../../../scripts/engines.sh
+	bash "$engines" start 29
+	trap 'bash "$engines" stop 29; ip netns del $ns 2>/dev/null || true; rm -rf "$tmp"' EXIT
+	eval "$(bash "$engines" env 29)"
+	export DOCKER_HOST
+	(cd ../../../internal/dockertest && nsenter --net="$NETVIZ_NETNS_PATH" go test -count=1 -run '^TestImage$' . >/dev/null)
+	docker network create -o com.docker.network.bridge.name=br-nvtest --subnet 10.99.0.0/24 nvtest >/dev/null
+	docker run -d --name web --network nvtest --ip 10.99.0.2 -p 8080:80 netviz-busybox:test sleep 600 >/dev/null
+	nsenter --net="$NETVIZ_NETNS_PATH" nft -j list ruleset | python3 -m json.tool --indent 1 >nft-docker29.json
 }
-table ip6 docker-bridges {
-	chain filter-FORWARD {
-		type filter hook forward priority filter; policy accept;
-	}
-}
-NFT
-record nft-docker29.json "$tmp/docker29.nft"
+record_docker29
