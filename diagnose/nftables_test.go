@@ -86,4 +86,36 @@ func TestForwardDropInNativeNftables(t *testing.T) {
 			t.Errorf("forward-drop %s", dump(d))
 		}
 	})
+	t.Run("docker 29's NAT rules", func(t *testing.T) {
+		s := healthy(t)
+		s.Firewall = topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNftables,
+			RuleSets: []topo.RuleSet{{Backend: topo.BackendNft, Family: 4}}, Nftables: fwtest.Native(t, "nft-docker29.json")}
+		masq := func(fs []Finding) []string {
+			var out []string
+			for _, f := range fs {
+				if f.ID == MissingMasquerade {
+					out = append(out, strings.Join(f.SubjectNames(), ","))
+				}
+			}
+			return out
+		}
+		// docker0's masquerade is in nat-postrouting-out__docker0.
+		if got := masq(Run(s)); slices.Contains(got, "bridge,172.17.0.0/16") {
+			t.Errorf("missing-masquerade for docker0, whose rule is in Docker's table: %v", got)
+		}
+		for i, c := range s.Firewall.Nftables[0].Chains {
+			if c.Name == "nat-postrouting-out__docker0" {
+				s.Firewall.Nftables[0].Chains[i].Rules = nil
+			}
+		}
+		fs := Run(s)
+		if got := masq(fs); !slices.Contains(got, "bridge,172.17.0.0/16") {
+			t.Errorf("no missing-masquerade for docker0 with its rule gone: %v", got)
+		}
+		for _, f := range fs {
+			if f.ID == MissingMasquerade && strings.Contains(f.Message, "172.17.0.0/16") && !strings.Contains(f.Fix, "nft add rule ip docker-bridges nat-postrouting-out__docker0") {
+				t.Errorf("fix %q", f.Fix)
+			}
+		}
+	})
 }
