@@ -764,9 +764,23 @@ func buildNetviz(t *testing.T) string {
 }
 
 // dnatTarget is the address Docker's DNAT rule for a TCP host port sends
-// to, read with iptables-save.
+// to, read with iptables-save, or nft with Docker's nftables backend.
 func dnatTarget(t *testing.T, hostPort string) string {
 	t.Helper()
+	if dockertest.Engine(t).FirewallBackend == "nftables" {
+		out := mustOutput(t, "nft", "list", "chain", "ip", "docker-bridges", "nat-prerouting-and-output")
+		for _, l := range strings.Split(out, "\n") {
+			f := strings.Fields(l)
+			if i := slices.Index(f, "dport"); i < 0 || i+1 >= len(f) || f[i+1] != hostPort {
+				continue
+			}
+			if i := slices.Index(f, "to"); i > 0 && f[i-1] == "dnat" && i+1 < len(f) {
+				ip, _, _ := strings.Cut(f[i+1], ":")
+				return ip
+			}
+		}
+		t.Fatalf("no DNAT rule for host port %s in\n%s", hostPort, out)
+	}
 	out, err := exec.Command("iptables-save", "-t", "nat").CombinedOutput()
 	if err != nil {
 		t.Fatalf("iptables-save: %v\n%s", err, out)

@@ -25,6 +25,7 @@ import (
 	"github.com/netviz/netviz/diagnose"
 	"github.com/netviz/netviz/inspect/netfilter"
 	"github.com/netviz/netviz/internal/dockertest"
+	"github.com/netviz/netviz/internal/testenv"
 	"github.com/netviz/netviz/pathfind"
 	"github.com/netviz/netviz/topo"
 )
@@ -212,8 +213,36 @@ func fwNamespace(t *testing.T, w *dockertest.World) string {
 	if out, err := restore.CombinedOutput(); err != nil {
 		t.Fatalf("iptables-nft-restore in %s: %v: %s", name, err, out)
 	}
+	if dockertest.Engine(t).FirewallBackend == "nftables" {
+		// Docker 29's own tables, as they are.
+		for _, fam := range []string{"ip", "ip6"} {
+			load := exec.Command("nsenter", "--net="+path, "nft", "-f", "-")
+			load.Stdin = strings.NewReader(mustOutput(t, "nft", "list", "table", fam, topo.DockerNftTable))
+			if out, err := load.CombinedOutput(); err != nil {
+				t.Fatalf("nft -f in %s: %v: %s", name, err, out)
+			}
+		}
+	}
 	inNS(t, path, "sysctl", "-w", "net.ipv4.ip_forward=1")
 	return path
+}
+
+// nftRuleHandle is the handle of the one rule of chain (in Docker's table ip
+// docker-bridges, in the namespace at path) whose text has all of words.
+func nftRuleHandle(t *testing.T, path, chain string, words ...string) string {
+	t.Helper()
+	out, err := exec.Command("nsenter", "--net="+path, "nft", "-a", "list", "chain", "ip", topo.DockerNftTable, chain).CombinedOutput()
+	if err != nil {
+		t.Fatalf("nft list chain %s: %v: %s", chain, err, out)
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if !strings.Contains(l, "# handle ") || slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(l, w) }) {
+			continue
+		}
+		return strings.TrimSpace(l[strings.LastIndex(l, "# handle ")+len("# handle "):])
+	}
+	t.Fatalf("no rule with %q in chain %s:\n%s", words, chain, out)
+	return ""
 }
 
 func inNS(t *testing.T, path string, args ...string) {
@@ -245,26 +274,53 @@ func TestIntegrationDoctorFirewallFaults(t *testing.T) {
 		t.Cleanup(func() { inNS(t, ns, "sysctl", "-w", "net.ipv4.ip_forward=1") })
 		wantFinding(t, fwFindings(), diagnose.IPForwardDisabled, topo.SysctlIPForward)
 	})
+	nftables := dockertest.Engine(t).FirewallBackend == "nftables"
 	t.Run("missing-masquerade", func(t *testing.T) {
+		if nftables {
+			chain := "nat-postrouting-out__" + br
+			inNS(t, ns, "nft", "delete", "rule", "ip", topo.DockerNftTable, chain, "handle", nftRuleHandle(t, ns, chain, "masquerade", subnet))
+			t.Cleanup(func() {
+				inNS(t, ns, "nft", "add", "rule", "ip", topo.DockerNftTable, chain, "oifname", "!=", br, "ip", "saddr", subnet, "counter", "masquerade")
+			})
+			wantFinding(t, fwFindings(), diagnose.MissingMasquerade, n, subnet)
+			return
+		}
 		rule := []string{"-s", subnet, "!", "-o", br, "-j", "MASQUERADE"}
 		inNS(t, ns, append([]string{"iptables-nft", "-t", "nat", "-D", "POSTROUTING"}, rule...)...)
 		t.Cleanup(func() { inNS(t, ns, append([]string{"iptables-nft", "-t", "nat", "-A", "POSTROUTING"}, rule...)...) })
 		wantFinding(t, fwFindings(), diagnose.MissingMasquerade, n, subnet)
 	})
 	t.Run("forward-drop", func(t *testing.T) {
+		if nftables {
+			// The nftables subtest below drops in a table of one's own, as
+			// one does on Docker 29.
+			testenv.NotApplicable(t, "Docker %s's nftables backend has no DOCKER-USER chain", dockertest.Engine(t).Version)
+		}
 		inNS(t, ns, "iptables-nft", "-I", "DOCKER-USER", "-i", br, "-j", "DROP")
 		t.Cleanup(func() { inNS(t, ns, "iptables-nft", "-D", "DOCKER-USER", "-i", br, "-j", "DROP") })
 		wantFinding(t, fwFindings(), diagnose.ForwardDrop, n, "DOCKER-USER")
 	})
 	t.Run("published-port-mismatch", func(t *testing.T) {
-		rule := []string{"!", "-i", br, "-p", "tcp", "-m", "tcp", "--dport", hostPort, "-j", "DNAT", "--to-destination", webIP + ":80"}
-		stale := slices.Clone(rule)
 		// An address in the subnet that no container has.
 		a := netip.MustParsePrefix(subnet).Addr()
 		for range 250 {
 			a = a.Next()
 		}
 		wrong := a.String()
+		if nftables {
+			const chain = "nat-prerouting-and-output"
+			inNS(t, ns, "nft", "delete", "rule", "ip", topo.DockerNftTable, chain, "handle", nftRuleHandle(t, ns, chain, "dport "+hostPort+" ", "dnat to "+webIP+":80"))
+			stale := []string{"iifname", "!=", br, "tcp", "dport", hostPort, "counter", "dnat", "to", wrong + ":80"}
+			inNS(t, ns, append([]string{"nft", "add", "rule", "ip", topo.DockerNftTable, chain}, stale...)...)
+			t.Cleanup(func() {
+				inNS(t, ns, "nft", "delete", "rule", "ip", topo.DockerNftTable, chain, "handle", nftRuleHandle(t, ns, chain, "dnat to "+wrong+":80"))
+				inNS(t, ns, "nft", "add", "rule", "ip", topo.DockerNftTable, chain, "iifname", "!=", br, "tcp", "dport", hostPort, "counter", "dnat", "to", webIP+":80")
+			})
+			wantFinding(t, fwFindings(), diagnose.PublishedPortMismatch, web, hostPort+"/tcp", wrong)
+			return
+		}
+		rule := []string{"!", "-i", br, "-p", "tcp", "-m", "tcp", "--dport", hostPort, "-j", "DNAT", "--to-destination", webIP + ":80"}
+		stale := slices.Clone(rule)
 		stale[len(stale)-1] = wrong + ":80"
 		inNS(t, ns, append([]string{"iptables-nft", "-t", "nat", "-D", "DOCKER"}, rule...)...)
 		inNS(t, ns, append([]string{"iptables-nft", "-t", "nat", "-A", "DOCKER"}, stale...)...)
@@ -295,6 +351,12 @@ func TestIntegrationDoctorFirewallFaults(t *testing.T) {
 		// Only in the throwaway namespace: its legacy tables are its own.
 		inNS(t, ns, "iptables-legacy", "-P", "FORWARD", "DROP")
 		t.Cleanup(func() { inNS(t, ns, "iptables-legacy", "-P", "FORWARD", "ACCEPT") })
+		if nftables {
+			// Docker's rules are in neither iptables: a legacy FORWARD
+			// policy drop is simply a drop on the forward hook.
+			wantFinding(t, fwFindings(), diagnose.ForwardDrop, n, "FORWARD")
+			return
+		}
 		wantFinding(t, fwFindings(), diagnose.IptablesBackendSplit, "iptables-legacy", "iptables-nft")
 	})
 	wantNone(t, about(fwFindings(), n, br, web, topo.SysctlIPForward), "restored")
@@ -350,9 +412,15 @@ func TestIntegrationPathMatchesTraffic(t *testing.T) {
 		t.Errorf("ground truth: %s cannot fetch from %s: %v", a1, a2, err)
 	}
 
-	// Different user-defined bridges: blocked by DOCKER-ISOLATION, and it is.
+	// Different user-defined bridges: blocked by DOCKER-ISOLATION (with
+	// Docker's nftables backend, by b's filter-forward-in chain, which
+	// drops what is not published), and it is.
+	isolation := "DOCKER-ISOLATION"
+	if dockertest.Engine(t).FirewallBackend == "nftables" {
+		isolation = "filter-forward-in__" + bridgeOf(w, b) + ": DROP"
+	}
 	r := pathJSON(t, a1, b1)
-	if r.Verdict != pathfind.Blocked || !slices.ContainsFunc(r.Hops, func(h pathfind.Hop) bool { return strings.Contains(h.At, "DOCKER-ISOLATION") }) {
+	if r.Verdict != pathfind.Blocked || !slices.ContainsFunc(r.Hops, func(h pathfind.Hop) bool { return strings.Contains(h.At, isolation) }) {
 		t.Errorf("path %s %s: %+v", a1, b1, r)
 	}
 	if err := fetch(a1, b1IP); err == nil {
@@ -472,10 +540,17 @@ func TestIntegrationDoctorSNATNetwork(t *testing.T) {
 	subnet := w.Docker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", n)
 	c := w.Run("c", []string{"--network", n})
 	// Ground truth: Docker wrote SNAT for it, and no MASQUERADE.
-	nat := mustOutput(t, "iptables-save", "-t", "nat")
-	if !strings.Contains(nat, "-s "+subnet+" ! -o "+bridgeOf(w, n)+" -j SNAT --to-source "+hostIP) ||
-		strings.Contains(nat, "-s "+subnet+" ! -o "+bridgeOf(w, n)+" -j MASQUERADE") {
-		t.Fatalf("Docker did not SNAT %s to %s:\n%s", subnet, hostIP, nat)
+	if dockertest.Engine(t).FirewallBackend == "nftables" {
+		nat := mustOutput(t, "nft", "list", "chain", "ip", topo.DockerNftTable, "nat-postrouting-out__"+bridgeOf(w, n))
+		if !strings.Contains(nat, "ip saddr "+subnet) || !strings.Contains(nat, "snat to "+hostIP) || strings.Contains(nat, "masquerade") {
+			t.Fatalf("Docker did not SNAT %s to %s:\n%s", subnet, hostIP, nat)
+		}
+	} else {
+		nat := mustOutput(t, "iptables-save", "-t", "nat")
+		if !strings.Contains(nat, "-s "+subnet+" ! -o "+bridgeOf(w, n)+" -j SNAT --to-source "+hostIP) ||
+			strings.Contains(nat, "-s "+subnet+" ! -o "+bridgeOf(w, n)+" -j MASQUERADE") {
+			t.Fatalf("Docker did not SNAT %s to %s:\n%s", subnet, hostIP, nat)
+		}
 	}
 
 	if fs := about(doctorJSON(t, ""), n); slices.ContainsFunc(fs, func(f diagnose.Finding) bool { return f.ID == diagnose.MissingMasquerade }) {
@@ -533,17 +608,35 @@ func TestIntegrationPathToOutsideMatchesTraffic(t *testing.T) {
 		t.Errorf("ground truth: %s could not connect to 203.0.113.2:8000, but netviz says reachable", c)
 	}
 
-	// A DOCKER-USER rule for this bridge only, removed in cleanup.
-	rule := []string{"DOCKER-USER", "-i", br, "-o", link, "-j", "DROP"}
-	if out, err := exec.Command("iptables", append([]string{"-I"}, rule...)...).CombinedOutput(); err != nil {
-		t.Fatalf("iptables -I %v: %v: %s", rule, err, out)
+	// A DOCKER-USER rule for this bridge only, removed in cleanup. Docker
+	// 29's nftables backend has no DOCKER-USER: there one drops in a table
+	// of one's own on the forward hook, which is what this does.
+	where := "DOCKER-USER"
+	if dockertest.Engine(t).FirewallBackend == "nftables" {
+		table := w.Prefix + "-user"
+		where = "nftables inet " + table + " forward"
+		for _, args := range [][]string{
+			{"add", "table", "inet", table},
+			{"add", "chain", "inet", table, "forward", "{ type filter hook forward priority filter; policy accept; }"},
+			{"add", "rule", "inet", table, "forward", "iifname", br, "oifname", link, "drop"},
+		} {
+			if out, err := exec.Command("nft", args...).CombinedOutput(); err != nil {
+				t.Fatalf("nft %v: %v: %s", args, err, out)
+			}
+		}
+		t.Cleanup(func() { _ = exec.Command("nft", "delete", "table", "inet", table).Run() })
+	} else {
+		rule := []string{"DOCKER-USER", "-i", br, "-o", link, "-j", "DROP"}
+		if out, err := exec.Command("iptables", append([]string{"-I"}, rule...)...).CombinedOutput(); err != nil {
+			t.Fatalf("iptables -I %v: %v: %s", rule, err, out)
+		}
+		t.Cleanup(func() { _ = exec.Command("iptables", append([]string{"-D"}, rule...)...).Run() })
 	}
-	t.Cleanup(func() { _ = exec.Command("iptables", append([]string{"-D"}, rule...)...).Run() })
 	r = pathJSON(t, c, "203.0.113.2")
-	if r.Verdict != pathfind.Blocked || !slices.ContainsFunc(r.Hops, func(h pathfind.Hop) bool { return strings.Contains(h.At, "DOCKER-USER") }) {
-		t.Errorf("path %s 203.0.113.2 with a DOCKER-USER drop: %+v", c, r)
+	if r.Verdict != pathfind.Blocked || !slices.ContainsFunc(r.Hops, func(h pathfind.Hop) bool { return strings.Contains(h.At, where) }) {
+		t.Errorf("path %s 203.0.113.2 with a drop in %s: %+v", c, where, r)
 	}
 	if send() {
-		t.Errorf("ground truth: %s connected to 203.0.113.2:8000 through a DOCKER-USER drop, but netviz says blocked", c)
+		t.Errorf("ground truth: %s connected to 203.0.113.2:8000 through a drop in %s, but netviz says blocked", c, where)
 	}
 }
