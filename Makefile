@@ -6,8 +6,13 @@ BIN     ?= bin/netviz
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 N       ?= 200
+# The Docker engines the integration tests run against: 20.10 is the host's
+# daemon (Debian's docker.io); 28 and 29 are built or fetched once into
+# /var/cache/netviz-engines and started each in a namespace of its own
+# (scripts/engines.sh). make test ENGINES=20.10 runs only the host's.
+ENGINES ?= 20.10 28 29
 
-.PHONY: all build test test-deps unit vet bench bench-clean docs clean
+.PHONY: all build test test-deps unit vet bench bench-clean docs clean engines
 
 all: build
 
@@ -26,7 +31,11 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1; }
 
 test: test-deps vet
-	@bash scripts/test.sh
+	@ENGINES="$(ENGINES)" bash scripts/test.sh
+
+# Builds or downloads the extra engines into their cache (a second run costs seconds).
+engines:
+	@bash scripts/engines.sh fetch $(filter-out 20.10 host,$(ENGINES))
 
 # Unit tests only: no root, no daemon.
 unit:
