@@ -7,10 +7,11 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 N       ?= 200
 # The Docker engines the integration tests run against: 20.10 is the host's
-# daemon (Debian's docker.io); 28 and 29 are built or fetched once into
-# /var/cache/netviz-engines and started each in a namespace of its own
-# (scripts/engines.sh). make test ENGINES=20.10 runs only the host's.
-ENGINES ?= 20.10 28 29
+# daemon (Debian's docker.io); 28, 29 (nftables firewall backend) and
+# 29-iptables are built or fetched once into /var/cache/netviz-engines and
+# started each in a namespace of its own (scripts/engines.sh).
+# make test ENGINES=20.10 runs only the host's.
+ENGINES ?= 20.10 28 29 29-iptables
 
 .PHONY: all build test test-deps unit vet bench bench-clean docs clean engines
 

@@ -6,7 +6,8 @@
 #                            and runc into the
 #                            cache (NETVIZ_ENGINES_CACHE, /var/cache/netviz-engines);
 #                            a second run costs seconds
-#   engines.sh start NAME    starts engine NAME (28 or 29) in namespace netviz-eNAME
+#   engines.sh start NAME    starts engine NAME (28, 29 or 29-iptables) in
+#                            namespace netviz-eNAME
 #   engines.sh stop NAME     removes its containers one at a time, stops it,
 #                            unmounts what it left, deletes its namespace
 #   engines.sh env NAME      prints NETNS, DOCKER_HOST and NETVIZ_ENGINE for a
@@ -14,7 +15,8 @@
 #   engines.sh version NAME  prints the engine's full version
 #
 # 28 is Debian forky's docker.io 28.5.2 (unpacked, not installed); 29 is moby
-# v2's dockerd 29.8.0 built from source, run with --firewall-backend=nftables.
+# v2's dockerd 29.8.0 built from source, run with --firewall-backend=nftables;
+# 29-iptables is the same dockerd with its default, iptables, backend.
 # Both run with runc 1.5.3 first on their PATH (bookworm's 1.1.5 fails with
 # them) and a containerd of their own started inside their namespace.
 #
@@ -41,8 +43,8 @@ die() { log "$*"; exit 1; }
 version() {
 	case $1 in
 	28) echo "$v28" ;;
-	29) echo "$v29" ;;
-	*) die "unknown engine $1 (known: 28, 29)" ;;
+	29 | 29-iptables) echo "$v29" ;;
+	*) die "unknown engine $1 (known: 28, 29, 29-iptables)" ;;
 	esac
 }
 
@@ -108,7 +110,7 @@ fetch() {
 	for e in "${@:-28 29}"; do
 		for e in $e; do
 			version "$e" >/dev/null
-			"fetch_$e"
+			"fetch_${e%-iptables}"
 		done
 	done
 	log "cache: $(du -sh "$cache" | cut -f1) in $cache"
@@ -144,7 +146,8 @@ start() {
 	log "starting Docker $ver in namespace $ns (logs: $dir/*.log)"
 	mkdir -p "$dir"
 	ip netns add "$ns"
-	local base up=nve$name-$$
+	# Linux allows 15 characters: nve29i-<pid> for 29-iptables.
+	local base up=nve${name/-iptables/i}-$$
 	base=$(free_uplink)
 	local outer=${base%.*}.$((${base##*.} + 1)) inner=${base%.*}.$((${base##*.} + 2))
 	ip link add "$up" type veth peer name eth0 netns "$ns"

@@ -3,11 +3,12 @@
 # against a real dockerd) with the race detector, then the integration tests
 # again against each extra engine in ENGINES.
 #
-#   ENGINES="20.10 28 29" (the default): 20.10 is the host's daemon (Debian's
-#   docker.io, or whatever DOCKER_HOST names), which runs the whole suite; 28
-#   and 29 are started by scripts/engines.sh, each in a network namespace of
-#   its own, and run the packages whose tests use internal/dockertest, inside
-#   that namespace, so that netviz's "host" is the engine's.
+#   ENGINES="20.10 28 29 29-iptables" (the default): 20.10 is the host's
+#   daemon (Debian's docker.io, or whatever DOCKER_HOST names), which runs
+#   the whole suite; 28, 29 (nftables) and 29-iptables are started by
+#   scripts/engines.sh, each in a network namespace of its own, and run the
+#   packages whose tests use internal/dockertest inside that namespace, so
+#   that netviz's "host" is the engine's.
 #
 # The verbose logs go to .test.log (.test-28.log, ...); the terminal gets each
 # package's result, the whole output of every failing test (its own lines,
@@ -17,7 +18,7 @@
 # (testenv.NotApplicable): the integration tests must have run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-engines=${ENGINES:-20.10 28 29}
+engines=${ENGINES:-20.10 28 29 29-iptables}
 go build -o .testreport ./scripts/testreport || exit 1
 ci=()
 [ "${CI:-}" = true ] && ci=(-ci)
