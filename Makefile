@@ -51,7 +51,7 @@ docs: build
 	@bash scripts/docs.sh
 
 clean:
-	rm -rf bin .test.log .testreport .bench
+	rm -rf bin .test.log .test-*.log .testreport .bench
 
 # Removes the bench containers and networks, one at a time.
 bench-clean:
