@@ -226,6 +226,9 @@ func TestIntegrationVethUplink(t *testing.T) {
 	if i := strings.Index(out, "orphan veths"); i >= 0 && strings.Contains(out[i:], "─ "+dev+" ") {
 		t.Errorf("the tree lists the uplink %s among the orphan veths:\n%s", dev, out)
 	}
+	if kind == "veth" && !strings.Contains(out, dev+"  uplink (veth, peer in the namespace outside)") {
+		t.Errorf("the tree does not say the uplink %s is a veth:\n%s", dev, out)
+	}
 	out, _, _ = runNetviz(t, "doctor", "--format", "json")
 	if strings.Contains(out, `"orphan-veth"`) && strings.Contains(out, `"`+dev+`"`) {
 		t.Errorf("doctor calls the uplink %s an orphan:\n%s", dev, out)

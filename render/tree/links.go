@@ -12,8 +12,15 @@ import (
 )
 
 func (b *builder) uplinkNode(name string) *node {
-	n := &node{cells: []cell{cellOf(textUplink, name), cellOf(textPlain, "uplink")}, problems: b.marks.Host(name)}
-	if i, ok := b.s.HostInterface(name); ok {
+	desc := "uplink"
+	i, ok := b.s.HostInterface(name)
+	if ok && i.Kind == topo.KindVeth {
+		// Docker in LXC/LXD or in a container, a dockerd in a namespace of
+		// its own: the way out is a veth whose peer is outside.
+		desc = "uplink (veth, peer in the namespace outside)"
+	}
+	n := &node{cells: []cell{cellOf(textUplink, name), cellOf(textPlain, desc)}, problems: b.marks.Host(name)}
+	if ok {
 		n.cells = append(n.cells,
 			cellOf(textPlain, i.State),
 			cellOf(textPlain, strings.Join(termtext.GlobalAddrs(i.Addresses), " ")),

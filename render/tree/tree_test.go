@@ -279,6 +279,24 @@ func TestTreeProblemLines(t *testing.T) {
 }
 
 // With no problems (nil or only info) the tree is the one without.
+// A host whose default route leaves through a veth (Docker in LXC, a
+// dockerd in a namespace of its own) says so on the uplink's line.
+func TestTreeVethUplink(t *testing.T) {
+	s := rendertest.Text(t, "full")
+	for i := range s.Interfaces {
+		if s.Interfaces[i].Name == s.Host.Uplink {
+			s.Interfaces[i].Kind = topo.KindVeth
+		}
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, s, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), s.Host.Uplink+"  uplink (veth, peer in the namespace outside)  up") {
+		t.Errorf("the uplink's line does not say it is a veth:\n%s", buf.String())
+	}
+}
+
 func TestTreeWithoutProblemsIsUnchanged(t *testing.T) {
 	var plain, info bytes.Buffer
 	s := rendertest.Text(t, "full")
