@@ -118,18 +118,32 @@ fetch() {
 
 ns_of() { echo "netviz-e$1"; }
 
-# A /30 in 100.64.0.0/10 (shared address space) that no address or route of
-# the host and no other engine's uplink uses: another project may hold any
-# fixed one.
+# A /30 in 100.64.0.0/10 (shared address space) that overlaps no address or
+# route of the host (any table) and no other engine's uplink: another
+# project may hold any fixed one.
 free_uplink() {
-	local used
-	used=$(ip -4 -o addr show; ip -4 route show table all)
+	local used=() p
+	# Every IPv4 prefix or address the host has or routes to, as "first last".
+	while read -r p; do
+		local a=${p%/*} len=32
+		[[ $p == */* ]] && len=${p#*/}
+		local IFS=.
+		# shellcheck disable=SC2086
+		set -- $a
+		unset IFS
+		local n=$((($1 << 24) | ($2 << 16) | ($3 << 8) | $4)) size=$((1 << (32 - len)))
+		used+=("$((n & ~(size - 1) & 0xffffffff)) $(((n & ~(size - 1) & 0xffffffff) + size - 1))")
+	done < <({ ip -4 -o addr show; ip -4 route show table all; } | grep -oE '\b[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+(/[0-9]+)?\b' | sort -u)
 	for _ in $(seq 1 64); do
-		local b c
-		b=$((64 + RANDOM % 64)) c=$((RANDOM % 64 * 4))
-		local net=100.$b.$((RANDOM % 256))
-		if ! grep -qF " $net." <<<"$used" && ! grep -qE "(^| )$net\.[0-9]+(/| )" <<<"$used"; then
-			echo "$net.$c"
+		local first=$(((100 << 24) | ((64 + RANDOM % 64) << 16) | ((RANDOM % 256) << 8) | (RANDOM % 64 * 4))) ok=1 u
+		for u in "${used[@]}"; do
+			local lo=${u% *} hi=${u#* }
+			# 0.0.0.0/0 (a default route's "0.0.0.0") covers everything: skip it.
+			[ "$lo" = 0 ] && [ "$hi" -ge 4294967295 ] && continue
+			if [ "$first" -le "$hi" ] && [ $((first + 3)) -ge "$lo" ]; then ok=0; break; fi
+		done
+		if [ $ok = 1 ]; then
+			echo "$((first >> 24 & 255)).$((first >> 16 & 255)).$((first >> 8 & 255)).$((first & 255))"
 			return
 		fi
 	done

@@ -42,7 +42,9 @@ for e in $engines; do
 	20.10 | host)
 		label="docker $(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '(no daemon)') (host)"
 		echo "=== $label: every package"
+		t0=$SECONDS
 		go test -race -count=1 -timeout 45m -json ./... 2>&1 | ./.testreport -log .test.log -engine "$label" "${ci[@]}" || rc=1
+		echo "[$label] took $((SECONDS - t0))s"
 		;;
 	*)
 		# An engine that cannot be had fails the run but not the others.
@@ -58,8 +60,9 @@ for e in $engines; do
 			bin=$bins/$(echo "$p" | tr / _).test
 			[ -x "$bin" ] || go test -race -c -o "$bin" "$p" || { rc=1; continue 2; }
 		done
-		bash scripts/engines.sh start "$e" || { echo "FAIL [engine $e] did not start"; rc=1; continue; }
+		# Stopped on the way out even when it starts only half way.
 		started+=("$e")
+		bash scripts/engines.sh start "$e" || { echo "FAIL [engine $e] did not start"; rc=1; continue; }
 		eval "$(bash scripts/engines.sh env "$e" | sed 's/^/local_/')"
 		label="docker $(DOCKER_HOST=$local_DOCKER_HOST docker version --format '{{.Server.Version}}') (netns $(basename "$local_NETVIZ_NETNS_PATH"))"
 		echo "=== $label: $(echo $pkgs | wc -w) packages with integration tests"
@@ -77,6 +80,7 @@ for e in $engines; do
 		cat "$out"/*.json | ./.testreport -log ".test-$e.log" -engine "$label" "${ci[@]}" || rc=1
 		bash scripts/engines.sh stop "$e"
 		started=()
+		echo "[$label] took $((SECONDS - t0))s, fetch, start and stop included"
 		;;
 	esac
 done
