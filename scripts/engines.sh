@@ -51,7 +51,7 @@ version() {
 fetch_runc() {
 	local dir=$cache/runc-$runc_version
 	[ -x "$dir/runc" ] && return
-	if ! dpkg -s libseccomp-dev >/dev/null 2>&1; then
+	if ! dpkg -s libseccomp-dev >/dev/null 2>&1 || ! command -v pkg-config >/dev/null; then
 		log "installing libseccomp-dev (runc is built with seccomp)"
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libseccomp-dev pkg-config >/dev/null
 	fi
