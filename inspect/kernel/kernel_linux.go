@@ -126,35 +126,61 @@ func (k *Kernel) FindNamespaces(ctx context.Context, nsids []int) ([]inspect.Nam
 	}
 	defer host.close()
 
-	var (
-		found   []inspect.NamespaceFacts
-		errs    []error
-		checked = map[inspect.NSRef]bool{host.ns.ref: true}
-	)
-	// consider reads ns if it is wanted, and closes it.
-	consider := func(ns nsFile, name string) {
-		defer ns.close()
-		if checked[ns.ref] {
-			return
+	sr := &nsSearch{host: host, want: want, checked: map[inspect.NSRef]bool{host.ns.ref: true}}
+	k.searchNamed(ctx, sr)
+	if len(sr.want) > 0 && ctx.Err() == nil {
+		if err := k.searchProcesses(ctx, sr); err != nil {
+			return sr.found, err
 		}
-		checked[ns.ref] = true
-		id, err := host.nsid(ctx, ns)
-		if err != nil || !want[id] {
-			return
-		}
-		delete(want, id) // an nsid names one namespace: found, readable or not
-		facts, err := host.read(ctx, ns)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("read network namespace with nsid %d: %w", id, err))
-			return
-		}
-		facts.Name = name
-		found = append(found, facts)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(sr.found, func(a, b inspect.NamespaceFacts) int { return cmp.Compare(a.NsID, b.NsID) })
+	return sr.found, errors.Join(sr.errs...)
+}
 
+// nsSearch is FindNamespaces' state: the nsids still wanted, the
+// namespaces already asked theirs, and what was found.
+type nsSearch struct {
+	host    *hostNS
+	want    map[int]bool
+	checked map[inspect.NSRef]bool
+	found   []inspect.NamespaceFacts
+	errs    []error
+}
+
+// over reports whether the search has nothing left to do.
+func (sr *nsSearch) over(ctx context.Context) bool {
+	return len(sr.want) == 0 || ctx.Err() != nil
+}
+
+// consider reads ns if it is wanted, and closes it.
+func (sr *nsSearch) consider(ctx context.Context, ns nsFile, name string) {
+	defer ns.close()
+	if sr.checked[ns.ref] {
+		return
+	}
+	sr.checked[ns.ref] = true
+	id, err := sr.host.nsid(ctx, ns)
+	if err != nil || !sr.want[id] {
+		return
+	}
+	delete(sr.want, id) // an nsid names one namespace: found, readable or not
+	facts, err := sr.host.read(ctx, ns)
+	if err != nil {
+		sr.errs = append(sr.errs, fmt.Errorf("read network namespace with nsid %d: %w", id, err))
+		return
+	}
+	facts.Name = name
+	sr.found = append(sr.found, facts)
+}
+
+// searchNamed considers the namespaces named in NetnsDir.
+func (k *Kernel) searchNamed(ctx context.Context, sr *nsSearch) {
 	named, _ := os.ReadDir(k.opts.NetnsDir) // none is fine
 	for _, e := range named {
-		if len(want) == 0 || ctx.Err() != nil {
+		if sr.over(ctx) {
 			break
 		}
 		ns, err := openNS(filepath.Join(k.opts.NetnsDir, e.Name()))
@@ -166,40 +192,38 @@ func (k *Kernel) FindNamespaces(ctx context.Context, nsids []int) ([]inspect.Nam
 			ns.close()
 			continue
 		}
-		consider(ns, e.Name())
+		sr.consider(ctx, ns, e.Name())
 	}
+}
 
-	if len(want) > 0 && ctx.Err() == nil {
-		procs, err := os.ReadDir(k.opts.ProcRoot)
+// searchProcesses considers the namespaces of the processes in ProcRoot.
+// Only failing to list them is an error.
+func (k *Kernel) searchProcesses(ctx context.Context, sr *nsSearch) error {
+	procs, err := os.ReadDir(k.opts.ProcRoot)
+	if err != nil {
+		return fmt.Errorf("list processes: %w", err)
+	}
+	for _, e := range procs {
+		if sr.over(ctx) {
+			break
+		}
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		path := filepath.Join(k.opts.ProcRoot, e.Name(), "ns", "net")
+		// Stat first: most processes share a namespace already checked,
+		// and a stat is cheaper than open, fstat and close.
+		var st unix.Stat_t
+		if unix.Stat(path, &st) != nil || sr.checked[refOf(&st)] {
+			continue
+		}
+		ns, err := openNS(path)
 		if err != nil {
-			return found, fmt.Errorf("list processes: %w", err)
+			continue // exited, or not ours to look at
 		}
-		for _, e := range procs {
-			if len(want) == 0 || ctx.Err() != nil {
-				break
-			}
-			if _, err := strconv.Atoi(e.Name()); err != nil {
-				continue
-			}
-			path := filepath.Join(k.opts.ProcRoot, e.Name(), "ns", "net")
-			// Stat first: most processes share a namespace already checked,
-			// and a stat is cheaper than open, fstat and close.
-			var st unix.Stat_t
-			if unix.Stat(path, &st) != nil || checked[refOf(&st)] {
-				continue
-			}
-			ns, err := openNS(path)
-			if err != nil {
-				continue // exited, or not ours to look at
-			}
-			consider(ns, "")
-		}
+		sr.consider(ctx, ns, "")
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	slices.SortFunc(found, func(a, b inspect.NamespaceFacts) int { return cmp.Compare(a.NsID, b.NsID) })
-	return found, errors.Join(errs...)
+	return nil
 }
 
 func (k *Kernel) pidNSPath(pid int) (string, error) {
