@@ -29,117 +29,174 @@ func (f Filter) Apply(s *Snapshot) (*Snapshot, error) {
 	if f.Empty() {
 		return s, nil
 	}
-	var network *Network
+	k, err := f.keeper(s)
+	if err != nil {
+		return nil, err
+	}
+	// Each step reads what the earlier ones kept, and bridges keep only the
+	// ports noted by then: the order matters.
+	out := *s
+	out.Containers = k.containers()
+	out.Pairs = k.pairs(out.Containers)
+	var bridges map[string]bool
+	out.Networks, bridges = k.networks(out.Containers)
+	out.Bridges = k.bridges(bridges)
+	out.Interfaces = k.interfaces(out.Containers)
+	out.Namespaces = k.namespaces(out.Containers, out.Pairs)
+	out.Sort()
+	return &out, nil
+}
+
+// keeper holds what Apply selects by, and the host links the parts kept so
+// far hang on.
+type keeper struct {
+	s         *Snapshot
+	network   *Network   // nil: any network
+	owner     *Container // nil: any container; else the namespace's owner
+	hostLinks map[string]bool
+}
+
+// keeper looks up the filter's network and container in s. A container
+// that shares another's namespace stands for its owner.
+func (f Filter) keeper(s *Snapshot) (*keeper, error) {
+	k := &keeper{s: s, hostLinks: map[string]bool{}}
 	if f.Network != "" {
 		n, ok := s.Network(f.Network)
 		if !ok {
 			return nil, fmt.Errorf("%w: %q", ErrUnknownNetwork, f.Network)
 		}
-		network = n
+		k.network = n
 	}
-	var owner *Container
 	if f.Container != "" {
 		c, ok := s.Container(f.Container)
 		if !ok {
 			return nil, fmt.Errorf("%w: %q", ErrUnknownContainer, f.Container)
 		}
-		owner = c
+		k.owner = c
 		if c.SharesNamespaceWith != "" {
 			if o, ok := s.Container(c.SharesNamespaceWith); ok {
-				owner = o
+				k.owner = o
 			}
 		}
 	}
+	return k, nil
+}
 
-	out := *s
-	out.Containers = nil
+func (k *keeper) containers() []Container {
+	var kept []Container
+	for _, c := range k.s.Containers {
+		if k.owner != nil && !sameNamespace(c, k.owner) {
+			continue
+		}
+		if k.network != nil && !onNetwork(c, k.network.Name, k.s) {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept
+}
+
+// pairs keeps the kept containers' pairs on the network, and notes their
+// host veths.
+func (k *keeper) pairs(containers []Container) []Pair {
 	keepContainer := map[string]bool{}
-	for _, c := range s.Containers {
-		if owner != nil && !sameNamespace(c, owner) {
-			continue
-		}
-		if network != nil && !onNetwork(c, network.Name, s) {
-			continue
-		}
+	for _, c := range containers {
 		keepContainer[c.Name] = true
-		out.Containers = append(out.Containers, c)
 	}
-
-	out.Pairs = nil
-	keepHostLink := map[string]bool{}
-	for _, p := range s.Pairs {
-		if owner != nil && !keepContainer[p.Container] {
+	var kept []Pair
+	for _, p := range k.s.Pairs {
+		if k.owner != nil && !keepContainer[p.Container] {
 			continue
 		}
-		if network != nil && p.Network != network.Name && (p.Bridge == "" || p.Bridge != network.Bridge) {
+		if k.network != nil && p.Network != k.network.Name && (p.Bridge == "" || p.Bridge != k.network.Bridge) {
 			continue
 		}
-		out.Pairs = append(out.Pairs, p)
-		keepHostLink[p.HostInterface] = true
+		kept = append(kept, p)
+		k.hostLinks[p.HostInterface] = true
 	}
+	return kept
+}
 
+// networks keeps the filter's network, or else those the kept containers
+// are on; it notes their parents and returns the names of their bridges.
+func (k *keeper) networks(containers []Container) ([]Network, map[string]bool) {
 	keepNet := map[string]bool{}
-	if network != nil {
-		keepNet[network.Name] = true
+	if k.network != nil {
+		keepNet[k.network.Name] = true
 	} else {
-		for _, c := range out.Containers {
+		for _, c := range containers {
 			for _, e := range c.Endpoints {
 				keepNet[e.Network] = true
 			}
 		}
 	}
-	out.Networks = nil
+	var kept []Network
 	keepBridge := map[string]bool{}
-	for _, n := range s.Networks {
+	for _, n := range k.s.Networks {
 		if !keepNet[n.Name] {
 			continue
 		}
-		out.Networks = append(out.Networks, n)
+		kept = append(kept, n)
 		if n.Bridge != "" {
 			keepBridge[n.Bridge] = true
 		}
 		if n.Parent != "" {
-			keepHostLink[n.Parent] = true
+			k.hostLinks[n.Parent] = true
 		}
 	}
-	out.Bridges = nil
-	for _, b := range s.Bridges {
-		if keepBridge[b.Name] {
-			b.Ports = slices.DeleteFunc(slices.Clone(b.Ports), func(p string) bool { return !keepHostLink[p] })
-			out.Bridges = append(out.Bridges, b)
-			keepHostLink[b.Name] = true
+	return kept, keepBridge
+}
+
+// bridges keeps the named bridges with only the ports noted so far, and
+// notes the bridges.
+func (k *keeper) bridges(names map[string]bool) []Bridge {
+	var kept []Bridge
+	for _, b := range k.s.Bridges {
+		if names[b.Name] {
+			b.Ports = slices.DeleteFunc(slices.Clone(b.Ports), func(p string) bool { return !k.hostLinks[p] })
+			kept = append(kept, b)
+			k.hostLinks[b.Name] = true
 		}
 	}
-	for _, c := range out.Containers {
+	return kept
+}
+
+// interfaces keeps the host links noted, the kept containers' macvlan and
+// ipvlan parents, the uplink and loopback.
+func (k *keeper) interfaces(containers []Container) []Interface {
+	for _, c := range containers {
 		for _, i := range c.Interfaces {
 			if i.Parent != "" {
-				keepHostLink[i.Parent] = true
+				k.hostLinks[i.Parent] = true
 			}
 		}
 	}
-	keepHostLink[s.Host.Uplink] = true
-	out.Interfaces = nil
-	for _, i := range s.Interfaces {
-		if keepHostLink[i.Name] || i.Kind == KindLoopback {
-			out.Interfaces = append(out.Interfaces, i)
+	k.hostLinks[k.s.Host.Uplink] = true
+	var kept []Interface
+	for _, i := range k.s.Interfaces {
+		if k.hostLinks[i.Name] || i.Kind == KindLoopback {
+			kept = append(kept, i)
 		}
 	}
+	return kept
+}
 
-	keepNSID := map[string]bool{s.Host.Namespace: true}
-	for _, c := range out.Containers {
+// namespaces keeps the host's and those of the kept containers and pairs.
+func (k *keeper) namespaces(containers []Container, pairs []Pair) []Namespace {
+	keepNSID := map[string]bool{k.s.Host.Namespace: true}
+	for _, c := range containers {
 		keepNSID[c.Namespace] = true
 	}
-	for _, p := range out.Pairs {
+	for _, p := range pairs {
 		keepNSID[p.Namespace] = true
 	}
-	out.Namespaces = nil
-	for _, ns := range s.Namespaces {
+	var kept []Namespace
+	for _, ns := range k.s.Namespaces {
 		if keepNSID[ns.ID] {
-			out.Namespaces = append(out.Namespaces, ns)
+			kept = append(kept, ns)
 		}
 	}
-	out.Sort()
-	return &out, nil
+	return kept
 }
 
 // sameNamespace reports whether c is owner or lives in owner's namespace.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/netviz/netviz/inspect"
+	"github.com/netviz/netviz/internal/rendertest"
 	"github.com/netviz/netviz/internal/testenv"
 	"github.com/netviz/netviz/topo"
 )
@@ -43,16 +44,7 @@ func fakeDeps(t *testing.T, liveErr error) (deps, *bytes.Buffer, *bytes.Buffer) 
 
 func loadFixture(t *testing.T) *topo.Snapshot {
 	t.Helper()
-	f, err := os.Open("testdata/host.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s, err := topo.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return rendertest.Load(t, filepath.Join("testdata", "host.json"))
 }
 
 func TestCLIExitCodesAndOneLineErrors(t *testing.T) {

@@ -41,13 +41,24 @@ func (s *Source) StreamContainers(ctx context.Context, all bool, each func(inspe
 	if err != nil {
 		return nil, nil, s.wrapErr(ctx, "list containers", err)
 	}
-
-	type result struct {
-		info       inspect.ContainerInfo
-		done, gone bool
+	results, err := s.describeAll(ctx, list, each)
+	if err != nil {
+		return nil, nil, err
 	}
-	results := make([]result, len(list))
+	infos, warnings := collect(list, results)
+	return infos, warnings, nil
+}
 
+// described is what became of one listed container.
+type described struct {
+	info       inspect.ContainerInfo
+	done, gone bool
+}
+
+// describeAll describes every listed container, results[i] for list[i],
+// with at most s.workers at a time, and stops them all at the first error.
+func (s *Source) describeAll(ctx context.Context, list []container.Summary, each func(inspect.ContainerInfo)) ([]described, error) {
+	results := make([]described, len(list))
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
 	var (
@@ -65,12 +76,12 @@ func (s *Source) StreamContainers(ctx context.Context, all bool, each func(inspe
 				info, err := s.describe(wctx, ctx, list[i])
 				switch {
 				case err == nil:
-					results[i] = result{info: info, done: true}
+					results[i] = described{info: info, done: true}
 					if each != nil {
 						each(info)
 					}
 				case errors.Is(err, inspect.ErrGone):
-					results[i] = result{done: true, gone: true}
+					results[i] = described{done: true, gone: true}
 				default:
 					errOnce.Do(func() { firstErr = err })
 					stop()
@@ -90,16 +101,21 @@ feed:
 	wg.Wait()
 
 	if firstErr != nil {
-		return nil, nil, firstErr
+		return nil, firstErr
 	}
 	// Only the caller's cancellation can leave containers unread without an
 	// error; a partial list would look complete, so it is not returned.
 	for _, r := range results {
 		if !r.done {
-			return nil, nil, fmt.Errorf("docker inspect containers: %w", context.Cause(ctx))
+			return nil, fmt.Errorf("docker inspect containers: %w", context.Cause(ctx))
 		}
 	}
+	return results, nil
+}
 
+// collect sorts the described containers by name, and names those that
+// were gone in "container-gone" warnings.
+func collect(list []container.Summary, results []described) ([]inspect.ContainerInfo, []topo.Warning) {
 	infos := make([]inspect.ContainerInfo, 0, len(list))
 	var warnings []topo.Warning
 	for i, r := range results {
@@ -118,7 +134,7 @@ feed:
 		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
 	})
 	slices.SortFunc(warnings, func(a, b topo.Warning) int { return strings.Compare(a.Subject, b.Subject) })
-	return infos, warnings, nil
+	return infos, warnings
 }
 
 // describe turns a listed container into a ContainerInfo: from the list

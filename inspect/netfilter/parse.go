@@ -153,81 +153,87 @@ func split(line string) ([]string, error) {
 func parseRule(args []string) topo.Rule {
 	var r topo.Rule
 	neg, target := false, false
-	val := func(i int) (string, bool) {
-		if i+1 >= len(args) {
-			return "", false
-		}
-		v := args[i+1]
-		if neg {
-			v = "!" + v
-		}
-		return v, true
-	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "!" {
 			neg = true
 			continue
 		}
-		var dst *string
-		switch a {
-		case "-i", "--in-interface":
-			dst = &r.In
-		case "-o", "--out-interface":
-			dst = &r.Out
-		case "-s", "--source":
-			dst = &r.Source
-		case "-d", "--destination":
-			dst = &r.Dest
-		case "-p", "--protocol":
-			dst = &r.Protocol
-		case "--dport", "--destination-port":
-			dst = &r.DPort
-		case "--ctstate", "--state":
-			dst = &r.CTState
-		case "--dst-type":
-			dst = &r.DstType
-		case "-j", "--jump", "-g", "--goto":
-			dst = &r.Target
-			target = true
-		case "--to-destination":
-			dst = &r.ToDestination
-		case "-m", "--match":
-			// The module's own options follow; "-m tcp" and friends say nothing alone.
+		if dst := ruleField(&r, a); dst != nil {
+			target = target || dst == &r.Target
 			if i+1 < len(args) {
-				switch args[i+1] {
-				case "tcp", "udp", "sctp", "conntrack", "state", "addrtype", "comment":
-				default:
-					r.Other = true
+				v := args[i+1]
+				if neg {
+					v = "!" + v
 				}
+				*dst = v
 				i++
 			}
-			neg = false
-			continue
-		case "--comment":
-			i++
-			neg = false
-			continue
-		default:
-			if strings.HasPrefix(a, "-") {
-				// An option we do not model; skip its value if it has one.
-				// After -j it is the target's (--reject-with, --to-ports):
-				// it does not change which packets match.
-				if !target {
-					r.Other = true
-				}
-				if i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
-					i++
-				}
-			}
-			neg = false
-			continue
-		}
-		if v, ok := val(i); ok {
-			*dst = v
-			i++
+		} else {
+			i += skipOption(&r, args[i:], target)
 		}
 		neg = false
 	}
 	return r
+}
+
+// ruleField is the field of r that option opt's value goes to, nil for an
+// option netviz does not keep.
+func ruleField(r *topo.Rule, opt string) *string {
+	switch opt {
+	case "-i", "--in-interface":
+		return &r.In
+	case "-o", "--out-interface":
+		return &r.Out
+	case "-s", "--source":
+		return &r.Source
+	case "-d", "--destination":
+		return &r.Dest
+	case "-p", "--protocol":
+		return &r.Protocol
+	case "--dport", "--destination-port":
+		return &r.DPort
+	case "--ctstate", "--state":
+		return &r.CTState
+	case "--dst-type":
+		return &r.DstType
+	case "-j", "--jump", "-g", "--goto":
+		return &r.Target
+	case "--to-destination":
+		return &r.ToDestination
+	}
+	return nil
+}
+
+// skipOption passes over args[0], an argument netviz does not keep, and
+// says how many values after it to skip too. It marks r Other when the
+// option changes which packets match; afterTarget says a target came
+// before it, whose options do not.
+func skipOption(r *topo.Rule, args []string, afterTarget bool) int {
+	switch a := args[0]; {
+	case a == "-m" || a == "--match":
+		// The module's own options follow; "-m tcp" and friends say nothing alone.
+		if len(args) < 2 {
+			return 0
+		}
+		switch args[1] {
+		case "tcp", "udp", "sctp", "conntrack", "state", "addrtype", "comment":
+		default:
+			r.Other = true
+		}
+		return 1
+	case a == "--comment":
+		return 1
+	case strings.HasPrefix(a, "-"):
+		// An option we do not model; skip its value if it has one.
+		// After -j it is the target's (--reject-with, --to-ports):
+		// it does not change which packets match.
+		if !afterTarget {
+			r.Other = true
+		}
+		if len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+			return 1
+		}
+	}
+	return 0
 }

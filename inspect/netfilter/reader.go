@@ -105,94 +105,121 @@ var backends = []struct {
 // `nft -j list ruleset` for the native nftables tables. What cannot be read
 // is a warning; an error is returned only when ctx ends.
 func (r *Reader) Firewall(ctx context.Context) (topo.Firewall, []topo.Warning, error) {
-	var (
-		fw     topo.Firewall
-		warns  []topo.Warning
-		found  bool
-		denied []string
-	)
-	fw.Default = r.defaultBackend(ctx)
-	for _, b := range backends {
-		if _, err := r.o.Runner.LookPath(b.prog); err != nil {
-			continue
-		}
-		found = true
-		tables, err := r.save(ctx, b.prog)
-		if ctx.Err() != nil {
-			return topo.Firewall{}, nil, ctx.Err()
-		}
-		if err != nil {
-			if isDenied(err) {
-				denied = append(denied, b.prog)
-				continue
-			}
-			warns = append(warns, topo.Warning{Code: "firewall-unreadable", Subject: b.prog,
-				Message: fmt.Sprintf("cannot read the %s IPv%d rules: %v", b.backend, b.family, err)})
-			continue
-		}
-		fw.RuleSets = append(fw.RuleSets, topo.RuleSet{Backend: b.backend, Family: b.family, Tables: tables})
+	rd := &firewallRead{fw: topo.Firewall{Default: r.defaultBackend(ctx)}}
+	found, err := r.saveBackends(ctx, rd)
+	if err != nil {
+		return topo.Firewall{}, nil, err
 	}
 	if !found {
-		// An old iptables with only the plain programs: one backend, the default.
-		for _, p := range []struct {
-			prog   string
-			family int
-		}{{"iptables-save", 4}, {"ip6tables-save", 6}} {
-			if _, err := r.o.Runner.LookPath(p.prog); err != nil {
-				continue
-			}
-			found = true
-			backend := fw.Default
-			if backend == "" {
-				backend = topo.BackendLegacy
-			}
-			tables, err := r.save(ctx, p.prog)
-			if ctx.Err() != nil {
-				return topo.Firewall{}, nil, ctx.Err()
-			}
-			if err != nil && isDenied(err) {
-				denied = append(denied, p.prog)
-				continue
-			}
-			if err != nil {
-				warns = append(warns, topo.Warning{Code: "firewall-unreadable", Subject: p.prog,
-					Message: fmt.Sprintf("cannot read the IPv%d rules: %v", p.family, err)})
-				continue
-			}
-			fw.RuleSets = append(fw.RuleSets, topo.RuleSet{Backend: backend, Family: p.family, Tables: tables})
+		if found, err = r.savePlain(ctx, rd); err != nil {
+			return topo.Firewall{}, nil, err
 		}
 	}
 	if !found {
-		warns = append(warns, topo.Warning{Code: "firewall-unreadable",
+		rd.warns = append(rd.warns, topo.Warning{Code: "firewall-unreadable",
 			Message: "iptables-save is not installed, so netviz cannot read the firewall rules (apt-get install iptables)"})
 	}
-	nft, warn, err := r.nftables(ctx, &fw)
+	nft, warn, err := r.nftables(ctx, &rd.fw)
 	if err != nil {
 		return topo.Firewall{}, nil, err
 	}
 	switch {
 	case warn != nil && warn.Code == "firewall-denied":
-		denied = append(denied, "nft")
+		rd.denied = append(rd.denied, "nft")
 	case warn != nil:
-		warns = append(warns, *warn)
+		rd.warns = append(rd.warns, *warn)
 	}
-	fw.Nftables = nft
-	if len(denied) > 0 {
+	rd.fw.Nftables = nft
+	if len(rd.denied) > 0 {
 		// One warning, not one per program: they all fail for the same reason.
-		warns = append(warns, topo.Warning{Code: "firewall-denied", Subject: strings.Join(denied, ","),
+		rd.warns = append(rd.warns, topo.Warning{Code: "firewall-denied", Subject: strings.Join(rd.denied, ","),
 			Message: "cannot read the firewall rules (iptables-save and nft need root or CAP_NET_ADMIN): doctor and path cannot check them; run netviz with sudo"})
 	}
-	for _, rs := range fw.RuleSets {
-		if rs.Family == 4 && rs.HasDocker() && fw.DockerBackend == "" {
-			fw.DockerBackend = rs.Backend
+	rd.fw.DockerBackend = dockerBackend(&rd.fw)
+	return rd.fw, rd.warns, nil
+}
+
+// firewallRead is what Firewall has read so far.
+type firewallRead struct {
+	fw     topo.Firewall
+	warns  []topo.Warning
+	denied []string // programs that need privileges netviz lacks
+}
+
+// saveBackends reads the rules of each backend and family whose program
+// is installed. It reports whether any was.
+func (r *Reader) saveBackends(ctx context.Context, rd *firewallRead) (bool, error) {
+	found := false
+	for _, b := range backends {
+		ok, err := r.saveInto(ctx, rd, b.prog, b.backend, b.family, fmt.Sprintf("%s IPv%d", b.backend, b.family))
+		if err != nil {
+			return found, err
 		}
+		found = found || ok
 	}
+	return found, nil
+}
+
+// savePlain reads the rules with an old iptables's only programs,
+// iptables-save and ip6tables-save: one backend, the default. It reports
+// whether either is installed.
+func (r *Reader) savePlain(ctx context.Context, rd *firewallRead) (bool, error) {
+	backend := rd.fw.Default
+	if backend == "" {
+		backend = topo.BackendLegacy
+	}
+	found := false
+	for _, p := range []struct {
+		prog   string
+		family int
+	}{{"iptables-save", 4}, {"ip6tables-save", 6}} {
+		ok, err := r.saveInto(ctx, rd, p.prog, backend, p.family, fmt.Sprintf("IPv%d", p.family))
+		if err != nil {
+			return found, err
+		}
+		found = found || ok
+	}
+	return found, nil
+}
+
+// saveInto runs prog, if installed, and adds what it prints as the rule set
+// of backend and family; what names those rules in a warning. It reports
+// whether prog is installed; an error only when ctx ends.
+func (r *Reader) saveInto(ctx context.Context, rd *firewallRead, prog, backend string, family int, what string) (bool, error) {
+	if _, err := r.o.Runner.LookPath(prog); err != nil {
+		return false, nil
+	}
+	tables, err := r.save(ctx, prog)
+	if ctx.Err() != nil {
+		return true, ctx.Err()
+	}
+	switch {
+	case err != nil && isDenied(err):
+		rd.denied = append(rd.denied, prog)
+	case err != nil:
+		rd.warns = append(rd.warns, topo.Warning{Code: "firewall-unreadable", Subject: prog,
+			Message: fmt.Sprintf("cannot read the %s rules: %v", what, err)})
+	default:
+		rd.fw.RuleSets = append(rd.fw.RuleSets, topo.RuleSet{Backend: backend, Family: family, Tables: tables})
+	}
+	return true, nil
+}
+
+// dockerBackend is the backend holding Docker's IPv4 rules: the first rule
+// set with Docker's chains, or, when Docker has its own nftables table,
+// nftables.
+func dockerBackend(fw *topo.Firewall) string {
 	// Docker 29 with firewall-backend=nftables; starting so, it deletes
 	// most of its iptables chains, so its table decides.
 	if _, ok := fw.Nftable("ip", topo.DockerNftTable); ok {
-		fw.DockerBackend = topo.BackendNftables
+		return topo.BackendNftables
 	}
-	return fw, warns, nil
+	for _, rs := range fw.RuleSets {
+		if rs.Family == 4 && rs.HasDocker() {
+			return rs.Backend
+		}
+	}
+	return ""
 }
 
 // nftables reads the native nftables tables with `nft -j list ruleset`,

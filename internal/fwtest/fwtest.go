@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/netviz/netviz/inspect/netfilter"
+	"github.com/netviz/netviz/internal/rendertest"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -72,16 +73,7 @@ func HostRules(t testing.TB) []topo.Table {
 // left to the caller.
 func Host(t testing.TB) *topo.Snapshot {
 	t.Helper()
-	path := filepath.Join(here(), "testdata", "host.json")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s, err := topo.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	s := rendertest.Load(t, filepath.Join(here(), "testdata", "host.json"))
 	s.Firewall = topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNft,
 		RuleSets: []topo.RuleSet{{Backend: topo.BackendNft, Family: 4, Tables: HostRules(t)}}}
 	return s

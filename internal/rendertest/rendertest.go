@@ -55,7 +55,12 @@ func here() string {
 
 func load(t testing.TB, name string) *topo.Snapshot {
 	t.Helper()
-	path := filepath.Join(here(), "testdata", name)
+	return Load(t, filepath.Join(here(), "testdata", name))
+}
+
+// Load decodes the snapshot file at path; an error fails t.
+func Load(t testing.TB, path string) *topo.Snapshot {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)

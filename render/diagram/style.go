@@ -2,8 +2,6 @@ package diagram
 
 import (
 	"slices"
-
-	"github.com/netviz/netviz/topo"
 )
 
 // The diagram's look, keyed by kind: one table for DOT, Mermaid and the
@@ -67,28 +65,6 @@ var nodeKindOrder = []NodeKind{
 
 var edgeKindOrder = []EdgeKind{
 	EdgeUplink, EdgePort, EdgePair, EdgeGroup, EdgeParent, EdgeHostNetwork, EdgeOrphanPair, EdgeStopped,
-}
-
-// ProblemColor is the colour of a problem's border and mark.
-func ProblemColor(severity topo.Severity) string {
-	switch severity {
-	case topo.SeverityError:
-		return "#dc2626"
-	case topo.SeverityWarning:
-		return "#d97706"
-	}
-	return ""
-}
-
-// ProblemLegend is what the legend says a mark of severity means.
-func ProblemLegend(severity topo.Severity) string {
-	switch severity {
-	case topo.SeverityError:
-		return "error found by netviz doctor, with its ID"
-	case topo.SeverityWarning:
-		return "warning found by netviz doctor, with its ID"
-	}
-	return ""
 }
 
 var nodeStyles = map[NodeKind]NodeStyle{

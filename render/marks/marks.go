@@ -32,17 +32,34 @@ import (
 // any other severity (info) is left out of every view.
 func Severities() []topo.Severity { return []topo.Severity{topo.SeverityError, topo.SeverityWarning} }
 
-// Glyph is the sign before the IDs of a mark in diagrams and the Unicode
-// tree.
-func Glyph(severity topo.Severity) string {
+// Look is how a drawn severity looks, in every view.
+type Look struct {
+	// Glyph goes before the IDs of a mark in diagrams and the Unicode tree;
+	// ASCII in the ASCII tree.
+	Glyph, ASCII string
+	// Color is the diagrams' colour of a marked border and its IDs.
+	Color string
+	// Legend is what a diagram's legend says the mark means.
+	Legend string
+}
+
+// LookOf is how severity is drawn; the zero Look for one that is not.
+func LookOf(severity topo.Severity) Look {
 	switch severity {
 	case topo.SeverityError:
-		return "✖"
+		return Look{Glyph: "✖", ASCII: "!!", Color: "#dc2626", Legend: "error found by netviz doctor, with its ID"}
 	case topo.SeverityWarning:
-		return "⚠"
+		return Look{Glyph: "⚠", ASCII: "!", Color: "#d97706", Legend: "warning found by netviz doctor, with its ID"}
 	}
-	return ""
+	return Look{}
 }
+
+// Glyph is the sign before the IDs of a mark in diagrams and the Unicode
+// tree.
+func Glyph(severity topo.Severity) string { return LookOf(severity).Glyph }
+
+// ASCIIGlyph is Glyph in the ASCII tree.
+func ASCIIGlyph(severity topo.Severity) string { return LookOf(severity).ASCII }
 
 func drawn(severity topo.Severity) bool { return severity.Rank() < len(Severities()) }
 

@@ -57,18 +57,8 @@ type glyphSet struct {
 
 var (
 	unicodeGlyphs = glyphSet{tee: "├─ ", last: "└─ ", pipe: "│  ", space: "   ", pair: "⇄", problem: marks.Glyph}
-	asciiGlyphs   = glyphSet{tee: "|- ", last: "`- ", pipe: "|  ", space: "   ", pair: "<->", problem: asciiProblemGlyph}
+	asciiGlyphs   = glyphSet{tee: "|- ", last: "`- ", pipe: "|  ", space: "   ", pair: "<->", problem: marks.ASCIIGlyph}
 )
-
-func asciiProblemGlyph(severity topo.Severity) string {
-	switch severity {
-	case topo.SeverityError:
-		return "!!"
-	case topo.SeverityWarning:
-		return "!"
-	}
-	return ""
-}
 
 // writer lays out a tree of nodes as text.
 type writer struct {

@@ -60,7 +60,7 @@ func writeCluster(bw *bufio.Writer, c diagram.Cluster) {
 	}
 	class, border, penwidth := "nv-cluster-"+string(c.Kind), st.Border, "1.4"
 	if sev := marks.Worst(c.Problems); sev != "" {
-		class, border, penwidth = class+" nv-problem-"+string(sev), diagram.ProblemColor(sev), "3"
+		class, border, penwidth = class+" nv-problem-"+string(sev), marks.LookOf(sev).Color, "3"
 	}
 	fmt.Fprintf(bw, "\n  subgraph %s {\n", quote(c.ID))
 	fmt.Fprintf(bw, "    graph [id=%s, class=%s, style=%s, fillcolor=%s, color=%s, penwidth=%s, margin=10,\n",
@@ -129,7 +129,7 @@ func writeNode(bw *bufio.Writer, indent string, n diagram.Node) {
 	}
 	class, border := "nv-"+string(n.Kind), st.Border
 	if sev := marks.Worst(n.Problems); sev != "" {
-		class, border, penwidth = class+" nv-problem-"+string(sev), diagram.ProblemColor(sev), "3"
+		class, border, penwidth = class+" nv-problem-"+string(sev), marks.LookOf(sev).Color, "3"
 	}
 	fmt.Fprintf(bw, "%s%s [id=%s, class=%s, style=%s, fillcolor=%s, color=%s, penwidth=%s",
 		indent, quote(n.ID), quote(n.ID), quote(class), quote(style), quote(st.Fill), quote(border), penwidth)
@@ -148,7 +148,7 @@ func label(titleSize, title string, problems []topo.Finding, lines []string) str
 	var sb strings.Builder
 	sb.WriteString(`<FONT POINT-SIZE="` + titleSize + `"><B>` + escape(title) + `</B></FONT><BR ALIGN="LEFT"/>`)
 	for _, m := range marks.Lines(problems, marks.Glyph, diagram.MaxLabel) {
-		sb.WriteString(`<FONT POINT-SIZE="10" COLOR="` + diagram.ProblemColor(m.Severity) + `"><B>` + escape(m.Text) + `</B></FONT><BR ALIGN="LEFT"/>`)
+		sb.WriteString(`<FONT POINT-SIZE="10" COLOR="` + marks.LookOf(m.Severity).Color + `"><B>` + escape(m.Text) + `</B></FONT><BR ALIGN="LEFT"/>`)
 	}
 	for _, l := range lines {
 		sb.WriteString(`<FONT POINT-SIZE="10">` + escape(l) + `</FONT><BR ALIGN="LEFT"/>`)
@@ -184,7 +184,7 @@ func writeLegend(bw *bufio.Writer, d *diagram.Diagram) {
 	}
 	for _, sev := range d.ProblemSeverities() {
 		fmt.Fprintf(&sb, `<TR><TD BORDER="3" STYLE="rounded" BGCOLOR="#ffffff" COLOR="%s" WIDTH="34" HEIGHT="16"><FONT COLOR="%s"><B>%s</B></FONT></TD><TD ALIGN="LEFT">%s</TD></TR>`,
-			diagram.ProblemColor(sev), diagram.ProblemColor(sev), escape(marks.Glyph(sev)), escape(diagram.ProblemLegend(sev)))
+			marks.LookOf(sev).Color, marks.LookOf(sev).Color, escape(marks.Glyph(sev)), escape(marks.LookOf(sev).Legend))
 	}
 	for _, k := range edges {
 		st := k.Style()

@@ -75,7 +75,7 @@ func writeLegend(p printer, d *diagram.Diagram) {
 		p("    legend_%s[\"%s\"]\n", className(string(k)), escape(k.Style().Legend))
 	}
 	for _, sev := range severities {
-		p("    legend_problem_%s[\"%s\"]\n", sev, escape(marks.Glyph(sev)+" "+diagram.ProblemLegend(sev)))
+		p("    legend_problem_%s[\"%s\"]\n", sev, escape(marks.Glyph(sev)+" "+marks.LookOf(sev).Legend))
 	}
 	if len(edgeKinds) > 0 {
 		var lines []string
@@ -131,7 +131,7 @@ func writeStyles(p printer, d *diagram.Diagram) {
 	for _, c := range d.Clusters {
 		st := c.Kind.Style()
 		if sev := marks.Worst(c.Problems); sev != "" {
-			p("  style %s fill:%s,stroke:%s,stroke-width:3px", c.ID, st.Fill, diagram.ProblemColor(sev))
+			p("  style %s fill:%s,stroke:%s,stroke-width:3px", c.ID, st.Fill, marks.LookOf(sev).Color)
 		} else {
 			p("  style %s fill:%s,stroke:%s", c.ID, st.Fill, st.Border)
 		}
@@ -179,7 +179,7 @@ func writeClasses(p printer, d *diagram.Diagram) {
 				continue
 			}
 			name := className(string(k)) + "_" + string(sev)
-			p("  classDef nv_%s fill:%s,stroke:%s,stroke-width:3px,color:%s", name, st.Fill, diagram.ProblemColor(sev), cmp.Or(st.Font, diagram.TextColor))
+			p("  classDef nv_%s fill:%s,stroke:%s,stroke-width:3px,color:%s", name, st.Fill, marks.LookOf(sev).Color, cmp.Or(st.Font, diagram.TextColor))
 			if st.Dashed {
 				p(",stroke-dasharray:5 4")
 			}
@@ -187,7 +187,7 @@ func writeClasses(p printer, d *diagram.Diagram) {
 		}
 	}
 	for _, sev := range d.ProblemSeverities() {
-		p("  classDef nv_problem_%s fill:#ffffff,stroke:%s,stroke-width:3px,color:%s\n", sev, diagram.ProblemColor(sev), diagram.ProblemColor(sev))
+		p("  classDef nv_problem_%s fill:#ffffff,stroke:%s,stroke-width:3px,color:%s\n", sev, marks.LookOf(sev).Color, marks.LookOf(sev).Color)
 		p("  class legend_problem_%s nv_problem_%s\n", sev, sev)
 	}
 }
