@@ -23,7 +23,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netviz/netviz/diagnose"
 	"github.com/netviz/netviz/internal/dockertest"
+	"github.com/netviz/netviz/pathfind"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -413,6 +415,38 @@ func TestIntegrationIPv6(t *testing.T) {
 	n, _ := snapshotJSON(t).Network(net6)
 	if !n.IPv6 {
 		t.Errorf("network %+v not marked IPv6", n)
+	}
+}
+
+// An --internal bridge network: its pairs as for any other, the network
+// marked internal, the gateway Docker reports (Docker 29 gives an internal
+// network none), no missing-masquerade for it, and no way out.
+func TestIntegrationInternalNetwork(t *testing.T) {
+	w := dockertest.New(t, "int")
+	n := w.Network("n", "--internal")
+	c := w.Run("c", []string{"--network", n})
+	checkPairs(t, pairsOf(vethJSON(t, "--container", c), c), groundTruth(t, w, c))
+	gw := w.Docker("network", "inspect", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}", n)
+	s := snapshotJSON(t)
+	net, ok := s.Network(n)
+	if !ok || !net.Internal || len(net.Subnets) != 1 || net.Subnets[0].Gateway != gw {
+		t.Errorf("network %+v, want internal with gateway %q", net, gw)
+	}
+	for _, ct := range s.Containers {
+		if ct.Name != c {
+			continue
+		}
+		if len(ct.Endpoints) != 1 || ct.Endpoints[0].Gateway != "" && ct.Endpoints[0].Gateway != gw {
+			t.Errorf("endpoints %+v, network gateway %q", ct.Endpoints, gw)
+		}
+	}
+	for _, f := range about(doctorJSON(t, ""), n) {
+		if f.ID == diagnose.MissingMasquerade {
+			t.Errorf("missing-masquerade for an internal network: %s", f.Message)
+		}
+	}
+	if r := pathJSON(t, c, "198.51.100.7"); r.Verdict == pathfind.Reachable {
+		t.Errorf("path %s 198.51.100.7 from an internal network: %+v", c, r)
 	}
 }
 
