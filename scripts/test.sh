@@ -43,7 +43,7 @@ for e in $engines; do
 		label="docker $(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '(no daemon)') (host)"
 		echo "=== $label: every package"
 		t0=$SECONDS
-		go test -race -count=1 -timeout 45m -json ./... 2>&1 | ./.testreport -log .test.log -engine "$label" "${ci[@]}" || rc=1
+		go test -race -count=1 -timeout 45m -json ./... 2>&1 | ./.testreport -log .test.log -engine "$label" -tally "$bins/tally" "${ci[@]}" || rc=1
 		echo "[$label] took $((SECONDS - t0))s"
 		;;
 	*)
@@ -77,11 +77,15 @@ for e in $engines; do
 				>"$out/$(echo "$p" | tr / _).json" 2>&1) &
 		done
 		wait
-		cat "$out"/*.json | ./.testreport -log ".test-$e.log" -engine "$label" "${ci[@]}" || rc=1
+		cat "$out"/*.json | ./.testreport -log ".test-$e.log" -engine "$label" -tally "$bins/tally" "${ci[@]}" || rc=1
 		bash scripts/engines.sh stop "$e"
 		started=()
 		echo "[$label] took $((SECONDS - t0))s, fetch, start and stop included"
 		;;
 	esac
 done
+# One count for the whole run, every engine added up.
+read -r p f s 2>/dev/null <"$bins/tally" || { p=0 f=0 s=0; }
+echo "total: $p passed, $f failed, $s skipped"
+[ "$f" -eq 0 ] || rc=1
 exit $rc

@@ -58,6 +58,7 @@ func main() {
 	logPath := flag.String("log", "", "write the verbose log here")
 	ci := flag.Bool("ci", false, "a skipped test is a failure, unless it is not applicable to the engine")
 	engine := flag.String("engine", "", "the Docker engine the tests ran against, named in the report")
+	tally := flag.String("tally", "", "add this run's counts to the totals kept in this file")
 	flag.Parse()
 	var log io.Writer = io.Discard
 	if *logPath != "" {
@@ -74,6 +75,12 @@ func main() {
 		r.engine = "[" + *engine + "] "
 	}
 	ok := r.print(os.Stdout, *ci)
+	if *tally != "" {
+		if err := addTally(*tally, r); err != nil {
+			fmt.Fprintln(os.Stderr, "testreport:", err)
+			os.Exit(2)
+		}
+	}
 	if !ok {
 		os.Exit(1)
 	}
@@ -159,14 +166,7 @@ func (r *report) print(w io.Writer, ci bool) bool {
 	if out := r.text(key{"", ""}); out != "" {
 		fmt.Fprintf(w, "\n=== go test said\n%s", out)
 	}
-	var skipped, na []key
-	for _, k := range r.skipped {
-		if strings.HasPrefix(skipReason(r.text(k)), NotApplicable) {
-			na = append(na, k)
-		} else {
-			skipped = append(skipped, k)
-		}
-	}
+	skipped, na := r.splitSkipped()
 	if len(skipped) > 0 {
 		fmt.Fprintf(w, "\n%sskipped tests:\n", r.engine)
 		for _, k := range skipped {
@@ -228,4 +228,32 @@ func skipReason(out string) string {
 		return rest
 	}
 	return last
+}
+
+// addTally adds r's counts (passed, failed, skipped) to the totals in the
+// file at path, one line "P F S", so that a run over several engines can
+// close with one count.
+func addTally(path string, r *report) error {
+	var p, f, s int
+	if b, err := os.ReadFile(path); err == nil {
+		fmt.Sscan(string(b), &p, &f, &s)
+	}
+	p += r.passed
+	f += len(r.failed)
+	skipped, _ := r.splitSkipped()
+	s += len(skipped)
+	return os.WriteFile(path, []byte(fmt.Sprintf("%d %d %d\n", p, f, s)), 0o644)
+}
+
+// splitSkipped parts the skipped tests into those skipped for a reason and
+// those not applicable to the engine.
+func (r *report) splitSkipped() (skipped, na []key) {
+	for _, k := range r.skipped {
+		if strings.HasPrefix(skipReason(r.text(k)), NotApplicable) {
+			na = append(na, k)
+		} else {
+			skipped = append(skipped, k)
+		}
+	}
+	return skipped, na
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -94,5 +95,22 @@ func TestNotApplicableAndEngine(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "CI=true") {
 		t.Errorf("a not-applicable skip counted as a CI skip:\n%s", out.String())
+	}
+}
+
+func TestTallyAddsUpEngines(t *testing.T) {
+	path := t.TempDir() + "/tally"
+	for range 2 {
+		r := read(strings.NewReader(stream), io.Discard)
+		if err := addTally(path, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(b); got != "2 2 2\n" {
+		t.Errorf("tally %q, want two runs of 1 passed, 1 failed, 1 skipped", got)
 	}
 }
