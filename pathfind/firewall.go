@@ -42,8 +42,13 @@ func (w *walker) filter(chain string, p firewall.Packet, _ string) bool {
 				if d.Chain == chain {
 					where = at
 				}
-				w.hop(where+": "+d.Verdict, "-A "+d.Chain+" "+d.Rule.Raw)
-				w.block(fmt.Sprintf("dropped by %s%s", d.Chain, explain(d)))
+				rule := "-A " + d.Chain + " " + d.Rule.Raw
+				w.hop(where+": "+d.Verdict, rule)
+				if why, ok := w.internal(p, d.Chain != "DOCKER-USER" && strings.HasPrefix(d.Chain, "DOCKER"), rule); ok {
+					w.block(why)
+				} else {
+					w.block(fmt.Sprintf("dropped by %s%s", d.Chain, explain(d)))
+				}
 			} else {
 				w.hop(at+": policy "+d.Verdict, "no rule accepts it")
 				w.block(fmt.Sprintf("the %s policy is %s and no rule accepts this packet", chain, d.Verdict))
@@ -78,7 +83,12 @@ func (w *walker) nftFilter(hook string, p firewall.Packet) bool {
 		case "DROP", "REJECT":
 			if d.Rule != nil {
 				w.hop(where+": "+d.Verdict, d.Rule.Raw)
-				w.block("dropped by the nftables chain " + nftName(h.Table, d.Chain))
+				rule := "nftables " + nftName(h.Table, d.Chain) + ": " + d.Rule.Raw
+				if why, ok := w.internal(p, h.Table.Name == topo.DockerNftTable, rule); ok {
+					w.block(why)
+				} else {
+					w.block("dropped by the nftables chain " + nftName(h.Table, d.Chain))
+				}
 			} else {
 				w.hop(at+": policy "+d.Verdict, "no rule accepts it")
 				w.block(fmt.Sprintf("the nftables chain %s has policy %s and no rule accepts this packet: Docker's ACCEPT rules do not override another table's drop",
@@ -94,6 +104,25 @@ func (w *walker) nftFilter(hook string, p firewall.Packet) bool {
 		}
 	}
 	return true
+}
+
+// internal explains a drop by one of Docker's own rules (docker says
+// whether the deciding chain is Docker's) of a packet that crosses the edge
+// of an --internal network: Docker's reason is that the network is internal,
+// whichever chain it keeps the rule in (DOCKER-ISOLATION-STAGE-1/2 on 20.10
+// and 28, DOCKER-INTERNAL on 29 with iptables, the bridge's chains in
+// docker-bridges on 29 with nftables), not that networks are isolated.
+func (w *walker) internal(p firewall.Packet, docker bool, rule string) (string, bool) {
+	if !docker || p.In == p.Out {
+		return "", false
+	}
+	if n, ok := w.bridgeNetwork(p.In); ok && n.Internal {
+		return fmt.Sprintf("network %q is internal: Docker drops what leaves it (rule %s)", n.Name, rule), true
+	}
+	if n, ok := w.bridgeNetwork(p.Out); ok && n.Internal {
+		return fmt.Sprintf("network %q is internal: Docker drops what enters it from elsewhere (rule %s)", n.Name, rule), true
+	}
+	return "", false
 }
 
 func nftName(t *topo.NftTable, chain string) string { return t.Family + " " + t.Name + " " + chain }

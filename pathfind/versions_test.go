@@ -118,7 +118,10 @@ func TestPathsDocker28(t *testing.T) {
 			"c0:eth0 → veth-c0 → docker0 → routing → FORWARD → DOCKER-ISOLATION-STAGE-2: DROP", "different bridge networks are isolated"},
 		{"web", "198.51.100.7", Reachable,
 			"web:eth0 → veth-web → br-1a2b3c4d5e6f → routing → FORWARD: ACCEPT → MASQUERADE as 192.0.2.2 → eth0 → outside", "masqueraded"},
-		{"vault", "198.51.100.7", Blocked, "vault", "no route"},
+		{"vault", "198.51.100.7", Blocked, "vault", `network "private" is internal: Docker gives vault no route to 198.51.100.7`},
+		{"web", "vault", Blocked,
+			"web:eth0 → veth-web → br-1a2b3c4d5e6f → routing → FORWARD → DOCKER-ISOLATION-STAGE-1: DROP",
+			`network "private" is internal: Docker drops what enters it from elsewhere (rule -A DOCKER-ISOLATION-STAGE-1 ! -s 172.19.0.0/16 -o br-9f8e7d6c5b4a -j DROP)`},
 		{"198.51.100.7", "192.0.2.2:8080", Reachable,
 			"198.51.100.7 → eth0 → DNAT 172.18.0.2:80 → FORWARD: ACCEPT → br-1a2b3c4d5e6f → veth-web → web:eth0", "DNAT to 172.18.0.2:80 (web)"},
 		{"203.0.113.9", "192.0.2.2:8080", Blocked,
@@ -147,4 +150,25 @@ func TestPathSNAT(t *testing.T) {
 	if got := toSource("-s 10.0.0.0/8 -j SNAT"); got != "?" {
 		t.Errorf("toSource without --to-source: %q", got)
 	}
+}
+
+// A packet that leaves an --internal network by a route of its own is
+// dropped by Docker because the network is internal, and path says so.
+func TestPathLeavesInternalNetwork(t *testing.T) {
+	routed := func(t *testing.T) *topo.Snapshot {
+		s := host28(t)
+		for i := range s.Namespaces {
+			if s.Namespaces[i].Owner == "vault" {
+				s.Namespaces[i].Routes = append(s.Namespaces[i].Routes, topo.Route{Dst: "default", Gateway: "172.19.0.1", Interface: "eth0", Family: 4})
+			}
+		}
+		return s
+	}
+	checkPaths(t, routed, []pathCase{
+		{"vault", "198.51.100.7", Blocked,
+			"vault:eth0 → veth-vault → br-9f8e7d6c5b4a → routing → FORWARD → DOCKER-ISOLATION-STAGE-1: DROP",
+			`network "private" is internal: Docker drops what leaves it (rule -A DOCKER-ISOLATION-STAGE-1 ! -d 172.19.0.0/16 -i br-9f8e7d6c5b4a -j DROP)`},
+		{"vault", "web", Blocked, "vault:eth0 → veth-vault → br-9f8e7d6c5b4a → routing → FORWARD → DOCKER-ISOLATION-STAGE-1: DROP",
+			`network "private" is internal: Docker drops what leaves it`},
+	})
 }
