@@ -2,6 +2,7 @@ package pathfind
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -171,4 +172,31 @@ func TestPathLeavesInternalNetwork(t *testing.T) {
 		{"vault", "web", Blocked, "vault:eth0 → veth-vault → br-9f8e7d6c5b4a → routing → FORWARD → DOCKER-ISOLATION-STAGE-1: DROP",
 			`network "private" is internal: Docker drops what leaves it`},
 	})
+}
+
+// A network whose masquerading is off on purpose (routed gateway mode,
+// enable_ip_masquerade=false) sends its packets out with their own source
+// address: path says so, and does not ask for the missing MASQUERADE.
+func TestPathNoMasqueradeOnPurpose(t *testing.T) {
+	for _, opt := range []map[string]string{
+		{topo.OptGatewayModeIPv4: topo.GatewayRouted},
+		{topo.OptMasquerade: "false"},
+	} {
+		off := func(t *testing.T) *topo.Snapshot {
+			s := docker27(t)
+			rs, _ := s.Firewall.RuleSet(topo.BackendLegacy, 4)
+			c, _ := rs.Chain("nat", "POSTROUTING")
+			c.Rules = slices.DeleteFunc(c.Rules, func(r topo.Rule) bool { return r.Source == "172.30.0.0/24" })
+			n, _ := s.Network("backend")
+			n.Options = opt
+			return s
+		}
+		for k, v := range opt {
+			checkPaths(t, off, []pathCase{
+				{"db", "198.51.100.7", Reachable,
+					"db:eth0 → veth7db0765 → br-backend → routing → FORWARD: ACCEPT → eth0 → outside",
+					fmt.Sprintf(`with its own source address 172.30.0.3: network "backend" is not masqueraded (%s=%s), so replies come back only where the network beyond routes 172.30.0.0/24 to this host`, k, v)},
+			})
+		}
+	}
 }

@@ -266,6 +266,11 @@ func (w *walker) containerToOutside(src *topo.Container, to endpoint) {
 		return
 	}
 	w.hop("outside", "")
+	if off := out.network.NoMasquerade(); !masq && off != "" {
+		w.reach(fmt.Sprintf("forwarded out through %s with its own source address %s: network %q is not masqueraded (%s), so replies come back only where the network beyond routes %s to this host; beyond the host netviz cannot see",
+			r.Interface, out.addr, out.network.Name, off, subnetOf(out.network, out.addr)))
+		return
+	}
 	if !masq && w.s.Firewall.Read() {
 		w.unknown(fmt.Sprintf("it leaves %s with the private source %s and no MASQUERADE or SNAT: replies are unlikely to come back (see doctor: missing-masquerade)", r.Interface, out.addr))
 		return
@@ -323,4 +328,14 @@ func (w *walker) outsideToContainer(from, to endpoint) {
 		return
 	}
 	w.reach("forwarded straight to the container's address")
+}
+
+// subnetOf is the subnet of n that holds addr, or addr itself.
+func subnetOf(n *topo.Network, addr netip.Addr) string {
+	for _, sn := range n.Subnets {
+		if p, err := netip.ParsePrefix(sn.Subnet); err == nil && p.Contains(addr) {
+			return p.Masked().String()
+		}
+	}
+	return addr.String()
 }
