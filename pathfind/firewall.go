@@ -107,13 +107,21 @@ func (w *walker) nftFilter(hook string, p firewall.Packet) bool {
 }
 
 // internal explains a drop by one of Docker's own rules (docker says
-// whether the deciding chain is Docker's) of a packet that crosses the edge
-// of an --internal network: Docker's reason is that the network is internal,
+// whether the deciding chain is Docker's) within a network with
+// enable_icc=false, or of a packet that crosses the edge of an --internal
+// network: Docker's reason is that the network is internal,
 // whichever chain it keeps the rule in (DOCKER-ISOLATION-STAGE-1/2 on 20.10
 // and 28, DOCKER-INTERNAL on 29 with iptables, the bridge's chains in
 // docker-bridges on 29 with nftables), not that networks are isolated.
 func (w *walker) internal(p firewall.Packet, docker bool, rule string) (string, bool) {
-	if !docker || p.In == p.Out {
+	if !docker {
+		return "", false
+	}
+	if p.In == p.Out {
+		// Within one network: what Docker adds for enable_icc=false.
+		if n, ok := w.bridgeNetwork(p.In); ok && n.Options[topo.OptICC] == "false" {
+			return fmt.Sprintf("inter-container communication is off on network %q (%s=false): Docker drops what its containers send each other (rule %s)", n.Name, topo.OptICC, rule), true
+		}
 		return "", false
 	}
 	if n, ok := w.bridgeNetwork(p.In); ok && n.Internal {

@@ -200,3 +200,23 @@ func TestPathNoMasqueradeOnPurpose(t *testing.T) {
 		}
 	}
 }
+
+// On Docker 28 and later a network not masqueraded but not routed either
+// (enable_ip_masquerade=false) gets no replies: Docker's raw PREROUTING
+// drops what comes from outside addressed straight to a container.
+func TestPathNoMasqueradeRepliesDropped(t *testing.T) {
+	off := func(t *testing.T) *topo.Snapshot {
+		s := host28(t)
+		rs, _ := s.Firewall.RuleSet(topo.BackendLegacy, 4)
+		c, _ := rs.Chain("nat", "POSTROUTING")
+		c.Rules = slices.DeleteFunc(c.Rules, func(r topo.Rule) bool { return r.Source == "172.18.0.0/16" })
+		n, _ := s.Network("front")
+		n.Options = map[string]string{topo.OptMasquerade: "false"}
+		return s
+	}
+	checkPaths(t, off, []pathCase{
+		{"web", "198.51.100.7", Blocked,
+			"web:eth0 → veth-web → br-1a2b3c4d5e6f → routing → FORWARD: ACCEPT → eth0 → outside → reply: raw PREROUTING: DROP",
+			`it leaves eth0 with its own source address 172.18.0.2 (network "front" is not masqueraded: com.docker.network.bridge.enable_ip_masquerade=false), but Docker drops the replies`},
+	})
+}

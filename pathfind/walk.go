@@ -267,6 +267,15 @@ func (w *walker) containerToOutside(src *topo.Container, to endpoint) {
 	}
 	w.hop("outside", "")
 	if off := out.network.NoMasquerade(); !masq && off != "" {
+		// Unless the network is routed, Docker 28 and later drop what comes
+		// from outside addressed straight to a container, replies included.
+		reply := firewall.Packet{In: r.Interface, Src: to.addr, Dst: out.addr, Protocol: w.proto}
+		if d := w.docker("raw", "PREROUTING", reply); d.Verdict == "DROP" && d.Rule != nil {
+			w.hop("reply: raw PREROUTING: DROP", w.ruleText(d))
+			w.block(fmt.Sprintf("it leaves %s with its own source address %s (network %q is not masqueraded: %s), but Docker drops the replies, addressed straight to the container from outside (gateway_mode_ipv4=routed lets them in)",
+				r.Interface, out.addr, out.network.Name, off))
+			return
+		}
 		w.reach(fmt.Sprintf("forwarded out through %s with its own source address %s: network %q is not masqueraded (%s), so replies come back only where the network beyond routes %s to this host; beyond the host netviz cannot see",
 			r.Interface, out.addr, out.network.Name, off, subnetOf(out.network, out.addr)))
 		return
