@@ -56,7 +56,13 @@ func checkForward(s *topo.Snapshot) []Finding {
 				continue
 			}
 			d := firewall.Evaluate(&rs, "filter", "FORWARD", p)
+			doubt, doubtful := d.Doubt()
 			if d.Verdict != "DROP" && d.Verdict != "REJECT" {
+				if doubtful {
+					out = append(out, Finding{ID: ForwardDrop, Severity: topo.SeverityInfo, Subject: []topo.Ref{topo.NetworkRef(n.Name), topo.RuleRef(doubt.Chain)},
+						Message: fmt.Sprintf("traffic from network %q (%s) out through %s passes FORWARD (iptables-%s) as far as netviz can tell, but it cannot evaluate the rule `%s` (%s), which may drop it", n.Name, n.Bridge, s.Host.Uplink, rs.Backend, doubt.Text(), doubt.Unmodelled()),
+						Fix:     fmt.Sprintf("check it: iptables-%s -L %s -v -n  (its counters say whether it drops)", rs.Backend, doubt.Chain)})
+				}
 				continue
 			}
 			subject := []topo.Ref{topo.NetworkRef(n.Name), topo.RuleRef("FORWARD")}
@@ -75,7 +81,12 @@ func checkForward(s *topo.Snapshot) []Finding {
 			if rs.Backend != s.Firewall.DockerBackend && s.Firewall.DockerBackend != "" {
 				why += fmt.Sprintf(" (in the %s backend; Docker's rules are in %s)", rs.Backend, s.Firewall.DockerBackend)
 			}
-			out = append(out, Finding{ID: ForwardDrop, Severity: topo.SeverityError, Subject: subject,
+			sev := topo.SeverityError
+			if doubtful {
+				sev = topo.SeverityWarning
+				why += fmt.Sprintf(", unless the rule `%s` before it, which netviz cannot evaluate (%s), lets it through", doubt.Text(), doubt.Unmodelled())
+			}
+			out = append(out, Finding{ID: ForwardDrop, Severity: sev, Subject: subject,
 				Message: fmt.Sprintf("traffic from network %q (%s) out through %s is dropped by the firewall: %s", n.Name, n.Bridge, s.Host.Uplink, why),
 				Fix:     fix})
 		}
@@ -92,11 +103,17 @@ func nftForwardDrops(s *topo.Snapshot, n *topo.Network, p firewall.Packet) []Fin
 	var out []Finding
 	for _, h := range firewall.HookChains(&s.Firewall, "filter", "forward", 4) {
 		d := firewall.EvaluateNft(h.Table, h.Chain.Name, p)
-		if d.Verdict != "DROP" && d.Verdict != "REJECT" {
-			continue
-		}
 		t := h.Table
 		base := fmt.Sprintf("%s %s %s", t.Family, t.Name, h.Chain.Name)
+		doubt, doubtful := d.Doubt()
+		if d.Verdict != "DROP" && d.Verdict != "REJECT" {
+			if doubtful {
+				out = append(out, Finding{ID: ForwardDrop, Severity: topo.SeverityInfo, Subject: []topo.Ref{topo.NetworkRef(n.Name), topo.RuleRef(t.Label(doubt.Chain))},
+					Message: fmt.Sprintf("traffic from network %q (%s) out through %s passes the nftables chain %s as far as netviz can tell, but it cannot evaluate the rule `%s` in %s %s %s (%s), which may drop it", n.Name, n.Bridge, s.Host.Uplink, base, doubt.Rule.Raw, t.Family, t.Name, doubt.Chain, doubt.Unmodelled()),
+					Fix:     fmt.Sprintf("check it: nft list chain %s %s %s  (add a counter to the rule to see whether it drops)", t.Family, t.Name, doubt.Chain)})
+			}
+			continue
+		}
 		subject := []topo.Ref{topo.NetworkRef(n.Name), topo.RuleRef(h.Label())}
 		why := fmt.Sprintf("the nftables chain %s (hook forward) has policy %s and no rule in it accepts the packet", base, strings.ToLower(d.Verdict))
 		fix := fmt.Sprintf(`nft insert rule %[1]s iifname "%[2]s" accept && nft insert rule %[1]s oifname "%[2]s" accept  (and the same in /etc/nftables.conf), or: nft chain %[1]s '{ policy accept; }'`, base, n.Bridge)
@@ -112,10 +129,11 @@ func nftForwardDrops(s *topo.Snapshot, n *topo.Network, p firewall.Packet) []Fin
 			fix = "systemctl restart docker  (Docker re-creates its docker-bridges table)"
 		}
 		sev := topo.SeverityError
-		if d.Uncertain {
-			// A set of marks, a limit, a goto...: one of them may accept it.
+		if doubtful {
+			// A set of marks, a limit, a goto...: it may accept it.
 			sev = topo.SeverityWarning
-			msg += "; netviz passed over rules it cannot evaluate on the way, which may accept it: check them with nft list chain " + base
+			msg += fmt.Sprintf("; unless the rule `%s` in %s %s %s before it, which netviz cannot evaluate (%s), lets it through: check it with nft list chain %s %s %s",
+				doubt.Rule.Raw, t.Family, t.Name, doubt.Chain, doubt.Unmodelled(), t.Family, t.Name, doubt.Chain)
 		}
 		out = append(out, Finding{ID: ForwardDrop, Severity: sev, Subject: subject, Message: msg, Fix: fix})
 	}

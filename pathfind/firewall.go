@@ -32,11 +32,17 @@ func (w *walker) filter(chain string, p firewall.Packet, _ string) bool {
 		if len(w.s.Firewall.RuleSets) > 2 && rs.Backend != w.s.Firewall.DockerBackend {
 			at = chain + " (" + rs.Backend + ")"
 		}
-		if d.Uncertain {
-			w.unsure = append(w.unsure, fmt.Sprintf("a %s rule netviz cannot evaluate was on the way", rs.Backend))
+		doubt, doubtful := d.Doubt()
+		if doubtful && d.Verdict != "DROP" && d.Verdict != "REJECT" {
+			w.unsure = append(w.unsure, fmt.Sprintf("netviz cannot evaluate the rule `%s` (%s), which may drop it", doubt.Text(), rs.Backend))
 		}
 		switch d.Verdict {
 		case "DROP", "REJECT":
+			if doubtful {
+				w.hop(at+": "+verdictText(d)+"?", "passed over `"+doubt.Text()+"`")
+				w.unknown(fmt.Sprintf("%s drops it unless the rule `%s`, which netviz cannot evaluate (%s), lets it through first", at, doubt.Text(), doubt.Unmodelled()))
+				return false
+			}
 			if d.Rule != nil {
 				where := at + " → " + d.Chain
 				if d.Chain == chain {
@@ -72,8 +78,15 @@ func (w *walker) nftFilter(hook string, p firewall.Packet) bool {
 	for _, h := range firewall.HookChains(&w.s.Firewall, "filter", hook, 4) {
 		d := firewall.EvaluateNft(h.Table, h.Chain.Name, p)
 		at := h.Label()
-		if d.Uncertain {
-			w.unsure = append(w.unsure, fmt.Sprintf("a rule in %s netviz cannot evaluate was on the way", at))
+		doubt, doubtful := d.Doubt()
+		if doubtful && d.Verdict != "DROP" && d.Verdict != "REJECT" {
+			w.unsure = append(w.unsure, fmt.Sprintf("netviz cannot evaluate the rule `%s` in %s, which may drop it", doubt.Rule.Raw, nftName(h.Table, doubt.Chain)))
+		}
+		if doubtful && (d.Verdict == "DROP" || d.Verdict == "REJECT") {
+			w.hop(at+": "+verdictText(d)+"?", "passed over `"+doubt.Rule.Raw+"`")
+			w.unknown(fmt.Sprintf("the nftables chain %s drops it unless the rule `%s` in %s, which netviz cannot evaluate (%s), lets it through first",
+				nftName(h.Table, h.Chain.Name), doubt.Rule.Raw, nftName(h.Table, doubt.Chain), doubt.Unmodelled()))
+			return false
 		}
 		where := at
 		if d.Rule != nil && d.Chain != h.Chain.Name {
@@ -131,6 +144,14 @@ func (w *walker) internal(p firewall.Packet, docker bool, rule string) (string, 
 		return fmt.Sprintf("network %q is internal: Docker drops what enters it from elsewhere (rule %s)", n.Name, rule), true
 	}
 	return "", false
+}
+
+// verdictText is "DROP", or "policy DROP" when the policy decided.
+func verdictText(d firewall.Decision) string {
+	if d.Policy() {
+		return "policy " + d.Verdict
+	}
+	return d.Verdict
 }
 
 func nftName(t *topo.NftTable, chain string) string { return t.Family + " " + t.Name + " " + chain }

@@ -220,3 +220,26 @@ func TestPathNoMasqueradeRepliesDropped(t *testing.T) {
 			`it leaves eth0 with its own source address 172.18.0.2 (network "front" is not masqueraded: com.docker.network.bridge.enable_ip_masquerade=false), but Docker drops the replies`},
 	})
 }
+
+// An iptables rule netviz cannot evaluate (an ipset) is named, whether it
+// may drop what the chain accepts or accept what it drops.
+func TestPathNamesRulesItCannotEvaluate(t *testing.T) {
+	with := func(r topo.Rule) func(t *testing.T) *topo.Snapshot {
+		return func(t *testing.T) *topo.Snapshot {
+			s := docker27(t)
+			rs, _ := s.Firewall.RuleSet(topo.BackendLegacy, 4)
+			c, _ := rs.Chain("filter", "FORWARD")
+			c.Rules = append([]topo.Rule{r}, c.Rules...)
+			return s
+		}
+	}
+	checkPaths(t, with(topo.Rule{Raw: "-m set --match-set blocked src -j DROP", Target: "DROP", Other: true}), []pathCase{
+		{"db", "198.51.100.7", Unknown,
+			"db:eth0 → veth7db0765 → br-backend → routing → FORWARD: ACCEPT → MASQUERADE as 192.0.2.2 → eth0 → outside",
+			"but netviz cannot evaluate the rule `-A FORWARD -m set --match-set blocked src -j DROP` (legacy), which may drop it"},
+	})
+	checkPaths(t, with(topo.Rule{Raw: "-i br-backend -m set --match-set allowed dst -j ACCEPT", In: "br-backend", Target: "ACCEPT", Other: true}), []pathCase{
+		{"api", "db", Unknown, "api:eth1 → vethe470e1d → br-backend → FORWARD: DROP?",
+			"FORWARD drops it unless the rule `-A FORWARD -i br-backend -m set --match-set allowed dst -j ACCEPT`, which netviz cannot evaluate (it matches on an ipset), lets it through first"},
+	})
+}
