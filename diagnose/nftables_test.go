@@ -168,3 +168,40 @@ func TestForwardDropNamesRulesItCannotEvaluate(t *testing.T) {
 		})
 	}
 }
+
+// IPv6 is checked as IPv4 is: through ip6tables and the native chains that
+// see IPv6, once per finding when a chain treats both alike.
+func TestForwardDropIPv6(t *testing.T) {
+	s := healthy(t)
+	n, _ := s.Network("appnet")
+	n.IPv6 = true
+	n.Subnets = append(n.Subnets, topo.Subnet{Subnet: "fd00:db8:20::/64"})
+	s.Firewall.RuleSets = append(s.Firewall.RuleSets, topo.RuleSet{Backend: s.Firewall.DockerBackend, Family: 6,
+		Tables: []topo.Table{{Name: "filter", Chains: []topo.Chain{{Name: "FORWARD", Policy: "DROP"}}}}})
+	var fs []Finding
+	for _, f := range forwardDrops(Run(s)) {
+		if f.SubjectNames()[0] == "appnet" {
+			fs = append(fs, f)
+		}
+	}
+	if len(fs) != 1 || fs[0].Severity != topo.SeverityError || !slices.Equal(fs[0].SubjectNames(), []string{"appnet", "FORWARD"}) ||
+		!strings.HasPrefix(fs[0].Message, `IPv6 traffic from network "appnet"`) || !strings.Contains(fs[0].Fix, "ip6tables -I FORWARD -i br-edf6ad18f54c -j ACCEPT") {
+		t.Errorf("findings %s", dump(fs))
+	}
+
+	// Debian's inet filter drops both families: one finding.
+	s = healthy(t)
+	n, _ = s.Network("appnet")
+	n.IPv6 = true
+	n.Subnets = append(n.Subnets, topo.Subnet{Subnet: "fd00:db8:20::/64"})
+	s.Firewall.Nftables = fwtest.Native(t, "nft-debian-forward-drop.json")
+	var appnet int
+	for _, f := range forwardDrops(Run(s)) {
+		if f.SubjectNames()[0] == "appnet" {
+			appnet++
+		}
+	}
+	if appnet != 1 {
+		t.Errorf("%d forward-drop findings for appnet, want 1", appnet)
+	}
+}

@@ -8,8 +8,9 @@ import (
 	"github.com/netviz/netviz/topo"
 )
 
-// filter evaluates a filter chain in every IPv4 rule set, then the native
-// nftables base chains on the same hook: a packet must pass each of them.
+// filter evaluates a filter chain in every rule set of the packet's IP
+// family, then the native nftables base chains on the same hook that see
+// that family (ip or ip6, and inet): a packet must pass each of them.
 func (w *walker) filter(chain string, p firewall.Packet, _ string) bool {
 	p.Protocol, p.CTState = w.proto, "NEW"
 	if p.DPort == 0 {
@@ -21,7 +22,7 @@ func (w *walker) filter(chain string, p firewall.Packet, _ string) bool {
 		return w.nftFilter(strings.ToLower(chain), p)
 	}
 	for _, rs := range w.s.Firewall.RuleSets {
-		if rs.Family != 4 {
+		if rs.Family != w.family {
 			continue
 		}
 		if _, ok := rs.Chain("filter", chain); !ok {
@@ -75,7 +76,7 @@ func (w *walker) filter(chain string, p firewall.Packet, _ string) bool {
 // a hook (forward, input): Debian's inet filter, firewalld, Docker 29's
 // docker-bridges. An accept ends only its own chain; a drop is final.
 func (w *walker) nftFilter(hook string, p firewall.Packet) bool {
-	for _, h := range firewall.HookChains(&w.s.Firewall, "filter", hook, 4) {
+	for _, h := range firewall.HookChains(&w.s.Firewall, "filter", hook, w.family) {
 		d := firewall.EvaluateNft(h.Table, h.Chain.Name, p)
 		at := h.Label()
 		doubt, doubtful := d.Doubt()
@@ -176,23 +177,56 @@ func explain(d firewall.Decision) string {
 func (w *walker) docker(table, chain string, p firewall.Packet) firewall.Decision {
 	fw := &w.s.Firewall
 	if fw.DockerBackend == topo.BackendNftables {
-		t, ok := fw.Nftable("ip", topo.DockerNftTable)
+		t, ok := fw.Nftable(w.nftFamily(), topo.DockerNftTable)
 		if !ok {
 			return firewall.Decision{}
 		}
 		return firewall.EvaluateNft(t, table+"-"+chain, p)
 	}
-	rs, ok := fw.RuleSet(fw.DockerBackend, 4)
+	rs, ok := fw.RuleSet(fw.DockerBackend, w.family)
 	if !ok {
 		return firewall.Decision{}
 	}
 	return firewall.Evaluate(rs, table, chain, p)
 }
 
+// nftFamily is the nftables family of the packet's IP family.
+func (w *walker) nftFamily() string {
+	if w.family == 6 {
+		return "ip6"
+	}
+	return "ip"
+}
+
+// dockerNATs6 reports whether Docker NATs IPv6 on this host: its ip6
+// rules (ip6tables, Docker 27 and later by default, or its ip6
+// docker-bridges table) have a MASQUERADE or SNAT.
+func (w *walker) dockerNATs6() bool {
+	fw := &w.s.Firewall
+	var rules []topo.Rule
+	if fw.DockerBackend == topo.BackendNftables {
+		if t, ok := fw.Nftable("ip6", topo.DockerNftTable); ok {
+			for _, c := range t.Chains {
+				rules = append(rules, c.Rules...)
+			}
+		}
+	} else if rs, ok := fw.RuleSet(fw.DockerBackend, 6); ok {
+		if c, ok := rs.Chain("nat", "POSTROUTING"); ok {
+			rules = c.Rules
+		}
+	}
+	for _, r := range rules {
+		if r.Target == "MASQUERADE" || r.Target == "SNAT" {
+			return true
+		}
+	}
+	return false
+}
+
 // ruleText is a rule of Docker's that decided, as its backend prints it.
 func (w *walker) ruleText(d firewall.Decision) string {
 	if w.s.Firewall.DockerBackend == topo.BackendNftables {
-		return "nftables ip " + topo.DockerNftTable + " " + d.Chain + ": " + d.Rule.Raw
+		return "nftables " + w.nftFamily() + " " + topo.DockerNftTable + " " + d.Chain + ": " + d.Rule.Raw
 	}
 	return "-A " + d.Chain + " " + d.Rule.Raw
 }

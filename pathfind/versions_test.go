@@ -243,3 +243,61 @@ func TestPathNamesRulesItCannotEvaluate(t *testing.T) {
 			"FORWARD drops it unless the rule `-A FORWARD -i br-backend -m set --match-set allowed dst -j ACCEPT`, which netviz cannot evaluate (it matches on an ipset), lets it through first"},
 	})
 }
+
+// host28v6 is host28 with IPv6 on "front" (fd00:db8:1::/64) and the
+// ip6tables rules Docker 28 wrote for it (docker28-nft.v6): NAT66 out,
+// 8080 published to web's [fd00:db8:1::2]:80.
+func host28v6(t *testing.T) *topo.Snapshot {
+	s := host28(t)
+	s.Firewall.RuleSets = append(s.Firewall.RuleSets, topo.RuleSet{Backend: topo.BackendLegacy, Family: 6, Tables: fwtest.Tables(t, "docker28-nft.v6")})
+	s.Sysctls[topo.SysctlIPv6Forward] = "1"
+	n, _ := s.Network("front")
+	n.IPv6 = true
+	n.Subnets = append(n.Subnets, topo.Subnet{Subnet: "fd00:db8:1::/64", Gateway: "fd00:db8:1::1"})
+	for i := range s.Interfaces {
+		switch s.Interfaces[i].Name {
+		case "eth0":
+			s.Interfaces[i].Addresses = append(s.Interfaces[i].Addresses, "2001:db8:ffff::2/64", "fe80::1/64")
+		case "br-1a2b3c4d5e6f":
+			s.Interfaces[i].Addresses = append(s.Interfaces[i].Addresses, "fe80::2/64", "fd00:db8:1::1/64")
+		}
+	}
+	s.Routes = append(s.Routes,
+		topo.Route{Dst: "default", Gateway: "2001:db8:ffff::1", Interface: "eth0", Family: 6},
+		topo.Route{Dst: "fd00:db8:1::/64", Interface: "br-1a2b3c4d5e6f", Family: 6})
+	for i, addr := range map[string]string{"web": "fd00:db8:1::2", "web2": "fd00:db8:1::3"} {
+		c, _ := s.Container(i)
+		c.Endpoints[0].IPv6 = []string{addr + "/64"}
+		for j := range s.Namespaces {
+			if s.Namespaces[j].Owner == i {
+				s.Namespaces[j].Routes = append(s.Namespaces[j].Routes,
+					topo.Route{Dst: "fd00:db8:1::/64", Interface: "eth0", Family: 6},
+					topo.Route{Dst: "default", Gateway: "fd00:db8:1::1", Interface: "eth0", Family: 6})
+			}
+		}
+	}
+	return s
+}
+
+// IPv6 is followed as IPv4 is: its routes, ip6tables' chains, NAT66.
+func TestPathsIPv6(t *testing.T) {
+	checkPaths(t, host28v6, []pathCase{
+		{"web", "2001:db8::7", Reachable,
+			"web:eth0 → veth-web → br-1a2b3c4d5e6f → routing → FORWARD: ACCEPT → MASQUERADE as 2001:db8:ffff::2 → eth0 → outside", "masqueraded"},
+		{"web", "fd00:db8:1::3", Reachable,
+			"web:eth0 → veth-web → br-1a2b3c4d5e6f → veth-web2 → web2:eth0", "same bridge network"}, // no bridge-nf-call-ip6tables
+		{"2001:db8::7", "[2001:db8:ffff::2]:8080", Reachable,
+			"2001:db8::7 → eth0 → DNAT [fd00:db8:1::2]:80 → FORWARD: ACCEPT → br-1a2b3c4d5e6f → veth-web → web:eth0", "DNAT to [fd00:db8:1::2]:80 (web)"},
+		{"2001:db8::7", "[fd00:db8:1::3]:22", Blocked,
+			"2001:db8::7 → eth0 → FORWARD → DOCKER: DROP", "dropped by DOCKER"},
+		{"c0", "2001:db8::7", Blocked, "c0", "c0 has no route to 2001:db8::7"},
+	})
+	off := func(t *testing.T) *topo.Snapshot {
+		s := host28v6(t)
+		s.Sysctls[topo.SysctlIPv6Forward] = "0"
+		return s
+	}
+	checkPaths(t, off, []pathCase{
+		{"web", "2001:db8::7", Blocked, "web:eth0 → veth-web → br-1a2b3c4d5e6f → routing → routing", "does not forward IPv6 packets"},
+	})
+}

@@ -67,7 +67,11 @@ func (w *walker) containerToContainer(src *topo.Container, to endpoint) {
 				if !w.leaveWhy(src.Name, a, why) {
 					return
 				}
-				if sysctl(w.s, topo.SysctlBridgeNFCallIP) == "1" {
+				nfCall := topo.SysctlBridgeNFCallIP
+				if w.family == 6 {
+					nfCall = topo.SysctlBridgeNFCallIP6
+				}
+				if sysctl(w.s, nfCall) == "1" {
 					if !w.filter("FORWARD", firewall.Packet{In: a.network.Bridge, Out: a.network.Bridge, Src: a.addr, Dst: b.addr}, "") {
 						return
 					}
@@ -94,7 +98,7 @@ func (w *walker) containerToContainer(src *topo.Container, to endpoint) {
 		}
 	}
 	if target == nil {
-		w.unknown(fmt.Sprintf("%s has no IPv4 address on a bridge network netviz can follow", dst.Name))
+		w.unknown(fmt.Sprintf("%s has no IPv%d address on a bridge network netviz can follow", dst.Name, w.family))
 		return
 	}
 	out, ok := w.containerEgress(src, target.addr)
@@ -125,7 +129,7 @@ func (w *walker) containerToHost(src *topo.Container, to endpoint) {
 		// "host": the address of the container's first bridge.
 		for _, a := range w.attachments(src) {
 			if a.network.Driver == "bridge" && !dst.IsValid() {
-				if g, err := netip.ParseAddr(firstV4(w.s, a.network.Bridge)); err == nil {
+				if g, err := netip.ParseAddr(firstAddr(w.s, a.network.Bridge, w.family)); err == nil {
 					dst = g
 				}
 			}
@@ -172,7 +176,7 @@ func (w *walker) hostToContainer(to endpoint, why string) {
 		}
 	}
 	if att == nil {
-		w.unknown(fmt.Sprintf("%s has no IPv4 address on a bridge network netviz can follow", to.container.Name))
+		w.unknown(fmt.Sprintf("%s has no IPv%d address on a bridge network netviz can follow", to.container.Name, w.family))
 		return
 	}
 	if len(w.hops) == 0 {
@@ -255,7 +259,7 @@ func (w *walker) containerToOutside(src *topo.Container, to endpoint) {
 	masq, how := false, "masqueraded"
 	switch d.Verdict {
 	case "MASQUERADE":
-		w.hop("MASQUERADE as "+firstV4(w.s, r.Interface), w.ruleText(d))
+		w.hop("MASQUERADE as "+firstAddr(w.s, r.Interface, w.family), w.ruleText(d))
 		masq = true
 	case "SNAT": // a network created with -o com.docker.network.host_ipv4=ADDR
 		w.hop("SNAT to "+toSource(d.Rule.Raw), w.ruleText(d))
@@ -266,7 +270,16 @@ func (w *walker) containerToOutside(src *topo.Container, to endpoint) {
 		return
 	}
 	w.hop("outside", "")
-	if off := out.network.NoMasquerade(); !masq && off != "" {
+	off := out.network.NoMasquerade()
+	if w.family == 6 {
+		off = ""
+		if m := out.network.GatewayMode(6); m == topo.GatewayRouted || m == topo.GatewayIsolated {
+			off = topo.OptGatewayModeIPv6 + "=" + m
+		} else if !w.dockerNATs6() {
+			off = "Docker does not NAT IPv6 here"
+		}
+	}
+	if !masq && off != "" {
 		// Unless the network is routed, Docker 28 and later drop what comes
 		// from outside addressed straight to a container, replies included.
 		reply := firewall.Packet{In: r.Interface, Src: to.addr, Dst: out.addr, Protocol: w.proto}
@@ -317,7 +330,7 @@ func (w *walker) outsideToContainer(from, to endpoint) {
 		}
 	}
 	if att == nil {
-		w.unknown(fmt.Sprintf("%s has no IPv4 address on a bridge network netviz can follow", to.container.Name))
+		w.unknown(fmt.Sprintf("%s has no IPv%d address on a bridge network netviz can follow", to.container.Name, w.family))
 		return
 	}
 	// Docker 28 drops direct access to container addresses in the raw table.

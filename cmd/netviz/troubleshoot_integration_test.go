@@ -586,6 +586,12 @@ func outsideNetns(t *testing.T, w *dockertest.World) (ns, link string) {
 // the outside namespace ns and says whether the line arrived.
 func sendOut(t *testing.T, ns, c string) bool {
 	t.Helper()
+	return sendOutTo(t, ns, c, "203.0.113.2")
+}
+
+// sendOutTo is sendOut to another address of the outside namespace.
+func sendOutTo(t *testing.T, ns, c, addr string) bool {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	listen := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "busybox", "nc", "-l", "-p", "8000")
@@ -595,7 +601,7 @@ func sendOut(t *testing.T, ns, c string) bool {
 		t.Fatalf("listener: %v", err)
 	}
 	time.Sleep(300 * time.Millisecond)
-	_ = exec.CommandContext(ctx, "docker", "exec", c, "sh", "-c", "echo netviz-out | nc -w 3 203.0.113.2 8000").Run()
+	_ = exec.CommandContext(ctx, "docker", "exec", c, "sh", "-c", "echo netviz-out | nc -w 3 "+addr+" 8000").Run()
 	_ = listen.Process.Kill()
 	_ = listen.Wait()
 	return strings.Contains(got.String(), "netviz-out")
