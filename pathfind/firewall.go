@@ -51,7 +51,7 @@ func (w *walker) filter(chain string, p firewall.Packet, _ string) bool {
 				}
 				rule := "-A " + d.Chain + " " + d.Rule.Raw
 				w.hop(where+": "+d.Verdict, rule)
-				if why, ok := w.internal(p, d.Chain != "DOCKER-USER" && strings.HasPrefix(d.Chain, "DOCKER"), rule); ok {
+				if why, ok := w.dockerReason(p, d.Chain != "DOCKER-USER" && strings.HasPrefix(d.Chain, "DOCKER"), rule); ok {
 					w.block(why)
 				} else {
 					w.block(fmt.Sprintf("dropped by %s%s", d.Chain, explain(d)))
@@ -98,7 +98,7 @@ func (w *walker) nftFilter(hook string, p firewall.Packet) bool {
 			if d.Rule != nil {
 				w.hop(where+": "+d.Verdict, d.Rule.Raw)
 				rule := "nftables " + nftName(h.Table, d.Chain) + ": " + d.Rule.Raw
-				if why, ok := w.internal(p, h.Table.Name == topo.DockerNftTable, rule); ok {
+				if why, ok := w.dockerReason(p, h.Table.Name == topo.DockerNftTable, rule); ok {
 					w.block(why)
 				} else {
 					w.block("dropped by the nftables chain " + nftName(h.Table, d.Chain))
@@ -120,14 +120,14 @@ func (w *walker) nftFilter(hook string, p firewall.Packet) bool {
 	return true
 }
 
-// internal explains a drop by one of Docker's own rules (docker says
+// dockerReason explains a drop by one of Docker's own rules (docker says
 // whether the deciding chain is Docker's) within a network with
 // enable_icc=false, or of a packet that crosses the edge of an --internal
 // network: Docker's reason is that the network is internal,
 // whichever chain it keeps the rule in (DOCKER-ISOLATION-STAGE-1/2 on 20.10
 // and 28, DOCKER-INTERNAL on 29 with iptables, the bridge's chains in
 // docker-bridges on 29 with nftables), not that networks are isolated.
-func (w *walker) internal(p firewall.Packet, docker bool, rule string) (string, bool) {
+func (w *walker) dockerReason(p firewall.Packet, docker bool, rule string) (string, bool) {
 	if !docker {
 		return "", false
 	}
