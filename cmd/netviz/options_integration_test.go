@@ -45,6 +45,7 @@ func TestIntegrationMasqueradeOff(t *testing.T) {
 				t.Errorf("missing-masquerade where it is off on purpose:\n%s", findingList(fs))
 			}
 			r := pathJSON(t, c, "203.0.113.2")
+			t.Logf("path %s 203.0.113.2: %s: %s", c, r.Verdict, r.Reason)
 			if slices.ContainsFunc(r.Hops, func(h pathfind.Hop) bool { return strings.Contains(h.At, "MASQUERADE") }) ||
 				!strings.Contains(r.Reason, "with its own source address "+addr) || !strings.Contains(r.Reason, tc.opt+"="+tc.value) {
 				t.Errorf("path %s 203.0.113.2: %s: %s\n%v", c, r.Verdict, r.Reason, r.Hops)
