@@ -11,21 +11,27 @@ import (
 	"github.com/netviz/netviz/topo"
 )
 
-// outside is an address beyond the host for "can a container get out" (TEST-NET-2).
-var outside = netip.MustParseAddr("198.51.100.1")
+// outside is an address beyond the host for "can a container get out",
+// by IP family: TEST-NET-2 and IPv6's documentation prefix.
+var outside = map[int]netip.Addr{4: netip.MustParseAddr("198.51.100.1"), 6: netip.MustParseAddr("2001:db8::1")}
 
-func firstIPv4(n *topo.Network, s *topo.Snapshot) (netip.Addr, bool) {
+// firstAddr is a container's address of an IP family on network n, or the
+// subnet's second address.
+func firstAddr(n *topo.Network, s *topo.Snapshot, family int) (netip.Addr, bool) {
 	for _, c := range s.Containers {
 		for _, e := range c.Endpoints {
-			if e.Network == n.Name && e.IPv4 != "" {
-				if p, err := netip.ParsePrefix(e.IPv4); err == nil {
+			if e.Network != n.Name {
+				continue
+			}
+			for _, cidr := range append([]string{e.IPv4}, e.IPv6...) {
+				if p, err := netip.ParsePrefix(cidr); err == nil && p.Addr().Is4() == (family == 4) && !p.Addr().IsLinkLocalUnicast() {
 					return p.Addr(), true
 				}
 			}
 		}
 	}
 	for _, sn := range n.Subnets {
-		if p, err := netip.ParsePrefix(sn.Subnet); err == nil && p.Addr().Is4() {
+		if p, err := netip.ParsePrefix(sn.Subnet); err == nil && p.Addr().Is4() == (family == 4) {
 			return p.Addr().Next().Next(), true
 		}
 	}
@@ -46,57 +52,100 @@ func checkForward(s *topo.Snapshot) []Finding {
 		if n.Driver != "bridge" || n.Internal || n.Bridge == "" || !inUse(s, n.Name) {
 			continue
 		}
-		src, ok := firstIPv4(n, s)
-		if !ok {
-			continue
+		v4 := forwardOut(s, n, 4)
+		out = append(out, v4...)
+		// An inet table, or the same rule in ip6tables, that treats IPv6 as
+		// IPv4 is one finding, not two.
+		for _, f := range forwardOut(s, n, 6) {
+			if !slices.ContainsFunc(v4, func(g Finding) bool {
+				return g.Severity == f.Severity && slices.Equal(g.SubjectNames(), f.SubjectNames())
+			}) {
+				out = append(out, f)
+			}
 		}
-		p := firewall.Packet{In: n.Bridge, Out: s.Host.Uplink, Src: src, Dst: outside, Protocol: "tcp", DPort: 443, CTState: "NEW"}
-		for _, rs := range s.Firewall.RuleSets {
-			if rs.Family != 4 {
-				continue
-			}
-			d := firewall.Evaluate(&rs, "filter", "FORWARD", p)
-			if d.Verdict != "DROP" && d.Verdict != "REJECT" {
-				continue
-			}
-			subject := []topo.Ref{topo.NetworkRef(n.Name), topo.RuleRef("FORWARD")}
-			why := fmt.Sprintf("the FORWARD chain's policy is %s and no rule accepts it", d.Verdict)
-			fix := fmt.Sprintf("restart Docker to re-create its FORWARD rules, or: iptables -I FORWARD -i %s -j ACCEPT", n.Bridge)
-			if s.Firewall.DockerBackend == topo.BackendNftables {
-				// Docker's nftables backend adds nothing to iptables, and
-				// iptables' drop is final for the packets it accepted.
-				fix = fmt.Sprintf("iptables-%[1]s -P FORWARD ACCEPT, or: iptables-%[1]s -I FORWARD -i %[2]s -j ACCEPT && iptables-%[1]s -I FORWARD -o %[2]s -j ACCEPT", rs.Backend, n.Bridge)
-			}
-			if d.Rule != nil {
-				subject = []topo.Ref{topo.NetworkRef(n.Name), topo.RuleRef(d.Chain)}
-				why = fmt.Sprintf("the rule `-A %s %s` drops it", d.Chain, d.Rule.Raw)
-				fix = fmt.Sprintf("iptables-%s -D %s %s", rs.Backend, d.Chain, d.Rule.Raw)
-			}
-			if rs.Backend != s.Firewall.DockerBackend && s.Firewall.DockerBackend != "" {
-				why += fmt.Sprintf(" (in the %s backend; Docker's rules are in %s)", rs.Backend, s.Firewall.DockerBackend)
-			}
-			out = append(out, Finding{ID: ForwardDrop, Severity: topo.SeverityError, Subject: subject,
-				Message: fmt.Sprintf("traffic from network %q (%s) out through %s is dropped by the firewall: %s", n.Name, n.Bridge, s.Host.Uplink, why),
-				Fix:     fix})
-		}
-		out = append(out, nftForwardDrops(s, n, p)...)
 	}
 	return out
+}
+
+// forwardOut follows a container's first packet of an IP family out of
+// network n through every rule set and native chain of that family.
+func forwardOut(s *topo.Snapshot, n *topo.Network, family int) []Finding {
+	var out []Finding
+	src, ok := firstAddr(n, s, family)
+	if !ok || family == 6 && !n.IPv6 {
+		return nil
+	}
+	// The IPv6 findings say so; the IPv4 ones read as before.
+	traffic, cmd := "traffic", "iptables"
+	if family == 6 {
+		traffic, cmd = "IPv6 traffic", "ip6tables"
+	}
+	p := firewall.Packet{In: n.Bridge, Out: s.Host.Uplink, Src: src, Dst: outside[family], Protocol: "tcp", DPort: 443, CTState: "NEW"}
+	for _, rs := range s.Firewall.RuleSets {
+		if rs.Family != family {
+			continue
+		}
+		d := firewall.Evaluate(&rs, "filter", "FORWARD", p)
+		doubt, doubtful := d.Doubt()
+		if d.Verdict != "DROP" && d.Verdict != "REJECT" {
+			if doubtful {
+				out = append(out, Finding{ID: ForwardDrop, Severity: topo.SeverityInfo, Subject: []topo.Ref{topo.NetworkRef(n.Name), topo.RuleRef(doubt.Chain)},
+					Message: fmt.Sprintf("%s from network %q (%s) out through %s passes FORWARD (%s-%s) as far as netviz can tell, but it cannot evaluate the rule `%s` (%s), which may drop it", traffic, n.Name, n.Bridge, s.Host.Uplink, cmd, rs.Backend, doubt.Text(), doubt.Unmodelled()),
+					Fix:     fmt.Sprintf("check it: %s-%s -L %s -v -n  (its counters say whether it drops)", cmd, rs.Backend, doubt.Chain)})
+			}
+			continue
+		}
+		subject := []topo.Ref{topo.NetworkRef(n.Name), topo.RuleRef("FORWARD")}
+		why := fmt.Sprintf("the FORWARD chain's policy is %s and no rule accepts it", d.Verdict)
+		fix := fmt.Sprintf("restart Docker to re-create its FORWARD rules, or: %s -I FORWARD -i %s -j ACCEPT", cmd, n.Bridge)
+		if s.Firewall.DockerBackend == topo.BackendNftables {
+			// Docker's nftables backend adds nothing to iptables, and
+			// iptables' drop is final for the packets it accepted.
+			fix = fmt.Sprintf("%[3]s-%[1]s -P FORWARD ACCEPT, or: %[3]s-%[1]s -I FORWARD -i %[2]s -j ACCEPT && %[3]s-%[1]s -I FORWARD -o %[2]s -j ACCEPT", rs.Backend, n.Bridge, cmd)
+		}
+		if d.Rule != nil {
+			subject = []topo.Ref{topo.NetworkRef(n.Name), topo.RuleRef(d.Chain)}
+			why = fmt.Sprintf("the rule `-A %s %s` drops it", d.Chain, d.Rule.Raw)
+			fix = fmt.Sprintf("%s-%s -D %s %s", cmd, rs.Backend, d.Chain, d.Rule.Raw)
+		}
+		if rs.Backend != s.Firewall.DockerBackend && s.Firewall.DockerBackend != "" {
+			why += fmt.Sprintf(" (in the %s backend; Docker's rules are in %s)", rs.Backend, s.Firewall.DockerBackend)
+		}
+		sev := topo.SeverityError
+		if doubtful {
+			sev = topo.SeverityWarning
+			why += fmt.Sprintf(", unless the rule `%s` before it, which netviz cannot evaluate (%s), lets it through", doubt.Text(), doubt.Unmodelled())
+		}
+		out = append(out, Finding{ID: ForwardDrop, Severity: sev, Subject: subject,
+			Message: fmt.Sprintf("%s from network %q (%s) out through %s is dropped by the firewall: %s", traffic, n.Name, n.Bridge, s.Host.Uplink, why),
+			Fix:     fix})
+	}
+	return append(out, nftForwardDrops(s, n, p, family)...)
 }
 
 // nftForwardDrops are the native nftables base chains on the forward hook
 // that drop p: Debian's /etc/nftables.conf (policy drop), firewalld, or a
 // rule of one's own. Subject: the network, then "nftables inet filter
 // forward" (the chain whose rule or policy drops it).
-func nftForwardDrops(s *topo.Snapshot, n *topo.Network, p firewall.Packet) []Finding {
+func nftForwardDrops(s *topo.Snapshot, n *topo.Network, p firewall.Packet, family int) []Finding {
 	var out []Finding
-	for _, h := range firewall.HookChains(&s.Firewall, "filter", "forward", 4) {
+	traffic := "traffic"
+	if family == 6 {
+		traffic = "IPv6 traffic"
+	}
+	for _, h := range firewall.HookChains(&s.Firewall, "filter", "forward", family) {
 		d := firewall.EvaluateNft(h.Table, h.Chain.Name, p)
-		if d.Verdict != "DROP" && d.Verdict != "REJECT" {
-			continue
-		}
 		t := h.Table
 		base := fmt.Sprintf("%s %s %s", t.Family, t.Name, h.Chain.Name)
+		doubt, doubtful := d.Doubt()
+		if d.Verdict != "DROP" && d.Verdict != "REJECT" {
+			if doubtful {
+				out = append(out, Finding{ID: ForwardDrop, Severity: topo.SeverityInfo, Subject: []topo.Ref{topo.NetworkRef(n.Name), topo.RuleRef(t.Label(doubt.Chain))},
+					Message: fmt.Sprintf("%s from network %q (%s) out through %s passes the nftables chain %s as far as netviz can tell, but it cannot evaluate the rule `%s` in %s %s %s (%s), which may drop it", traffic, n.Name, n.Bridge, s.Host.Uplink, base, doubt.Rule.Raw, t.Family, t.Name, doubt.Chain, doubt.Unmodelled()),
+					Fix:     fmt.Sprintf("check it: nft list chain %s %s %s  (add a counter to the rule to see whether it drops)", t.Family, t.Name, doubt.Chain)})
+			}
+			continue
+		}
 		subject := []topo.Ref{topo.NetworkRef(n.Name), topo.RuleRef(h.Label())}
 		why := fmt.Sprintf("the nftables chain %s (hook forward) has policy %s and no rule in it accepts the packet", base, strings.ToLower(d.Verdict))
 		fix := fmt.Sprintf(`nft insert rule %[1]s iifname "%[2]s" accept && nft insert rule %[1]s oifname "%[2]s" accept  (and the same in /etc/nftables.conf), or: nft chain %[1]s '{ policy accept; }'`, base, n.Bridge)
@@ -105,17 +154,18 @@ func nftForwardDrops(s *topo.Snapshot, n *topo.Network, p firewall.Packet) []Fin
 			why = fmt.Sprintf("the rule `%s` in nftables chain %s %s %s drops it", d.Rule.Raw, t.Family, t.Name, d.Chain)
 			fix = fmt.Sprintf(`nft insert rule %s iifname "%s" accept, or remove the rule: nft delete rule %s %s %s handle %d`, base, n.Bridge, t.Family, t.Name, d.Chain, d.Rule.Handle)
 		}
-		msg := fmt.Sprintf("traffic from network %q (%s) out through %s is dropped by nftables: %s. A packet must be accepted by every base chain on the forward hook, and Docker's ACCEPT rules (%s) do not override another table's drop",
-			n.Name, n.Bridge, s.Host.Uplink, why, dockerRulesWhere(s))
+		msg := fmt.Sprintf("%s from network %q (%s) out through %s is dropped by nftables: %s. A packet must be accepted by every base chain on the forward hook, and Docker's ACCEPT rules (%s) do not override another table's drop",
+			traffic, n.Name, n.Bridge, s.Host.Uplink, why, dockerRulesWhere(s))
 		if t.Name == topo.DockerNftTable {
-			msg = fmt.Sprintf("traffic from network %q (%s) out through %s is dropped by Docker's own nftables rules: %s", n.Name, n.Bridge, s.Host.Uplink, why)
+			msg = fmt.Sprintf("%s from network %q (%s) out through %s is dropped by Docker's own nftables rules: %s", traffic, n.Name, n.Bridge, s.Host.Uplink, why)
 			fix = "systemctl restart docker  (Docker re-creates its docker-bridges table)"
 		}
 		sev := topo.SeverityError
-		if d.Uncertain {
-			// A set of marks, a limit, a goto...: one of them may accept it.
+		if doubtful {
+			// A set of marks, a limit, a goto...: it may accept it.
 			sev = topo.SeverityWarning
-			msg += "; netviz passed over rules it cannot evaluate on the way, which may accept it: check them with nft list chain " + base
+			msg += fmt.Sprintf("; unless the rule `%s` in %s %s %s before it, which netviz cannot evaluate (%s), lets it through: check it with nft list chain %s %s %s",
+				doubt.Rule.Raw, t.Family, t.Name, doubt.Chain, doubt.Unmodelled(), t.Family, t.Name, doubt.Chain)
 		}
 		out = append(out, Finding{ID: ForwardDrop, Severity: sev, Subject: subject, Message: msg, Fix: fix})
 	}

@@ -25,6 +25,34 @@ func TestSNATIsNotMissingMasquerade(t *testing.T) {
 	}
 }
 
+// A network whose masquerading is off on purpose has no MASQUERADE rule,
+// as Docker meant: no finding, whichever option turned it off; a network
+// with nat-unprotected is masqueraded and still checked.
+func TestMasqueradeOffOnPurpose(t *testing.T) {
+	for _, tc := range []struct {
+		key, value string
+		want       bool
+	}{
+		{topo.OptMasquerade, "false", false},
+		{topo.OptGatewayModeIPv4, topo.GatewayRouted, false},
+		{topo.OptGatewayModeIPv4, topo.GatewayIsolated, false},
+		{topo.OptGatewayModeIPv4, topo.GatewayNATUnprotected, true},
+		{topo.OptGatewayModeIPv6, topo.GatewayRouted, true}, // IPv4 is still NATed
+		{topo.OptMasquerade, "true", true},
+	} {
+		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
+			s := healthy(t)
+			c := chainOf(s, "nat", "POSTROUTING")
+			c.Rules = slices.DeleteFunc(c.Rules, func(r topo.Rule) bool { return r.Source == "172.20.0.0/16" })
+			n, _ := s.Network("appnet")
+			n.Options = map[string]string{tc.key: tc.value}
+			if got := has(Run(s), MissingMasquerade, []string{"appnet", "172.20.0.0/16"}); got != tc.want {
+				t.Errorf("missing-masquerade %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestWithin(t *testing.T) {
 	s := healthy(t)
 	iface(s, "br-edf6ad18f54c").Up = false // appnet's bridge

@@ -81,7 +81,10 @@ func checkMasquerade(s *topo.Snapshot) []Finding {
 	}
 	var out []Finding
 	for _, n := range s.Networks {
-		if n.Driver != "bridge" || n.Internal {
+		// Masquerading off on purpose (enable_ip_masquerade=false, or a
+		// routed or isolated gateway mode): no rule is what Docker meant,
+		// and path explains where such packets go.
+		if n.Driver != "bridge" || n.Internal || n.NoMasquerade() != "" {
 			continue
 		}
 		for _, sn := range n.Subnets {

@@ -119,3 +119,89 @@ func TestForwardDropInNativeNftables(t *testing.T) {
 		}
 	})
 }
+
+// forward-drop names the rules it cannot evaluate instead of passing over
+// them: in iptables and native nftables chains alike, as a warning when
+// the rule may accept what is dropped, as info when it may drop what is
+// accepted.
+func TestForwardDropNamesRulesItCannotEvaluate(t *testing.T) {
+	iptables := func(r topo.Rule) *topo.Snapshot {
+		s := healthy(t)
+		c := chainOf(s, "filter", "FORWARD")
+		c.Rules = append([]topo.Rule{r}, c.Rules...)
+		return s
+	}
+	for _, tc := range []struct {
+		name    string
+		s       *topo.Snapshot
+		sev     topo.Severity
+		subject []string
+		message string
+	}{
+		{"iptables ipset drop", iptables(topo.Rule{Raw: "-m set --match-set blocked src -j DROP", Target: "DROP", Other: true}),
+			topo.SeverityInfo, []string{"appnet", "FORWARD"},
+			"but it cannot evaluate the rule `-A FORWARD -m set --match-set blocked src -j DROP` (it matches on an ipset), which may drop it"},
+		{"iptables mark accept before a drop", func() *topo.Snapshot {
+			s := iptables(topo.Rule{Raw: "-m mark --mark 0x1 -j ACCEPT", Target: "ACCEPT", Other: true})
+			c := chainOf(s, "filter", "FORWARD")
+			c.Rules = slices.Insert(c.Rules, 1, topo.Rule{Raw: "-i br-edf6ad18f54c -j DROP", In: "br-edf6ad18f54c", Target: "DROP"})
+			return s
+		}(), topo.SeverityWarning, []string{"appnet", "FORWARD"},
+			"unless the rule `-A FORWARD -m mark --mark 0x1 -j ACCEPT` before it, which netviz cannot evaluate (it matches on a mark), lets it through"},
+		{"nftables mark drop", func() *topo.Snapshot {
+			s := healthy(t)
+			s.Firewall.Nftables = fwtest.Native(t, "nft-debian-forward-drop.json")
+			fwd := &s.Firewall.Nftables[0].Chains[1]
+			fwd.Policy = "ACCEPT"
+			fwd.Rules = []topo.Rule{{Raw: "meta mark 0x1 drop", Target: "DROP", Other: true}}
+			return s
+		}(), topo.SeverityInfo, []string{"appnet", "nftables inet filter forward"},
+			"but it cannot evaluate the rule `meta mark 0x1 drop` in inet filter forward (it matches on a mark), which may drop it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := forwardDrops(Run(tc.s))
+			if !slices.ContainsFunc(fs, func(f Finding) bool {
+				return f.Severity == tc.sev && slices.Equal(f.SubjectNames(), tc.subject) && strings.Contains(f.Message, tc.message)
+			}) {
+				t.Errorf("want %s %v …%s…, got %s", tc.sev, tc.subject, tc.message, dump(fs))
+			}
+		})
+	}
+}
+
+// IPv6 is checked as IPv4 is: through ip6tables and the native chains that
+// see IPv6, once per finding when a chain treats both alike.
+func TestForwardDropIPv6(t *testing.T) {
+	s := healthy(t)
+	n, _ := s.Network("appnet")
+	n.IPv6 = true
+	n.Subnets = append(n.Subnets, topo.Subnet{Subnet: "fd00:db8:20::/64"})
+	s.Firewall.RuleSets = append(s.Firewall.RuleSets, topo.RuleSet{Backend: s.Firewall.DockerBackend, Family: 6,
+		Tables: []topo.Table{{Name: "filter", Chains: []topo.Chain{{Name: "FORWARD", Policy: "DROP"}}}}})
+	var fs []Finding
+	for _, f := range forwardDrops(Run(s)) {
+		if f.SubjectNames()[0] == "appnet" {
+			fs = append(fs, f)
+		}
+	}
+	if len(fs) != 1 || fs[0].Severity != topo.SeverityError || !slices.Equal(fs[0].SubjectNames(), []string{"appnet", "FORWARD"}) ||
+		!strings.HasPrefix(fs[0].Message, `IPv6 traffic from network "appnet"`) || !strings.Contains(fs[0].Fix, "ip6tables -I FORWARD -i br-edf6ad18f54c -j ACCEPT") {
+		t.Errorf("findings %s", dump(fs))
+	}
+
+	// Debian's inet filter drops both families: one finding.
+	s = healthy(t)
+	n, _ = s.Network("appnet")
+	n.IPv6 = true
+	n.Subnets = append(n.Subnets, topo.Subnet{Subnet: "fd00:db8:20::/64"})
+	s.Firewall.Nftables = fwtest.Native(t, "nft-debian-forward-drop.json")
+	var appnet int
+	for _, f := range forwardDrops(Run(s)) {
+		if f.SubjectNames()[0] == "appnet" {
+			appnet++
+		}
+	}
+	if appnet != 1 {
+		t.Errorf("%d forward-drop findings for appnet, want 1", appnet)
+	}
+}

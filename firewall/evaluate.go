@@ -40,7 +40,62 @@ type Decision struct {
 	// Uncertain is true when a rule with matches netviz does not model
 	// (topo.Rule.Other) was passed over: the decision may be wrong.
 	Uncertain bool `json:"uncertain,omitempty"`
+	// Passed are the rules passed over, in the order met: those whose
+	// modelled matches hold but that have others netviz does not model,
+	// and jumps to chains it does not have.
+	Passed []Passed `json:"passed,omitempty"`
 }
+
+// Passed is a rule evaluation passed over, and the chain it is in.
+type Passed struct {
+	Chain string     `json:"chain"`
+	Rule  *topo.Rule `json:"rule"`
+}
+
+// Doubt is the first rule passed over that could have decided otherwise:
+// one that accepts, returns or jumps when the verdict is a drop (or no
+// verdict, a policy's), one that drops, rejects or jumps when it is an
+// accept. Passed-over rules that could only agree (a DROP before a drop)
+// or log leave no doubt.
+func (d Decision) Doubt() (Passed, bool) {
+	for _, p := range d.Passed {
+		switch t := p.Rule.Target; {
+		case t == "LOG" || t == "NFLOG" || t == "MARK" || t == "CONNMARK" || t == "TRACE" || t == "" || t == "CT" || t == "NOTRACK" || t == "TCPMSS":
+			continue
+		case t == "DROP" || t == "REJECT":
+			if d.Verdict == "ACCEPT" || d.Verdict == "" {
+				return p, true
+			}
+		case t == "ACCEPT":
+			if d.Verdict != "ACCEPT" {
+				return p, true
+			}
+		default: // RETURN, a jump, a NAT target: anything may follow
+			return p, true
+		}
+	}
+	return Passed{}, false
+}
+
+// Unmodelled says what of the rule netviz does not evaluate.
+func (p Passed) Unmodelled() string {
+	if !p.Rule.Other {
+		return "a jump to a chain netviz did not read"
+	}
+	for _, m := range []struct{ needle, what string }{
+		{"match-set", "an ipset"}, {"@", "a set"}, {"mark", "a mark"}, {"physdev", "a bridge port"},
+		{"limit", "a rate limit"}, {"owner", "a socket owner"}, {"goto", "a goto"}, {"string", "the payload"},
+	} {
+		if strings.Contains(p.Rule.Raw, m.needle) {
+			return "it matches on " + m.what
+		}
+	}
+	return "it has matches netviz does not model"
+}
+
+// Text is an iptables rule as iptables-save prints it. (A native
+// nftables rule's Raw is already nft's text.)
+func (p Passed) Text() string { return "-A " + p.Chain + " " + p.Rule.Raw }
 
 // Policy reports whether the chain's policy, not a rule, decided.
 func (d Decision) Policy() bool { return d.Rule == nil && d.Verdict != "" }
@@ -54,13 +109,14 @@ func Evaluate(rs *topo.RuleSet, table, chain string, p Packet) Decision {
 	}
 	c, ok := rs.Chain(table, chain)
 	if !ok {
-		return Decision{Uncertain: d.Uncertain}
+		return Decision{Uncertain: d.Uncertain, Passed: d.Passed}
 	}
-	return Decision{Verdict: c.Policy, Chain: chain, Uncertain: d.Uncertain}
+	return Decision{Verdict: c.Policy, Chain: chain, Uncertain: d.Uncertain, Passed: d.Passed}
 }
 
 func walk(rs *topo.RuleSet, table, chain string, p Packet, depth int) (Decision, bool) {
-	var unsure bool
+	var passed []Passed
+	deep := false // a jump went deeper than netviz follows
 	c, ok := rs.Chain(table, chain)
 	if !ok || depth > 32 {
 		return Decision{Uncertain: depth > 32}, false
@@ -73,30 +129,31 @@ func walk(rs *topo.RuleSet, table, chain string, p Packet, depth int) (Decision,
 		if rule.Other {
 			// Matches on what we model, but something else decides: skip it
 			// and say the result is uncertain.
-			unsure = true
+			passed = append(passed, Passed{chain, rule})
 			continue
 		}
 		switch rule.Target {
 		case "ACCEPT", "DROP", "REJECT", "DNAT", "MASQUERADE", "SNAT":
-			return Decision{Verdict: rule.Target, Chain: chain, Rule: rule, Uncertain: unsure}, true
+			return Decision{Verdict: rule.Target, Chain: chain, Rule: rule, Uncertain: deep || len(passed) > 0, Passed: passed}, true
 		case "RETURN":
-			return Decision{Uncertain: unsure}, false
+			return Decision{Uncertain: deep || len(passed) > 0, Passed: passed}, false
 		case "", "LOG", "MARK", "CONNMARK", "NFLOG", "TRACE", "CT", "NOTRACK", "TCPMSS":
 			continue
 		default:
 			if _, isChain := rs.Chain(table, rule.Target); !isChain {
-				unsure = true
+				passed = append(passed, Passed{chain, rule})
 				continue
 			}
 			d, done := walk(rs, table, rule.Target, p, depth+1)
-			unsure = unsure || d.Uncertain
+			passed = append(passed, d.Passed...)
+			deep = deep || d.Uncertain && len(d.Passed) == 0
 			if done {
-				d.Uncertain = unsure
+				d.Passed, d.Uncertain = passed, deep || len(passed) > 0
 				return d, true
 			}
 		}
 	}
-	return Decision{Uncertain: unsure}, false
+	return Decision{Uncertain: deep || len(passed) > 0, Passed: passed}, false
 }
 
 // matches reports whether the modelled matches of the rule hold for p.

@@ -49,9 +49,11 @@ func resolve(s *topo.Snapshot, in string) (endpoint, error) {
 	for i := range s.Containers {
 		c := &s.Containers[i]
 		for _, ep := range c.Endpoints {
-			if p, err := netip.ParsePrefix(ep.IPv4); err == nil && p.Addr() == e.addr {
-				e.container = c
-				return e, nil
+			for _, cidr := range append([]string{ep.IPv4}, ep.IPv6...) {
+				if p, err := netip.ParsePrefix(cidr); err == nil && p.Addr() == e.addr {
+					e.container = c
+					return e, nil
+				}
 			}
 		}
 	}
@@ -92,7 +94,13 @@ func (w *walker) attachments(c *topo.Container) []attachment {
 			continue
 		}
 		a := attachment{network: n}
-		if p, err := netip.ParsePrefix(ep.IPv4); err == nil {
+		if w.family == 6 {
+			for _, cidr := range ep.IPv6 {
+				if p, err := netip.ParsePrefix(cidr); err == nil && !p.Addr().IsLinkLocalUnicast() && !a.addr.IsValid() {
+					a.addr = p.Addr()
+				}
+			}
+		} else if p, err := netip.ParsePrefix(ep.IPv4); err == nil {
 			a.addr = p.Addr()
 		}
 		for _, p := range w.s.Pairs {

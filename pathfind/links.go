@@ -22,7 +22,13 @@ func (w *walker) containerEgress(c *topo.Container, dst netip.Addr) (attachment,
 	r, ok := lookup(routes, dst)
 	if !ok && len(routes) > 0 {
 		w.hop(c.Name, "no route")
-		w.block(fmt.Sprintf("%s has no route to %s (an internal network has no gateway)", c.Name, dst))
+		for _, a := range atts {
+			if a.network.Internal {
+				w.block(fmt.Sprintf("network %q is internal: Docker gives %s no route to %s (an internal network has no gateway)", a.network.Name, c.Name, dst))
+				return attachment{}, false
+			}
+		}
+		w.block(fmt.Sprintf("%s has no route to %s", c.Name, dst))
 		return attachment{}, false
 	}
 	for _, a := range atts {

@@ -1,6 +1,7 @@
 package pathfind
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/netviz/netviz/internal/fwtest"
@@ -58,14 +59,27 @@ func TestPathsNativeNftables(t *testing.T) {
 			"db:eth0 → veth7db0765 → br-backend → routing → FORWARD: ACCEPT → nftables inet filter forward → docker-out: DROP",
 			"dropped by the nftables chain inet filter docker-out"},
 	})
+	// The mark rule netviz passes over might accept what the policy drops:
+	// unknown, naming the rule.
 	checkPaths(t, nftablesUnsure, []pathCase{
-		{"web1", "198.51.100.7", Blocked, out + " → nftables inet filter forward: policy DROP", "policy drop"},
+		{"web1", "198.51.100.7", Unknown, out + " → nftables inet filter forward: policy DROP?",
+			"the nftables chain inet filter forward drops it unless the rule `meta mark 0x1 accept` in inet filter forward, which netviz cannot evaluate (it matches on a mark), lets it through first"},
 	})
-	// Unsure, not reachable: the mark rule netviz skipped might have accepted.
-	s := nftablesUnsure(t)
-	s.Firewall.Nftables[0].Chains[1].Policy = "ACCEPT"
-	if r, _ := Find(s, "web1", "198.51.100.7", Options{}); r.Verdict != Unknown {
-		t.Errorf("passing an Other rule: %s: %s", r.Verdict, r.Reason)
+	// An accept it passes over where the policy accepts anyway changes
+	// nothing; a drop it passes over might drop it.
+	for _, tc := range []struct {
+		target, verdict, reason string
+	}{
+		{"ACCEPT", Reachable, "masqueraded"},
+		{"DROP", Unknown, "netviz cannot evaluate the rule `meta mark 0x1 drop` in inet filter forward, which may drop it"},
+	} {
+		s := nftablesUnsure(t)
+		fwd := &s.Firewall.Nftables[0].Chains[1]
+		fwd.Policy = "ACCEPT"
+		fwd.Rules[0].Target, fwd.Rules[0].Raw = tc.target, "meta mark 0x1 "+strings.ToLower(tc.target)
+		if r, _ := Find(s, "web1", "198.51.100.7", Options{}); r.Verdict != tc.verdict || !strings.Contains(r.Reason, tc.reason) {
+			t.Errorf("passing over a mark rule (%s) in a chain that accepts: %s: %s, want %s: …%s…", tc.target, r.Verdict, r.Reason, tc.verdict, tc.reason)
+		}
 	}
 }
 

@@ -63,7 +63,12 @@ func Find(s *topo.Snapshot, src, dst string, o Options) (Result, error) {
 	if to.port == 0 {
 		to.port = o.Port
 	}
-	w := &walker{s: s, proto: o.Protocol}
+	// The family is the address's, when either end is one: a packet to an
+	// IPv6 address is followed through IPv6 routes and rules.
+	w := &walker{s: s, proto: o.Protocol, family: 4}
+	if from.addr.Is6() || to.addr.Is6() {
+		w.family = 6
+	}
 	w.run(from, to)
 	r := Result{From: src, To: dst, Verdict: w.verdict, Hops: w.hops, Reason: w.reason}
 	if r.Hops == nil {
@@ -76,6 +81,7 @@ func Find(s *topo.Snapshot, src, dst string, o Options) (Result, error) {
 type walker struct {
 	s       *topo.Snapshot
 	proto   string
+	family  int // 4 or 6
 	hops    []Hop
 	verdict string
 	reason  string

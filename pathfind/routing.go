@@ -10,6 +10,14 @@ import (
 func sysctl(s *topo.Snapshot, name string) string { return s.Sysctls[name] }
 
 func (w *walker) forwarding() bool {
+	if w.family == 6 {
+		if sysctl(w.s, topo.SysctlIPv6Forward) == "0" {
+			w.hop("routing", "net.ipv6.conf.all.forwarding = 0")
+			w.block("the host does not forward IPv6 packets (net.ipv6.conf.all.forwarding = 0)")
+			return false
+		}
+		return true
+	}
 	if sysctl(w.s, topo.SysctlIPForward) == "0" {
 		w.hop("routing", "net.ipv4.ip_forward = 0")
 		w.block("the host does not forward packets (net.ipv4.ip_forward = 0)")
@@ -39,10 +47,12 @@ func (w *walker) bridgeNetwork(iface string) (*topo.Network, bool) {
 	return nil, false
 }
 
-func firstV4(s *topo.Snapshot, iface string) string {
+// firstAddr is the first address of an IP family (4 or 6, not link-local)
+// of a host interface.
+func firstAddr(s *topo.Snapshot, iface string, family int) string {
 	if i, ok := s.HostInterface(iface); ok {
 		for _, a := range i.Addresses {
-			if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() {
+			if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() == (family == 4) && !p.Addr().IsLinkLocalUnicast() {
 				return p.Addr().String()
 			}
 		}

@@ -67,7 +67,11 @@ func (w *walker) containerToContainer(src *topo.Container, to endpoint) {
 				if !w.leaveWhy(src.Name, a, why) {
 					return
 				}
-				if sysctl(w.s, topo.SysctlBridgeNFCallIP) == "1" {
+				nfCall := topo.SysctlBridgeNFCallIP
+				if w.family == 6 {
+					nfCall = topo.SysctlBridgeNFCallIP6
+				}
+				if sysctl(w.s, nfCall) == "1" {
 					if !w.filter("FORWARD", firewall.Packet{In: a.network.Bridge, Out: a.network.Bridge, Src: a.addr, Dst: b.addr}, "") {
 						return
 					}
@@ -94,7 +98,7 @@ func (w *walker) containerToContainer(src *topo.Container, to endpoint) {
 		}
 	}
 	if target == nil {
-		w.unknown(fmt.Sprintf("%s has no IPv4 address on a bridge network netviz can follow", dst.Name))
+		w.unknown(fmt.Sprintf("%s has no IPv%d address on a bridge network netviz can follow", dst.Name, w.family))
 		return
 	}
 	out, ok := w.containerEgress(src, target.addr)
@@ -125,7 +129,7 @@ func (w *walker) containerToHost(src *topo.Container, to endpoint) {
 		// "host": the address of the container's first bridge.
 		for _, a := range w.attachments(src) {
 			if a.network.Driver == "bridge" && !dst.IsValid() {
-				if g, err := netip.ParseAddr(firstV4(w.s, a.network.Bridge)); err == nil {
+				if g, err := netip.ParseAddr(firstAddr(w.s, a.network.Bridge, w.family)); err == nil {
 					dst = g
 				}
 			}
@@ -172,7 +176,7 @@ func (w *walker) hostToContainer(to endpoint, why string) {
 		}
 	}
 	if att == nil {
-		w.unknown(fmt.Sprintf("%s has no IPv4 address on a bridge network netviz can follow", to.container.Name))
+		w.unknown(fmt.Sprintf("%s has no IPv%d address on a bridge network netviz can follow", to.container.Name, w.family))
 		return
 	}
 	if len(w.hops) == 0 {
@@ -255,7 +259,7 @@ func (w *walker) containerToOutside(src *topo.Container, to endpoint) {
 	masq, how := false, "masqueraded"
 	switch d.Verdict {
 	case "MASQUERADE":
-		w.hop("MASQUERADE as "+firstV4(w.s, r.Interface), w.ruleText(d))
+		w.hop("MASQUERADE as "+firstAddr(w.s, r.Interface, w.family), w.ruleText(d))
 		masq = true
 	case "SNAT": // a network created with -o com.docker.network.host_ipv4=ADDR
 		w.hop("SNAT to "+toSource(d.Rule.Raw), w.ruleText(d))
@@ -266,6 +270,29 @@ func (w *walker) containerToOutside(src *topo.Container, to endpoint) {
 		return
 	}
 	w.hop("outside", "")
+	off := out.network.NoMasquerade()
+	if w.family == 6 {
+		off = ""
+		if m := out.network.GatewayMode(6); m == topo.GatewayRouted || m == topo.GatewayIsolated {
+			off = topo.OptGatewayModeIPv6 + "=" + m
+		} else if !w.dockerNATs6() {
+			off = "Docker does not NAT IPv6 here"
+		}
+	}
+	if !masq && off != "" {
+		// Unless the network is routed, Docker 28 and later drop what comes
+		// from outside addressed straight to a container, replies included.
+		reply := firewall.Packet{In: r.Interface, Src: to.addr, Dst: out.addr, Protocol: w.proto}
+		if d := w.docker("raw", "PREROUTING", reply); d.Verdict == "DROP" && d.Rule != nil {
+			w.hop("reply: raw PREROUTING: DROP", w.ruleText(d))
+			w.block(fmt.Sprintf("it leaves %s with its own source address %s (network %q is not masqueraded: %s), but Docker drops the replies, addressed straight to the container from outside (gateway_mode_ipv4=routed lets them in)",
+				r.Interface, out.addr, out.network.Name, off))
+			return
+		}
+		w.reach(fmt.Sprintf("forwarded out through %s with its own source address %s: network %q is not masqueraded (%s), so replies come back only where the network beyond routes %s to this host; beyond the host netviz cannot see",
+			r.Interface, out.addr, out.network.Name, off, subnetOf(out.network, out.addr)))
+		return
+	}
 	if !masq && w.s.Firewall.Read() {
 		w.unknown(fmt.Sprintf("it leaves %s with the private source %s and no MASQUERADE or SNAT: replies are unlikely to come back (see doctor: missing-masquerade)", r.Interface, out.addr))
 		return
@@ -303,7 +330,7 @@ func (w *walker) outsideToContainer(from, to endpoint) {
 		}
 	}
 	if att == nil {
-		w.unknown(fmt.Sprintf("%s has no IPv4 address on a bridge network netviz can follow", to.container.Name))
+		w.unknown(fmt.Sprintf("%s has no IPv%d address on a bridge network netviz can follow", to.container.Name, w.family))
 		return
 	}
 	// Docker 28 drops direct access to container addresses in the raw table.
@@ -323,4 +350,14 @@ func (w *walker) outsideToContainer(from, to endpoint) {
 		return
 	}
 	w.reach("forwarded straight to the container's address")
+}
+
+// subnetOf is the subnet of n that holds addr, or addr itself.
+func subnetOf(n *topo.Network, addr netip.Addr) string {
+	for _, sn := range n.Subnets {
+		if p, err := netip.ParsePrefix(sn.Subnet); err == nil && p.Contains(addr) {
+			return p.Masked().String()
+		}
+	}
+	return addr.String()
 }

@@ -183,6 +183,53 @@ type Network struct {
 	// Parent is the host link of a macvlan/ipvlan network.
 	Parent string            `json:"parent,omitempty"`
 	Labels map[string]string `json:"labels,omitempty"`
+	// Options are the driver options (`docker network create -o`), with
+	// those of a --config-from network under the network's own.
+	Options map[string]string `json:"options,omitempty"`
+}
+
+// Bridge driver options that change what Docker programs in the firewall.
+const (
+	OptMasquerade      = "com.docker.network.bridge.enable_ip_masquerade"
+	OptICC             = "com.docker.network.bridge.enable_icc"
+	OptHostBindingIPv4 = "com.docker.network.bridge.host_binding_ipv4"
+	OptHostIPv4        = "com.docker.network.host_ipv4"
+	OptGatewayModeIPv4 = "com.docker.network.bridge.gateway_mode_ipv4"
+	OptGatewayModeIPv6 = "com.docker.network.bridge.gateway_mode_ipv6"
+)
+
+// Gateway modes of a bridge network (Docker 27 and later); "nat" when the
+// option is not set.
+const (
+	GatewayNAT            = "nat"
+	GatewayNATUnprotected = "nat-unprotected"
+	GatewayRouted         = "routed"
+	GatewayIsolated       = "isolated"
+)
+
+// GatewayMode is the network's gateway mode for an IP family (4 or 6).
+func (n *Network) GatewayMode(family int) string {
+	key := OptGatewayModeIPv4
+	if family == 6 {
+		key = OptGatewayModeIPv6
+	}
+	if m := n.Options[key]; m != "" {
+		return m
+	}
+	return GatewayNAT
+}
+
+// NoMasquerade says why Docker does not masquerade what the network's
+// containers send out over IPv4 — the option that turns it off — or ""
+// when Docker masquerades it as usual.
+func (n *Network) NoMasquerade() string {
+	switch {
+	case n.Options[OptMasquerade] == "false":
+		return OptMasquerade + "=false"
+	case n.GatewayMode(4) == GatewayRouted || n.GatewayMode(4) == GatewayIsolated:
+		return OptGatewayModeIPv4 + "=" + n.GatewayMode(4)
+	}
+	return ""
 }
 
 // Subnet is one IPAM pool of a network.

@@ -445,8 +445,35 @@ func TestIntegrationInternalNetwork(t *testing.T) {
 			t.Errorf("missing-masquerade for an internal network: %s", f.Message)
 		}
 	}
-	if r := pathJSON(t, c, "198.51.100.7"); r.Verdict == pathfind.Reachable {
-		t.Errorf("path %s 198.51.100.7 from an internal network: %+v", c, r)
+	// path says why it cannot leave, and why another network's container
+	// cannot reach in: the network is internal, whichever chain or table
+	// the engine keeps that rule in, and never "different bridge networks
+	// are isolated".
+	internal := fmt.Sprintf("network %q is internal", n)
+	checkInternal := func(r pathfind.Result, src, dst string) {
+		t.Helper()
+		if r.Verdict != pathfind.Blocked || !strings.Contains(r.Reason, internal) || strings.Contains(r.Reason, "isolated") {
+			t.Errorf("path %s %s: %s: %s, want blocked: %s…", src, dst, r.Verdict, r.Reason, internal)
+		}
+	}
+	checkInternal(pathJSON(t, c, "198.51.100.7"), c, "198.51.100.7")
+
+	httpd := []string{"sh", "-c", "busybox mkdir -p /www && echo netviz-ok > /www/index.html && exec httpd -f -p 80 -h /www"}
+	web := w.Run("web", []string{"--network", n}, httpd...)
+	o := w.Network("o")
+	oc := w.Run("oc", []string{"--network", o})
+	webIP := w.InspectContainer(web).NetworkSettings.Networks[n].IPAddress
+	time.Sleep(300 * time.Millisecond) // httpd binding
+	checkInternal(pathJSON(t, oc, web), oc, web)
+	if err := fetch(oc, webIP); err == nil {
+		t.Errorf("ground truth: %s fetched from %s on internal network %s", oc, web, n)
+	}
+	// Inside the internal network all is as usual.
+	if r := pathJSON(t, c, web); r.Verdict != pathfind.Reachable {
+		t.Errorf("path %s %s on one internal network: %+v", c, web, r)
+	}
+	if err := fetch(c, webIP); err != nil {
+		t.Errorf("ground truth: %s cannot fetch from %s: %v", c, web, err)
 	}
 }
 

@@ -567,6 +567,46 @@ func TestIntegrationDoctorSNATNetwork(t *testing.T) {
 	}
 }
 
+// outsideNetns makes "the outside": a throwaway namespace behind a veth of
+// its own, link, on the host's side 203.0.113.1/24, inside 203.0.113.2/24
+// with no route beyond that subnet.
+func outsideNetns(t *testing.T, w *dockertest.World) (ns, link string) {
+	t.Helper()
+	ns, link = w.Prefix+"-outside", w.IfName("x")
+	netnsWithVeth(t, ns, link)
+	ip(t, "addr", "add", "203.0.113.1/24", "dev", link)
+	ip(t, "link", "set", link, "up")
+	ip(t, "-n", ns, "addr", "add", "203.0.113.2/24", "dev", "eth0")
+	ip(t, "-n", ns, "link", "set", "eth0", "up")
+	ip(t, "-n", ns, "link", "set", "lo", "up")
+	return ns, link
+}
+
+// sendOut connects from container c to a listener at 203.0.113.2:8000 in
+// the outside namespace ns and says whether the line arrived.
+func sendOut(t *testing.T, ns, c string) bool {
+	t.Helper()
+	return sendOutTo(t, ns, c, "203.0.113.2")
+}
+
+// sendOutTo is sendOut to another address of the outside namespace.
+func sendOutTo(t *testing.T, ns, c, addr string) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	listen := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "busybox", "nc", "-l", "-p", "8000")
+	var got bytes.Buffer
+	listen.Stdout = &got
+	if err := listen.Start(); err != nil {
+		t.Fatalf("listener: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	_ = exec.CommandContext(ctx, "docker", "exec", c, "sh", "-c", "echo netviz-out | nc -w 3 "+addr+" 8000").Run()
+	_ = listen.Process.Kill()
+	_ = listen.Wait()
+	return strings.Contains(got.String(), "netviz-out")
+}
+
 // "Outside" is a throwaway namespace behind a veth of its own, routed by
 // the host like any uplink: path's MASQUERADE verdict, and a DOCKER-USER
 // drop of it, are checked against a real TCP connection to a listener there.
@@ -576,32 +616,8 @@ func TestIntegrationPathToOutsideMatchesTraffic(t *testing.T) {
 	br := bridgeOf(w, n)
 	c := w.Run("c", []string{"--network", n})
 
-	ns, link := w.Prefix+"-outside", w.IfName("x")
-	netnsWithVeth(t, ns, link)
-	ip(t, "addr", "add", "203.0.113.1/24", "dev", link)
-	ip(t, "link", "set", link, "up")
-	ip(t, "-n", ns, "addr", "add", "203.0.113.2/24", "dev", "eth0")
-	ip(t, "-n", ns, "link", "set", "eth0", "up")
-	ip(t, "-n", ns, "link", "set", "lo", "up")
-
-	// send connects from the container to a listener outside and says
-	// whether the line arrived.
-	send := func() bool {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		listen := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "busybox", "nc", "-l", "-p", "8000")
-		var got bytes.Buffer
-		listen.Stdout = &got
-		if err := listen.Start(); err != nil {
-			t.Fatalf("listener: %v", err)
-		}
-		time.Sleep(300 * time.Millisecond)
-		_ = exec.CommandContext(ctx, "docker", "exec", c, "sh", "-c", "echo netviz-out | nc -w 3 203.0.113.2 8000").Run()
-		_ = listen.Process.Kill()
-		_ = listen.Wait()
-		return strings.Contains(got.String(), "netviz-out")
-	}
+	ns, link := outsideNetns(t, w)
+	send := func() bool { t.Helper(); return sendOut(t, ns, c) }
 
 	r := pathJSON(t, c, "203.0.113.2")
 	if r.Verdict != pathfind.Reachable || !slices.ContainsFunc(r.Hops, func(h pathfind.Hop) bool { return h.At == "MASQUERADE as 203.0.113.1" }) ||

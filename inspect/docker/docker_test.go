@@ -414,10 +414,23 @@ func TestNetworks(t *testing.T) {
 			if !ok {
 				t.Fatalf("network %q missing", tt.name)
 			}
+			// The driver options are Docker's as they come (see the
+			// golden files); a few are checked below.
+			got.Options = nil
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got\n%s\nwant\n%s", dump(got), dump(tt.want))
 			}
 		})
+	}
+	for name, want := range map[string]map[string]string{
+		"bridge":   {topo.OptMasquerade: "true", topo.OptICC: "true", topo.OptHostBindingIPv4: "0.0.0.0"},
+		"mv-swarm": {"parent": "eth0.20"}, // from its --config-from network
+	} {
+		for k, v := range want {
+			if got := all[name].Options[k]; got != v {
+				t.Errorf("network %q: option %s = %q, want %q", name, k, got, v)
+			}
+		}
 	}
 }
 

@@ -63,6 +63,13 @@ func convertNetwork(n network.Summary, byName map[string]*network.Summary) topo.
 	if from != nil && len(out.Subnets) == 0 {
 		out.Subnets = subnets(from.IPAM)
 	}
+	if from != nil && len(from.Options) > 0 || len(n.Options) > 0 {
+		out.Options = map[string]string{}
+		if from != nil {
+			maps.Copy(out.Options, from.Options)
+		}
+		maps.Copy(out.Options, n.Options)
+	}
 	opt := func(key string) string {
 		if v := n.Options[key]; v != "" || from == nil {
 			return v
