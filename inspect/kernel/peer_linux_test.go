@@ -1,0 +1,50 @@
+package kernel
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestSocketPeerIsTheListener(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	k := New()
+	p, err := k.SocketPeer(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.PID != os.Getpid() || p.Command == "" {
+		t.Errorf("peer %+v, want pid %d with its command", p, os.Getpid())
+	}
+	own, err := k.OwnNamespaceRef()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref, err := k.NamespaceRef(p.PID); err != nil || ref != own {
+		t.Errorf("the listener's namespace %v (%v), want netviz's own %v", ref, err, own)
+	}
+	a, err1 := k.PIDNamespaceRef(0)
+	b, err2 := k.PIDNamespaceRef(p.PID)
+	if err1 != nil || err2 != nil || a != b {
+		t.Errorf("PID namespaces %v (%v) and %v (%v) differ", a, err1, b, err2)
+	}
+	if _, err := k.SocketPeer(context.Background(), filepath.Join(t.TempDir(), "none.sock")); err == nil {
+		t.Error("a socket nobody listens on has a peer")
+	}
+}
