@@ -51,6 +51,9 @@ type nsProber interface {
 	OwnNamespaceRef() (inspect.NSRef, error)
 	NetnsFile(pid int) string
 	NetnsName(ref inspect.NSRef) string
+	// ListensHere reports whether the listener on a unix socket path was
+	// made in netviz's namespace, without privilege.
+	ListensHere(path string) (bool, error)
 }
 
 var _ nsProber = (*kernel.Kernel)(nil)
@@ -83,6 +86,15 @@ func locateDaemon(ctx context.Context, p nsProber, addr string) daemonHost {
 	}
 	who := fmt.Sprintf("%s, pid %d", cmp.Or(peer.Command, "the daemon"), peer.PID)
 	ref, err := p.NamespaceRef(peer.PID)
+	if errors.Is(err, fs.ErrPermission) {
+		// Not root: the daemon's ns/net is not ours to open, but whether its
+		// socket was made in our namespace can still be told. If so, netviz
+		// reads its own namespace, as far as it may, and says what it could
+		// not (root, as before).
+		if here, lerr := p.ListensHere(path); lerr == nil && here {
+			return daemonHost{}
+		}
+	}
 	if err != nil {
 		why := fmt.Sprintf("netviz cannot open the network namespace of the process answering on %s (%s): %v", path, who, err)
 		if errors.Is(err, fs.ErrPermission) {

@@ -28,6 +28,7 @@ type fakeProber struct {
 	ownPID, daemonPID inspect.NSRef
 	netErr            error
 	names             map[inspect.NSRef]string
+	listensHere       bool
 	asked             []string
 }
 
@@ -55,6 +56,7 @@ func (f *fakeProber) PIDNamespaceRef(pid int) (inspect.NSRef, error) {
 func (f *fakeProber) OwnNamespaceRef() (inspect.NSRef, error) { return f.ownNet, nil }
 func (f *fakeProber) NetnsFile(pid int) string                { return fmt.Sprintf("/proc/%d/ns/net", pid) }
 func (f *fakeProber) NetnsName(ref inspect.NSRef) string      { return f.names[ref] }
+func (f *fakeProber) ListensHere(string) (bool, error)        { return f.listensHere, nil }
 
 func TestLocateDaemon(t *testing.T) {
 	own, other := inspect.NSRef{Dev: 4, Inode: 1}, inspect.NSRef{Dev: 4, Inode: 2}
@@ -89,6 +91,9 @@ func TestLocateDaemon(t *testing.T) {
 		{name: "namespace file not permitted", addr: "unix:///run/d.sock",
 			prober: fakeProber{peer: dockerd, ownNet: own, netErr: fmt.Errorf("open: %w", fs.ErrPermission), ownPID: pidNS, daemonPID: pidNS},
 			code:   codeKernelUnavailable, askSocket: true, msg: []string{"cannot open the network namespace", "run netviz as root"}},
+		{name: "not root, the daemon's socket made in netviz's namespace", addr: "unix:///run/d.sock",
+			prober:    fakeProber{peer: dockerd, ownNet: own, netErr: fmt.Errorf("open: %w", fs.ErrPermission), listensHere: true},
+			askSocket: true},
 		{name: "listener in a PID namespace netviz cannot see", addr: "unix:///run/d.sock",
 			prober: fakeProber{peer: kernel.Peer{}, ownNet: own, ownPID: pidNS},
 			code:   codeKernelUnavailable, askSocket: true, msg: []string{"PID namespace netviz cannot see"}},

@@ -70,8 +70,10 @@ func inspectLive(ctx context.Context, o liveOptions, fw inspect.Firewall) (*topo
 	defer src.Close()
 	k := kernel.New()
 	var dh daemonHost
-	if a, ok := src.(addressed); ok {
+	if a, ok := src.(addressed); ok && o.hostNetns == "" {
 		dh = locateDaemon(ctx, k, a.Host())
+	} else if o.hostNetns != "" {
+		dh.netns = o.hostNetns
 	}
 	in := &inspect.Inspector{
 		Runtime: src,

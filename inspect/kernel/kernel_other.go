@@ -46,3 +46,6 @@ func (k *Kernel) OwnNamespaceRef() (inspect.NSRef, error) { return inspect.NSRef
 
 // NetnsName returns "": there are no namespaces here.
 func (k *Kernel) NetnsName(inspect.NSRef) string { return "" }
+
+// ListensHere returns an error: there are no namespaces here.
+func (k *Kernel) ListensHere(string) (bool, error) { return false, errNotLinux }

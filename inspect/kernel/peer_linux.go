@@ -85,3 +85,35 @@ func (k *Kernel) OwnNamespaceRef() (inspect.NSRef, error) {
 // NetnsName is the name under NetnsDir (ip netns) of the namespace ref,
 // "" when it has none.
 func (k *Kernel) NetnsName(ref inspect.NSRef) string { return k.netnsName(ref) }
+
+// ListensHere reports whether a socket listening on the unix socket path
+// was made in netviz's own network namespace: ProcRoot/self/net/unix lists
+// the unix sockets of the reader's namespace, with the path they were bound
+// to. Unlike a process's ns/net file it needs no privilege, so it answers
+// for a daemon of another user (dockerd run by root, netviz by a member of
+// the docker group).
+func (k *Kernel) ListensHere(path string) (bool, error) {
+	b, err := os.ReadFile(filepath.Join(k.opts.ProcRoot, "self", "net", "unix"))
+	if err != nil {
+		return false, err
+	}
+	want := canonical(path)
+	for _, line := range strings.Split(string(b), "\n") {
+		// Num RefCount Protocol Flags Type St Inode Path; Flags 00010000 is
+		// __SO_ACCEPTCON: a listening socket.
+		f := strings.Fields(line)
+		if len(f) == 8 && f[3] == "00010000" && (f[7] == path || canonical(f[7]) == want) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// canonical resolves symlinks in path's directory (/var/run is /run).
+func canonical(path string) string {
+	dir, err := filepath.EvalSymlinks(filepath.Dir(path))
+	if err != nil {
+		return path
+	}
+	return filepath.Join(dir, filepath.Base(path))
+}

@@ -48,3 +48,19 @@ func TestSocketPeerIsTheListener(t *testing.T) {
 		t.Error("a socket nobody listens on has a peer")
 	}
 }
+
+func TestListensHere(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "l.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	k := New()
+	if here, err := k.ListensHere(path); err != nil || !here {
+		t.Errorf("ListensHere(%q) = %v, %v; want true: the test listens on it", path, here, err)
+	}
+	if here, err := k.ListensHere(path + ".none"); err != nil || here {
+		t.Errorf("ListensHere(nothing) = %v, %v; want false", here, err)
+	}
+}
