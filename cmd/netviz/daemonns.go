@@ -54,6 +54,8 @@ type nsProber interface {
 	// ListensHere reports whether the listener on a unix socket path was
 	// made in netviz's namespace, without privilege.
 	ListensHere(path string) (bool, error)
+	// CanEnter tries to open a netlink socket in process pid's namespace.
+	CanEnter(pid int) error
 }
 
 var _ nsProber = (*kernel.Kernel)(nil)
@@ -116,6 +118,13 @@ func locateDaemon(ctx context.Context, p nsProber, addr string) daemonHost {
 	}
 	if ref == own {
 		return daemonHost{}
+	}
+	if err := p.CanEnter(peer.PID); err != nil {
+		why := fmt.Sprintf("the Docker daemon answering on %s (%s) lives in another network namespace, which netviz may not enter: %v", path, who, err)
+		if errors.Is(err, fs.ErrPermission) {
+			why += "; run netviz as root"
+		}
+		return noKernel(why)
 	}
 	name := "an unnamed network namespace"
 	if n := p.NetnsName(ref); n != "" {

@@ -29,6 +29,7 @@ type fakeProber struct {
 	netErr            error
 	names             map[inspect.NSRef]string
 	listensHere       bool
+	enterErr          error
 	asked             []string
 }
 
@@ -57,6 +58,7 @@ func (f *fakeProber) OwnNamespaceRef() (inspect.NSRef, error) { return f.ownNet,
 func (f *fakeProber) NetnsFile(pid int) string                { return fmt.Sprintf("/proc/%d/ns/net", pid) }
 func (f *fakeProber) NetnsName(ref inspect.NSRef) string      { return f.names[ref] }
 func (f *fakeProber) ListensHere(string) (bool, error)        { return f.listensHere, nil }
+func (f *fakeProber) CanEnter(int) error                      { return f.enterErr }
 
 func TestLocateDaemon(t *testing.T) {
 	own, other := inspect.NSRef{Dev: 4, Inode: 1}, inspect.NSRef{Dev: 4, Inode: 2}
@@ -86,6 +88,10 @@ func TestLocateDaemon(t *testing.T) {
 			prober: fakeProber{peer: dockerd, ownNet: own, daemonNet: other, ownPID: pidNS, daemonPID: pidNS},
 			netns:  "/proc/4242/ns/net", code: codeDaemonNamespace, askSocket: true,
 			msg: []string{"unnamed network namespace"}},
+		{name: "another namespace, not root (rootless Docker run by its user)", addr: "unix:///run/user/1000/docker.sock",
+			prober: fakeProber{peer: dockerd, ownNet: own, daemonNet: other, ownPID: pidNS, daemonPID: pidNS,
+				enterErr: fmt.Errorf("open netlink socket in namespace: %w", fs.ErrPermission)},
+			code: codeKernelUnavailable, askSocket: true, msg: []string{"may not enter", "run netviz as root"}},
 		{name: "tcp", addr: "tcp://127.0.0.1:2375",
 			code: codeKernelUnavailable, msg: []string{"tcp://127.0.0.1:2375", "over the network", "run netviz on the daemon's host"}},
 		{name: "namespace file not permitted", addr: "unix:///run/d.sock",

@@ -49,3 +49,6 @@ func (k *Kernel) NetnsName(inspect.NSRef) string { return "" }
 
 // ListensHere returns an error: there are no namespaces here.
 func (k *Kernel) ListensHere(string) (bool, error) { return false, errNotLinux }
+
+// CanEnter returns an error: there are no namespaces here.
+func (k *Kernel) CanEnter(int) error { return errNotLinux }

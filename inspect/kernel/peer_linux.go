@@ -117,3 +117,22 @@ func canonical(path string) string {
 	}
 	return filepath.Join(dir, filepath.Base(path))
 }
+
+// CanEnter reports, by trying, whether netviz may open netlink sockets in
+// the network namespace of process pid (setns needs CAP_SYS_ADMIN, also
+// over a user's own rootless namespace). Errors wrap fs.ErrPermission
+// where they apply.
+func (k *Kernel) CanEnter(pid int) error {
+	path := k.NetnsFile(pid)
+	ns, err := openNS(path)
+	if err != nil {
+		return pidErr(pid, path, err)
+	}
+	defer ns.close()
+	h, err := newHandleAt(ns)
+	if err != nil {
+		return err
+	}
+	h.Close()
+	return nil
+}
