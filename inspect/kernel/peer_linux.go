@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -74,12 +75,22 @@ func (k *Kernel) PIDNamespaceRef(pid int) (inspect.NSRef, error) {
 
 // OwnNamespaceRef names the network namespace netviz runs in.
 func (k *Kernel) OwnNamespaceRef() (inspect.NSRef, error) {
-	path := filepath.Join(k.opts.ProcRoot, "self", "ns", "net")
+	path := filepath.Join(k.opts.ProcRoot, "thread-self", "ns", "net")
 	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
+	if err := onThisThread(func() error { return unix.Stat(path, &st) }); err != nil {
 		return inspect.NSRef{}, fmt.Errorf("network namespace of netviz %q: %w", path, err)
 	}
 	return refOf(&st), nil
+}
+
+// onThisThread runs f with the goroutine locked to its thread, so that
+// ProcRoot/thread-self is the thread f runs on. Not self: that is the
+// main thread's, which NewHandleAt, run by another goroutine, may have
+// moved into another namespace for a moment. An unlocked thread never is.
+func onThisThread(f func() error) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return f()
 }
 
 // NetnsName is the name under NetnsDir (ip netns) of the namespace ref,
@@ -93,7 +104,11 @@ func (k *Kernel) NetnsName(ref inspect.NSRef) string { return k.netnsName(ref) }
 // for a daemon of another user (dockerd run by root, netviz by a member of
 // the docker group).
 func (k *Kernel) ListensHere(path string) (bool, error) {
-	b, err := os.ReadFile(filepath.Join(k.opts.ProcRoot, "self", "net", "unix"))
+	var b []byte
+	err := onThisThread(func() (err error) {
+		b, err = os.ReadFile(filepath.Join(k.opts.ProcRoot, "thread-self", "net", "unix"))
+		return err
+	})
 	if err != nil {
 		return false, err
 	}

@@ -32,12 +32,14 @@ func TestSocketPeerIsTheListener(t *testing.T) {
 	if p.PID != os.Getpid() || p.Command == "" {
 		t.Errorf("peer %+v, want pid %d with its command", p, os.Getpid())
 	}
-	own, err := k.OwnNamespaceRef()
-	if err != nil {
+	// Not compared with OwnNamespaceRef: /proc/PID/ns/net is the main
+	// thread's, which other tests' NewHandleAt may hold in a namespace of
+	// theirs for a moment.
+	if _, err := k.OwnNamespaceRef(); err != nil {
 		t.Fatal(err)
 	}
-	if ref, err := k.NamespaceRef(p.PID); err != nil || ref != own {
-		t.Errorf("the listener's namespace %v (%v), want netviz's own %v", ref, err, own)
+	if _, err := k.NamespaceRef(p.PID); err != nil {
+		t.Errorf("the listener's namespace: %v", err)
 	}
 	a, err1 := k.PIDNamespaceRef(0)
 	b, err2 := k.PIDNamespaceRef(p.PID)
