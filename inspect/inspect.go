@@ -34,7 +34,10 @@ func (o Options) trace(phase string, start time.Time) {
 // Inspector builds a snapshot from a container runtime and the kernel.
 type Inspector struct {
 	Runtime Runtime
-	Kernel  Kernel
+	// Kernel, when nil, is not read: the snapshot then holds only what the
+	// runtime says (a daemon whose namespace netviz cannot reach), with no
+	// host links, bridges, pairs or namespaces, rather than another host's.
+	Kernel Kernel
 	// Firewall, when set, adds the firewall rules and sysctls.
 	Firewall Firewall
 	Opts     Options

@@ -635,3 +635,25 @@ func TestChangeStreamIsAnOptionalSeam(t *testing.T) {
 		t.Errorf("Err after cancel = %v", err)
 	}
 }
+
+func TestNoKernelReadsOnlyTheRuntime(t *testing.T) {
+	rt := &fakeRuntime{
+		info: RuntimeInfo{Name: "docker", Version: "28.5.2", Hostname: "far"},
+		containers: []ContainerInfo{{ID: "c1", Name: "web", State: topo.StateRunning, NetworkMode: "bridge", PID: 4242,
+			Endpoints: []topo.Endpoint{{Network: "bridge", IPv4: "172.17.0.2/16"}}}},
+		networks: []topo.Network{{ID: "n1", Name: "bridge", Driver: "bridge", Bridge: "docker0"}},
+	}
+	s, err := (&Inspector{Runtime: rt}).Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Containers) != 1 || len(s.Networks) != 1 {
+		t.Errorf("the runtime's containers and networks are missing: %+v %+v", s.Containers, s.Networks)
+	}
+	if len(s.Bridges) != 0 || len(s.Interfaces) != 0 || len(s.Namespaces) != 0 || len(s.Pairs) != 0 || s.Host.Uplink != "" {
+		t.Errorf("kernel facts without a kernel: %+v", s)
+	}
+	if len(s.Warnings) != 0 {
+		t.Errorf("warnings %+v: the caller says why there is no kernel", s.Warnings)
+	}
+}

@@ -14,6 +14,9 @@ import (
 	"github.com/netviz/netviz/topo"
 )
 
+// errNoKernel is the host's "error" when the Inspector has no Kernel.
+var errNoKernel = errors.New("no kernel to read")
+
 // read asks every source what exists and gathers the answers; it builds
 // nothing. The reads overlap: the host namespace is read (and then its
 // forwarding sysctls) while the runtime answers, each container's namespace
@@ -36,6 +39,11 @@ func (in *Inspector) read(parent context.Context) (*facts, error) {
 		hostReady = make(chan struct{})
 	)
 	sources.Go(func() {
+		if in.Kernel == nil {
+			hErr = errNoKernel
+			close(hostReady)
+			return
+		}
 		start := time.Now()
 		host, hErr = in.Kernel.Host(ctx)
 		in.Opts.trace("host", start)
@@ -70,6 +78,8 @@ func (in *Inspector) read(parent context.Context) (*facts, error) {
 	<-hostReady
 	switch {
 	case ctx.Err() != nil:
+	case in.Kernel == nil:
+		// Said once by whoever chose to read no kernel, with why.
 	case hErr != nil:
 		f.warn(topo.Warning{Code: "host-unreadable", Message: fmt.Sprintf("cannot read the host network namespace: %v", hErr)})
 	default:
@@ -209,7 +219,7 @@ func (r *nsReader) work() {
 // more than once per container.
 func (r *nsReader) add(c ContainerInfo) {
 	r.mu.Lock()
-	if r.added[c.ID] || c.PID <= 0 {
+	if r.added[c.ID] || c.PID <= 0 || r.k == nil {
 		r.mu.Unlock()
 		return
 	}

@@ -37,13 +37,21 @@ docker_pkgs() {
 		awk '$1 ~ /\/internal\/dockertest$/ || / github.com\/netviz\/netviz\/internal\/dockertest( |$)/ {print $1}'
 }
 
+# TestIntegrationDaemonNamespace needs a dockerd in another namespace than
+# its own: it runs once per extra engine, in the host namespace with -H at
+# that engine (below), and is left out of the other runs. With no extra
+# engine it runs with the host's suite and says it cannot (a failure under CI).
+daemonns=TestIntegrationDaemonNamespace
+skip_host=()
+for e in $engines; do case $e in 20.10 | host) ;; *) skip_host=(-skip "^$daemonns\$") ;; esac; done
+
 for e in $engines; do
 	case $e in
 	20.10 | host)
 		label="docker $(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '(no daemon)') (host)"
 		echo "=== $label: every package"
 		t0=$SECONDS
-		go test -race -count=1 -timeout 45m -json ./... 2>&1 | ./.testreport -log .test.log -engine "$label" -tally "$bins/tally" "${ci[@]}" || rc=1
+		go test -race -count=1 -timeout 45m -json "${skip_host[@]}" ./... 2>&1 | ./.testreport -log .test.log -engine "$label" -tally "$bins/tally" "${ci[@]}" || rc=1
 		echo "[$label] took $((SECONDS - t0))s"
 		;;
 	*)
@@ -73,11 +81,17 @@ for e in $engines; do
 		for p in $pkgs; do
 			dir=$(go list -f '{{.Dir}}' "$p")
 			(cd "$dir" && nsenter --net="$local_NETVIZ_NETNS_PATH" env DOCKER_HOST="$local_DOCKER_HOST" NETVIZ_ENGINE="$local_NETVIZ_ENGINE" \
-				go tool test2json -t -p "$p" "$bins/$(echo "$p" | tr / _).test" -test.v=test2json -test.count=1 -test.timeout=30m \
+				go tool test2json -t -p "$p" "$bins/$(echo "$p" | tr / _).test" -test.v=test2json -test.count=1 -test.timeout=30m -test.skip="^$daemonns\$" \
 				>"$out/$(echo "$p" | tr / _).json" 2>&1) &
 		done
 		wait
 		cat "$out"/*.json | ./.testreport -log ".test-$e.log" -engine "$label" -tally "$bins/tally" "${ci[@]}" || rc=1
+		# The daemon's own namespace: netviz in the host namespace, -H at this
+		# engine, must see what it sees from inside (docs/architecture.md).
+		p=github.com/netviz/netviz/cmd/netviz
+		(cd "$(go list -f '{{.Dir}}' $p)" && env NETVIZ_OTHER_NS_DOCKER_HOST="$local_DOCKER_HOST" NETVIZ_OTHER_NS_PATH="$local_NETVIZ_NETNS_PATH" \
+			go tool test2json -t -p "$p" "$bins/$(echo "$p" | tr / _).test" -test.v=test2json -test.count=1 -test.timeout=10m -test.run="^$daemonns\$" 2>&1) |
+			./.testreport -log ".test-$e-hostns.log" -engine "$label, netviz in the host namespace" -tally "$bins/tally" "${ci[@]}" || rc=1
 		bash scripts/engines.sh stop "$e"
 		started=()
 		echo "[$label] took $((SECONDS - t0))s, fetch, start and stop included"

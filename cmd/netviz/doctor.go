@@ -58,6 +58,9 @@ func runDoctor(ctx context.Context, d deps, o doctorOptions, w io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if err := refuseWithoutKernel(s, "doctor"); err != nil {
+		return err
+	}
 	findings := diagnose.Run(s)
 	if f := (topo.Filter{Network: o.source.network, Container: o.source.container}); !f.Empty() {
 		sub, err := f.Apply(s)

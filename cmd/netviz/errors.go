@@ -21,6 +21,7 @@ const (
 	exitBadSnapshot = 4   // --from / render input unreadable, malformed, wrong schema
 	exitNotFound    = 5   // unknown --container or --network
 	exitOutput      = 6   // the output file or its renderer failed
+	exitNoKernel    = 7   // doctor/path: the daemon's host namespace cannot be read
 	exitInterrupted = 130 // SIGINT/SIGTERM
 )
 

@@ -17,13 +17,9 @@ import (
 	"github.com/netviz/netviz/topo"
 )
 
-// liveSnapshot inspects the host netviz runs on.
+// liveSnapshot inspects the host of the daemon netviz is pointed at.
 func liveSnapshot(ctx context.Context, o liveOptions) (*topo.Snapshot, error) {
-	var fw inspect.Firewall
-	if o.firewall {
-		fw = netfilter.New(netfilter.Options{})
-	}
-	return inspectLive(ctx, o, fw)
+	return inspectLive(ctx, o, nil)
 }
 
 // runtimeSource is a container runtime to inspect, open until Close.
@@ -49,8 +45,18 @@ func openDocker(host string) (runtimeSource, error) {
 	return src, nil
 }
 
-// inspectLive inspects the host's runtime and kernel, reading the packet
-// filter and sysctls through fw (tests point it at a throwaway namespace).
+// addressed is a runtime source that says where its daemon is (a URL such
+// as unix:///var/run/docker.sock).
+type addressed interface {
+	Host() string
+}
+
+// inspectLive inspects the runtime and the kernel and firewall of its
+// daemon's host: the network namespace the daemon lives in (locateDaemon),
+// or none at all when that cannot be reached. With o.firewall, the packet
+// filter and sysctls are read through fw when the daemon shares netviz's
+// namespace (tests point it at a throwaway one; nil: netviz's own), in the
+// daemon's namespace otherwise.
 func inspectLive(ctx context.Context, o liveOptions, fw inspect.Firewall) (*topo.Snapshot, error) {
 	name := cmp.Or(o.runtime, defaultRuntime)
 	open, ok := runtimes[name]
@@ -62,14 +68,43 @@ func inspectLive(ctx context.Context, o liveOptions, fw inspect.Firewall) (*topo
 		return nil, err
 	}
 	defer src.Close()
+	k := kernel.New()
+	var dh daemonHost
+	if a, ok := src.(addressed); ok && o.hostNetns == "" {
+		dh = locateDaemon(ctx, k, a.Host())
+	} else if o.hostNetns != "" {
+		dh.netns = o.hostNetns
+	}
 	in := &inspect.Inspector{
-		Runtime:  src,
-		Kernel:   kernel.New(),
-		Firewall: fw,
+		Runtime: src,
 		Opts: inspect.Options{All: o.all, Version: netvizVersion(),
 			Trace: func(phase string, took time.Duration) { slog.Debug("phase", "name", phase, "took", took) }},
 	}
-	return in.Snapshot(ctx)
+	switch {
+	case dh.unavailable():
+		// No kernel, no firewall: netviz's own would be another host's.
+	case dh.netns != "":
+		in.Kernel = kernel.NewWithOptions(kernel.Options{HostNetns: dh.netns})
+		if o.firewall {
+			in.Firewall = netfilter.New(netfilter.Options{Netns: dh.netns})
+		}
+	default:
+		in.Kernel = k
+		if o.firewall {
+			in.Firewall = fw
+			if fw == nil {
+				in.Firewall = netfilter.New(netfilter.Options{})
+			}
+		}
+	}
+	s, err := in.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if dh.warn != nil {
+		s.Warnings = append([]topo.Warning{*dh.warn}, s.Warnings...)
+	}
+	return s, nil
 }
 
 // colorable reports whether w is a terminal that may get colour (NO_COLOR

@@ -65,6 +65,9 @@ func runPath(ctx context.Context, d deps, o pathOptions, src, dst string, w io.W
 	if err != nil {
 		return err
 	}
+	if err := refuseWithoutKernel(s, "path"); err != nil {
+		return err
+	}
 	r, err := pathfind.Find(s, src, dst, pathfind.Options{Protocol: o.protocol, Port: o.port})
 	if err != nil {
 		return err

@@ -11,7 +11,12 @@ import (
 // would take what the filter left out for missing (a published port of a
 // container not drawn would be forwarded to "no container"); diagnose.Within
 // then keeps what the view is about, as netviz doctor does with its filters.
+//
+// A snapshot without a kernel view has none: every check would be a guess.
 func viewProblems(whole, view *topo.Snapshot) []topo.Finding {
+	if refuseWithoutKernel(whole, "") != nil {
+		return nil
+	}
 	fs := diagnose.Run(whole)
 	if view != whole {
 		fs = diagnose.Within(fs, view)

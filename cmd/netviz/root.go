@@ -32,6 +32,9 @@ type liveOptions struct {
 	all     bool
 	// firewall adds the iptables rules and sysctls (docker, doctor, path).
 	firewall bool
+	// hostNetns, set by tests only, is a namespace file to take as the
+	// daemon's host instead of the one locateDaemon finds.
+	hostNetns string
 }
 
 func liveDeps() deps {

@@ -458,24 +458,28 @@ func TestIntegrationPathMatchesTraffic(t *testing.T) {
 	}
 }
 
-// doctorJSONInNetns runs the built netviz under `ip netns exec`, so that the
-// throwaway namespace is the "host" whose links, routes, firewall and
-// sysctls it reads (netviz reads the host through its own namespace and
-// never setns'es a thread it has not locked, so this cannot be done
-// in-process). Docker is reached through its socket as usual.
+// doctorJSONInNetns runs netviz doctor with the throwaway namespace name
+// taken as the daemon's host, whose links, routes, firewall and sysctls it
+// then reads. (Running netviz inside that namespace no longer does it:
+// netviz reads the namespace the daemon lives in, wherever it runs.)
 func doctorJSONInNetns(t *testing.T, name string) []diagnose.Finding {
 	t.Helper()
-	bin := buildNetviz(t)
+	var out, errb bytes.Buffer
+	d := deps{
+		stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		live: func(ctx context.Context, o liveOptions) (*topo.Snapshot, error) {
+			o.hostNetns = "/run/netns/" + name
+			return liveSnapshot(ctx, o)
+		},
+		colorable: func(io.Writer) bool { return false },
+		now:       time.Now,
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", name, bin, "doctor", "--format", "json")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
 	// Exit 1 is an error-level finding: in a namespace without Docker's
 	// bridges there are some (bridge-down for networks in use).
-	if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() != exitFailure) {
-		t.Fatalf("ip netns exec %s netviz doctor: %v: %s", name, err, errb.String())
+	if code := run(ctx, []string{"doctor", "--format", "json"}, d); code != exitOK && code != exitFailure {
+		t.Fatalf("netviz doctor with host %s: exit %d: %s", name, code, errb.String())
 	}
 	var fs []diagnose.Finding
 	if err := json.Unmarshal(out.Bytes(), &fs); err != nil {

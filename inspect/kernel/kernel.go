@@ -15,6 +15,12 @@ type Options struct {
 	ProcRoot string
 	// NetnsDir holds named namespaces (ip netns add), "/run/netns" by default.
 	NetnsDir string
+	// HostNetns, when set, is the namespace file (/proc/PID/ns/net) taken as
+	// the host instead of netviz's own: that of a Docker daemon living in
+	// another namespace (rootless Docker, Docker-in-Docker). It is read, and
+	// nsids are asked, through sockets opened in it, so what the containers
+	// see of it is what the daemon's host sees.
+	HostNetns string
 }
 
 func (o Options) withDefaults() Options {
@@ -38,3 +44,9 @@ func New() *Kernel { return NewWithOptions(Options{}) }
 
 // NewWithOptions returns a Kernel that reads the files opts name.
 func NewWithOptions(opts Options) *Kernel { return &Kernel{opts: opts.withDefaults()} }
+
+// Peer is the process at the other end of a unix socket.
+type Peer struct {
+	PID     int    // in netviz's PID namespace; 0 when not visible from it
+	Command string // its /proc/PID/comm, "" when unreadable
+}

@@ -183,13 +183,19 @@ type hostNS struct {
 // namespace one is already in, and reading the host must work unprivileged.
 // Nothing in netviz moves a thread without locking it, so the calling
 // thread's namespace is the process's.
+//
+// With HostNetns set, that namespace is the host and its handle is opened
+// in it by NewHandleAt (which needs CAP_SYS_ADMIN).
 func (k *Kernel) openHost(ctx context.Context) (*hostNS, error) {
 	path := filepath.Join(k.opts.ProcRoot, "self", "ns", "net")
+	if k.opts.HostNetns != "" {
+		path = k.opts.HostNetns
+	}
 	ns, err := openNS(path)
 	if err != nil {
 		return nil, fmt.Errorf("open host network namespace %q: %w", path, err)
 	}
-	ns.current = true
+	ns.current = k.opts.HostNetns == ""
 	h, err := handleAt(ctx, ns)
 	if err != nil {
 		ns.close()

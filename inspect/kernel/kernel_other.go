@@ -31,3 +31,24 @@ func (k *Kernel) ReadNamespace(context.Context, int) (inspect.NamespaceFacts, er
 func (k *Kernel) FindNamespaces(context.Context, []int) ([]inspect.NamespaceFacts, error) {
 	return nil, errNotLinux
 }
+
+// SocketPeer returns an error: SO_PEERCRED is Linux's.
+func (k *Kernel) SocketPeer(context.Context, string) (Peer, error) { return Peer{}, errNotLinux }
+
+// NetnsFile is where Linux would keep process pid's namespace file.
+func (k *Kernel) NetnsFile(pid int) string { return "" }
+
+// PIDNamespaceRef returns an error: there are no namespaces here.
+func (k *Kernel) PIDNamespaceRef(int) (inspect.NSRef, error) { return inspect.NSRef{}, errNotLinux }
+
+// OwnNamespaceRef returns an error: there are no namespaces here.
+func (k *Kernel) OwnNamespaceRef() (inspect.NSRef, error) { return inspect.NSRef{}, errNotLinux }
+
+// NetnsName returns "": there are no namespaces here.
+func (k *Kernel) NetnsName(inspect.NSRef) string { return "" }
+
+// ListensHere returns an error: there are no namespaces here.
+func (k *Kernel) ListensHere(string) (bool, error) { return false, errNotLinux }
+
+// CanEnter returns an error: there are no namespaces here.
+func (k *Kernel) CanEnter(int) error { return errNotLinux }

@@ -156,6 +156,9 @@ func (b *builder) build() *node {
 	bridges := b.bridges()
 	uplink := s.Host.Uplink
 	switch i := slices.IndexFunc(bridges, func(br topo.Bridge) bool { return br.Name == uplink }); {
+	case uplink == "" && !slices.ContainsFunc(s.Namespaces, func(n topo.Namespace) bool { return n.Host }):
+		// The host's namespace was not read (no kernel view): nothing is
+		// known of its routes.
 	case uplink == "":
 		root.add(&node{cells: []cell{cellOf(textWarning, "no uplink: the host has no default route")}})
 	case i >= 0: // a bridge holds the NIC: draw it first
