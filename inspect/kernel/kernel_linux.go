@@ -187,11 +187,16 @@ type hostNS struct {
 // With HostNetns set, that namespace is the host and its handle is opened
 // in it by NewHandleAt (which needs CAP_SYS_ADMIN).
 func (k *Kernel) openHost(ctx context.Context) (*hostNS, error) {
-	path := filepath.Join(k.opts.ProcRoot, "self", "ns", "net")
+	// thread-self on a locked thread, not self: see onThisThread.
+	path := filepath.Join(k.opts.ProcRoot, "thread-self", "ns", "net")
 	if k.opts.HostNetns != "" {
 		path = k.opts.HostNetns
 	}
-	ns, err := openNS(path)
+	var ns nsFile
+	err := onThisThread(func() (err error) {
+		ns, err = openNS(path)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open host network namespace %q: %w", path, err)
 	}

@@ -410,6 +410,7 @@ func TestFindNamespaces(t *testing.T) {
 	t.Run("skips what is not a namespace", func(t *testing.T) {
 		proc, netnsDir := t.TempDir(), t.TempDir()
 		must(t, os.Symlink("/proc/self", filepath.Join(proc, "self")))
+		must(t, os.Symlink("/proc/thread-self", filepath.Join(proc, "thread-self")))
 		must(t, os.Mkdir(filepath.Join(proc, "sys"), 0o755))
 		must(t, os.MkdirAll(filepath.Join(proc, "999999999"), 0o755)) // exited
 		must(t, os.MkdirAll(filepath.Join(proc, "42", "ns"), 0o755))
