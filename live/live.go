@@ -1,0 +1,32 @@
+// Package live follows a host as it changes: it listens to the runtime's
+// events, the kernel's netlink notifications in the host namespace and in
+// every container namespace, and the firewall, re-reads only what a change
+// touches, and hands out a new snapshot with what changed (package diff).
+// `netviz watch` and `netviz serve` are its two views.
+package live
+
+import (
+	"time"
+
+	"github.com/netviz/netviz/diff"
+	"github.com/netviz/netviz/topo"
+)
+
+// Update is one step of a live view.
+type Update struct {
+	// Seq counts updates from 1 (the first, full snapshot).
+	Seq  uint64
+	Time time.Time
+	// Snapshot is the whole host now. Views must not modify it.
+	Snapshot *topo.Snapshot
+	// Changes is what differs from the previous update's snapshot (empty
+	// for the first update).
+	Changes diff.Result
+	// Full is true when the snapshot was read whole (the first one, a
+	// resync after a lost event stream, or one asked for), false when only
+	// what the events touched was re-read.
+	Full bool
+	// Cause says what led to the update, for people: "start", "docker
+	// events resumed", "link vethab12 up", "firewall rules changed", ...
+	Cause string
+}
