@@ -1,0 +1,193 @@
+package serve
+
+import (
+	"bytes"
+	"sync"
+	"time"
+
+	"github.com/netviz/netviz/diagnose"
+	"github.com/netviz/netviz/diff"
+	"github.com/netviz/netviz/live"
+	"github.com/netviz/netviz/render/format"
+	"github.com/netviz/netviz/topo"
+)
+
+const (
+	// logSize is how many changes the hub keeps for pages that connect
+	// later (their change-log panel starts with them).
+	logSize = 500
+	// queueSize is how many updates a slow event-stream client may fall
+	// behind before it is resynced with the whole snapshot instead.
+	queueSize = 64
+)
+
+// state is the host at one update, with what is derived from it on demand.
+type state struct {
+	seq   uint64
+	time  time.Time
+	cause string
+	full  bool
+	snap  *topo.Snapshot
+
+	findingsOnce sync.Once
+	findings     []topo.Finding
+	noKernel     bool
+
+	jsonOnce sync.Once
+	json     []byte
+	jsonErr  error
+}
+
+// Findings are doctor's findings about the state's snapshot; noKernel says
+// doctor refused because the snapshot has no kernel view.
+func (st *state) Findings() (fs []topo.Finding, noKernel bool) {
+	st.findingsOnce.Do(func() {
+		st.noKernel = withoutKernel(st.snap)
+		if !st.noKernel {
+			st.findings = diagnose.Run(st.snap)
+		}
+	})
+	return st.findings, st.noKernel
+}
+
+// JSON is the snapshot as `netviz docker --format json` writes it, encoded
+// once however many clients ask.
+func (st *state) JSON() ([]byte, error) {
+	st.jsonOnce.Do(func() {
+		var b bytes.Buffer
+		st.jsonErr = format.WriteJSON(&b, st.snap)
+		st.json = b.Bytes()
+	})
+	return st.json, st.jsonErr
+}
+
+// withoutKernel reports whether s was read with no view of the daemon's
+// kernel (warning "kernel-unavailable"): doctor and path refuse then.
+func withoutKernel(s *topo.Snapshot) bool {
+	for _, w := range s.Warnings {
+		if w.Code == "kernel-unavailable" {
+			return true
+		}
+	}
+	return false
+}
+
+// message is one update as the event stream sends it.
+type message struct {
+	seq     uint64
+	time    time.Time
+	cause   string
+	full    bool
+	changes []diff.Entry
+}
+
+// client is one event-stream connection's queue.
+type client struct {
+	mu     sync.Mutex
+	queue  []message
+	resync bool
+	wake   chan struct{} // capacity 1: "look at the queue"
+}
+
+func (c *client) push(m message) {
+	c.mu.Lock()
+	if len(c.queue) >= queueSize {
+		c.queue, c.resync = nil, true
+	} else {
+		c.queue = append(c.queue, m)
+	}
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take empties the queue.
+func (c *client) take() (ms []message, resync bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ms, resync = c.queue, c.resync
+	c.queue, c.resync = nil, false
+	return ms, resync
+}
+
+// Hub holds the latest update and hands each new one to every event-stream
+// client without waiting for any of them.
+type Hub struct {
+	mu      sync.Mutex
+	cur     *state
+	log     []diff.Entry
+	clients map[*client]struct{}
+	max     int
+}
+
+func newHub(maxClients int) *Hub {
+	return &Hub{clients: map[*client]struct{}{}, max: maxClients}
+}
+
+// Publish makes u the current state and queues its changes for every
+// client. It never blocks on a client: one that falls too far behind is
+// resynced with the whole snapshot when it catches up.
+func (h *Hub) Publish(u live.Update) {
+	if u.Snapshot == nil {
+		return
+	}
+	st := &state{seq: u.Seq, time: u.Time, cause: u.Cause, full: u.Full, snap: u.Snapshot}
+	m := message{seq: u.Seq, time: u.Time, cause: u.Cause, full: u.Full, changes: Entries(u.Changes, u.Time)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.cur = st
+	h.log = append(h.log, m.changes...)
+	if n := len(h.log) - logSize; n > 0 {
+		h.log = append(h.log[:0:0], h.log[n:]...)
+	}
+	for c := range h.clients {
+		c.push(m)
+	}
+}
+
+// current returns the latest state (nil before the first update) and the
+// change log, oldest first.
+func (h *Hub) current() (*state, []diff.Entry) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cur, h.log
+}
+
+// join adds a client, or returns nil when there are already max.
+func (h *Hub) join() *client {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.clients) >= h.max {
+		return nil
+	}
+	c := &client{wake: make(chan struct{}, 1)}
+	h.clients[c] = struct{}{}
+	return c
+}
+
+func (h *Hub) leave(c *client) {
+	h.mu.Lock()
+	delete(h.clients, c)
+	h.mu.Unlock()
+}
+
+// Entries lists r one change per entry, as `netviz watch --format json`
+// writes them, all at time t.
+func Entries(r diff.Result, t time.Time) []diff.Entry {
+	out := make([]diff.Entry, 0, len(r.Added)+len(r.Removed)+len(r.Changed)+len(r.Notes))
+	for _, it := range r.Added {
+		out = append(out, diff.Entry{Time: t, Change: "added", Object: it.Object, ID: it.ID, Detail: it.Detail})
+	}
+	for _, it := range r.Removed {
+		out = append(out, diff.Entry{Time: t, Change: "removed", Object: it.Object, ID: it.ID, Detail: it.Detail})
+	}
+	for _, c := range r.Changed {
+		out = append(out, diff.Entry{Time: t, Change: "changed", Object: c.Object, ID: c.ID, Field: c.Field, Before: c.Before, After: c.After})
+	}
+	for _, n := range r.Notes {
+		out = append(out, diff.Entry{Time: t, Change: "note", Object: n.Object, ID: n.ID, Detail: n.Text})
+	}
+	return out
+}
