@@ -45,11 +45,20 @@ type Options struct {
 
 // Server answers the UI's requests from the latest update it was given.
 type Server struct {
-	opts  Options
-	hub   *Hub
-	draws drawCache
-	mux   *http.ServeMux
+	opts     Options
+	hub      *Hub
+	draws    drawCache
+	mux      *http.ServeMux
+	timeouts timeouts
 }
+
+// timeouts against slow clients. The event stream extends its own write
+// deadline before each message and lifts the read deadline.
+type timeouts struct {
+	readHeader, read, write, idle time.Duration
+}
+
+var defaultTimeouts = timeouts{readHeader: 5 * time.Second, read: 10 * time.Second, write: 30 * time.Second, idle: 60 * time.Second}
 
 // New returns a Server with no state: the page shows "waiting" and the
 // APIs answer 503 until the first Publish.
@@ -63,7 +72,7 @@ func New(o Options) *Server {
 	if o.FirewallMode == nil {
 		o.FirewallMode = func() string { return "" }
 	}
-	s := &Server{opts: o, hub: newHub(o.MaxClients), mux: http.NewServeMux()}
+	s := &Server{opts: o, hub: newHub(o.MaxClients), mux: http.NewServeMux(), timeouts: defaultTimeouts}
 	// Patterns with a method answer others with 405 and an Allow header.
 	s.mux.HandleFunc("GET /{$}", s.page)
 	s.mux.HandleFunc("GET /static/{file}", s.static)
@@ -83,24 +92,15 @@ func (s *Server) Publish(u live.Update) { s.hub.Publish(u) }
 // Handler is the whole UI, guarded (headers, Host check, token).
 func (s *Server) Handler() http.Handler { return s.guard(s.mux) }
 
-// Timeouts against slow clients. The event stream extends its own write
-// deadline before each message and lifts the read deadline.
-const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 10 * time.Second
-	writeTimeout      = 30 * time.Second
-	idleTimeout       = 60 * time.Second
-)
-
 // Serve answers on ln until ctx ends, then lets requests finish for up to
 // two seconds (event streams end at once).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
+		ReadHeaderTimeout: s.timeouts.readHeader,
+		ReadTimeout:       s.timeouts.read,
+		WriteTimeout:      s.timeouts.write,
+		IdleTimeout:       s.timeouts.idle,
 		MaxHeaderBytes:    32 << 10,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
