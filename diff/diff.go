@@ -23,6 +23,9 @@ const (
 	ObjRule      = "rule"
 	ObjFinding   = "finding"
 	ObjService   = "service" // a compose service (see Result.Notes)
+	ObjProject   = "project" // a compose project (see Result.Notes)
+	ObjHost      = "host"    // the host itself: uplink, kernel, runtime
+	ObjSetting   = "setting" // a forwarding sysctl
 )
 
 // Item is an object that is in one snapshot and not the other.
