@@ -69,6 +69,14 @@ func (r Result) Empty() bool {
 	return len(r.Added) == 0 && len(r.Removed) == 0 && len(r.Changed) == 0
 }
 
+// Which way an Entry changed.
+const (
+	ChangeAdded   = "added"
+	ChangeRemoved = "removed"
+	ChangeChanged = "changed"
+	ChangeNote    = "note"
+)
+
 // Entry is one change on its own line, as `netviz watch --format json`
 // writes it (JSON Lines) and `netviz serve` sends it: the diff's object
 // shape, plus when and which way.

@@ -8,16 +8,16 @@ import "time"
 func (r Result) Entries(t time.Time) []Entry {
 	out := make([]Entry, 0, len(r.Added)+len(r.Removed)+len(r.Changed)+len(r.Notes))
 	for _, it := range r.Added {
-		out = append(out, Entry{Time: t, Change: "added", Object: it.Object, ID: it.ID, Detail: it.Detail})
+		out = append(out, Entry{Time: t, Change: ChangeAdded, Object: it.Object, ID: it.ID, Detail: it.Detail})
 	}
 	for _, it := range r.Removed {
-		out = append(out, Entry{Time: t, Change: "removed", Object: it.Object, ID: it.ID, Detail: it.Detail})
+		out = append(out, Entry{Time: t, Change: ChangeRemoved, Object: it.Object, ID: it.ID, Detail: it.Detail})
 	}
 	for _, c := range r.Changed {
-		out = append(out, Entry{Time: t, Change: "changed", Object: c.Object, ID: c.ID, Field: c.Field, Before: c.Before, After: c.After})
+		out = append(out, Entry{Time: t, Change: ChangeChanged, Object: c.Object, ID: c.ID, Field: c.Field, Before: c.Before, After: c.After})
 	}
 	for _, n := range r.Notes {
-		out = append(out, Entry{Time: t, Change: "note", Object: n.Object, ID: n.ID, Detail: n.Text})
+		out = append(out, Entry{Time: t, Change: ChangeNote, Object: n.Object, ID: n.ID, Detail: n.Text})
 	}
 	return out
 }
