@@ -21,6 +21,10 @@ type Options struct {
 	// nsids are asked, through sockets opened in it, so what the containers
 	// see of it is what the daemon's host sees.
 	HostNetns string
+	// ReceiveBuffer, when set, is the receive buffer (bytes) of the netlink
+	// sockets WatchNamespace subscribes with, forced past rmem_max; 0 keeps
+	// the kernel's default. Tests make it tiny to force ENOBUFS.
+	ReceiveBuffer int
 }
 
 func (o Options) withDefaults() Options {
