@@ -23,6 +23,9 @@ const (
 	ObjRule      = "rule"
 	ObjFinding   = "finding"
 	ObjService   = "service" // a compose service (see Result.Notes)
+	ObjProject   = "project" // a compose project (see Result.Notes)
+	ObjHost      = "host"    // the host itself: uplink, kernel, runtime
+	ObjSetting   = "setting" // a forwarding sysctl
 )
 
 // Item is an object that is in one snapshot and not the other.
@@ -65,6 +68,14 @@ type Result struct {
 func (r Result) Empty() bool {
 	return len(r.Added) == 0 && len(r.Removed) == 0 && len(r.Changed) == 0
 }
+
+// Which way an Entry changed.
+const (
+	ChangeAdded   = "added"
+	ChangeRemoved = "removed"
+	ChangeChanged = "changed"
+	ChangeNote    = "note"
+)
 
 // Entry is one change on its own line, as `netviz watch --format json`
 // writes it (JSON Lines) and `netviz serve` sends it: the diff's object
