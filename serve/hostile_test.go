@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/netviz/netviz/diff"
+	"github.com/netviz/netviz/internal/browsertest"
 	"github.com/netviz/netviz/internal/rendertest"
 	"github.com/netviz/netviz/internal/testenv"
 	"github.com/netviz/netviz/topo"
@@ -105,7 +106,7 @@ func TestHostileNamesEscaped(t *testing.T) {
 // and the markup shows as text in the details panel and the change log.
 func TestBrowserHostile(t *testing.T) {
 	testenv.RequireProgram(t, "dot", "graphviz")
-	b := newBrowser(t)
+	b := browsertest.New(t)
 	s := New(Options{Loopback: true})
 	s.Publish(update(1, hostileSnapshot(t), diff.Result{}))
 	base := start(t, s)
@@ -129,19 +130,19 @@ func TestBrowserHostile(t *testing.T) {
 	if pick == "" {
 		t.Fatal("no element has the hostile label in its details")
 	}
-	b.navigate(t, base+"/#search="+url.QueryEscape("<img")+"&select="+url.QueryEscape(pick))
-	b.waitFor(t, "the diagram", `document.querySelector("#nv-canvas svg g.node")`)
-	b.waitFor(t, "the label in the details panel", `document.getElementById("nv-details-fields").textContent.indexOf(`+jsString(hostile)+`) >= 0`)
+	b.Navigate(t, base+"/#search="+url.QueryEscape("<img")+"&select="+url.QueryEscape(pick))
+	b.WaitFor(t, "the diagram", `document.querySelector("#nv-canvas svg g.node")`)
+	b.WaitFor(t, "the label in the details panel", `document.getElementById("nv-details-fields").textContent.indexOf(`+browsertest.JSString(hostile)+`) >= 0`)
 	s.Publish(update(2, hostileSnapshot(t), hostileChanges()))
-	b.waitFor(t, "the hostile change in the log", `document.getElementById("nv-log").textContent.indexOf(`+jsString("+ container "+hostile)+`) >= 0`)
+	b.WaitFor(t, "the hostile change in the log", `document.getElementById("nv-log").textContent.indexOf(`+browsertest.JSString("+ container "+hostile)+`) >= 0`)
 	var injected struct {
 		Img, Handlers, Scripts int
 	}
-	b.eval(t, `({img: document.querySelectorAll("img").length,
+	b.Eval(t, `({img: document.querySelectorAll("img").length,
 		handlers: document.querySelectorAll("[onerror],[onload],[onclick]").length,
 		scripts: document.querySelectorAll("script").length})`, &injected)
 	if injected.Img != 0 || injected.Handlers != 0 || injected.Scripts != 1 {
 		t.Errorf("injected into the page: %+v", injected)
 	}
-	b.noDialogs(t)
+	b.NoDialogs(t)
 }

@@ -134,7 +134,7 @@ func (h *Hub) Publish(u live.Update) {
 		return
 	}
 	st := &state{seq: u.Seq, time: u.Time, cause: u.Cause, full: u.Full, snap: u.Snapshot}
-	m := message{seq: u.Seq, time: u.Time, cause: u.Cause, full: u.Full, changes: Entries(u.Changes, u.Time)}
+	m := message{seq: u.Seq, time: u.Time, cause: u.Cause, full: u.Full, changes: u.Changes.Entries(u.Time)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.cur = st
@@ -171,23 +171,4 @@ func (h *Hub) leave(c *client) {
 	h.mu.Lock()
 	delete(h.clients, c)
 	h.mu.Unlock()
-}
-
-// Entries lists r one change per entry, as `netviz watch --format json`
-// writes them, all at time t.
-func Entries(r diff.Result, t time.Time) []diff.Entry {
-	out := make([]diff.Entry, 0, len(r.Added)+len(r.Removed)+len(r.Changed)+len(r.Notes))
-	for _, it := range r.Added {
-		out = append(out, diff.Entry{Time: t, Change: "added", Object: it.Object, ID: it.ID, Detail: it.Detail})
-	}
-	for _, it := range r.Removed {
-		out = append(out, diff.Entry{Time: t, Change: "removed", Object: it.Object, ID: it.ID, Detail: it.Detail})
-	}
-	for _, c := range r.Changed {
-		out = append(out, diff.Entry{Time: t, Change: "changed", Object: c.Object, ID: c.ID, Field: c.Field, Before: c.Before, After: c.After})
-	}
-	for _, n := range r.Notes {
-		out = append(out, diff.Entry{Time: t, Change: "note", Object: n.Object, ID: n.ID, Detail: n.Text})
-	}
-	return out
 }

@@ -237,26 +237,6 @@ func TestPath(t *testing.T) {
 	}
 }
 
-func TestEntries(t *testing.T) {
-	r := diff.Result{
-		Added:   []diff.Item{{Object: "container", ID: "web1", Detail: "image nginx"}},
-		Removed: []diff.Item{{Object: "network", ID: "old"}},
-		Changed: []diff.Change{{Object: "interface", ID: "web1:eth0", Field: "mtu", Before: 1500, After: 9000}},
-		Notes:   []diff.Note{{Object: "service", ID: "web/api", Text: "scaled 1 → 3"}},
-	}
-	at := update(1, nil, diff.Result{}).Time
-	got := Entries(r, at)
-	want := []diff.Entry{
-		{Time: at, Change: "added", Object: "container", ID: "web1", Detail: "image nginx"},
-		{Time: at, Change: "removed", Object: "network", ID: "old"},
-		{Time: at, Change: "changed", Object: "interface", ID: "web1:eth0", Field: "mtu", Before: 1500, After: 9000},
-		{Time: at, Change: "note", Object: "service", ID: "web/api", Detail: "scaled 1 → 3"},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Entries = %+v\nwant %+v", got, want)
-	}
-}
-
 func TestStatic(t *testing.T) {
 	base := start(t, New(Options{Loopback: true}))
 	for path, ct := range map[string]string{"/static/page.js": "text/javascript", "/static/page.css": "text/css"} {

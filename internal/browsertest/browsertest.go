@@ -1,4 +1,8 @@
-package serve
+// Package browsertest drives headless Chromium for tests of pages netviz
+// serves: the DevTools protocol over a pipe (--remote-debugging-pipe: JSON
+// messages ended by a NUL byte on fds 3 and 4), so no WebSocket library is
+// needed. Under -short it skips; under CI=true a missing Chromium fails.
+package browsertest
 
 import (
 	"bufio"
@@ -15,10 +19,8 @@ import (
 	"github.com/netviz/netviz/internal/testenv"
 )
 
-// browser is headless Chromium driven over the DevTools protocol on a pipe
-// (--remote-debugging-pipe: JSON messages ended by a NUL byte on fds 3 and
-// 4), so the tests need no WebSocket library.
-type browser struct {
+// Browser is one headless Chromium with one page.
+type Browser struct {
 	cmd     *exec.Cmd
 	w       io.WriteCloser
 	mu      sync.Mutex
@@ -40,9 +42,9 @@ type cdpMessage struct {
 	} `json:"error,omitempty"`
 }
 
-// newBrowser starts Chromium with one blank page. Under -short it skips;
+// New starts Chromium with one blank page. Under -short it skips;
 // under CI=true a missing Chromium fails.
-func newBrowser(t *testing.T) *browser {
+func New(t *testing.T) *Browser {
 	t.Helper()
 	testenv.NotShort(t, "headless Chromium")
 	path := testenv.RequireProgram(t, "chromium", "chromium")
@@ -66,7 +68,7 @@ func newBrowser(t *testing.T) *browser {
 	}
 	toBrowser.Close()
 	fromBrowser.Close()
-	b := &browser{cmd: cmd, w: commands, waiting: map[int]chan cdpMessage{}, dialogs: make(chan string, 16)}
+	b := &Browser{cmd: cmd, w: commands, waiting: map[int]chan cdpMessage{}, dialogs: make(chan string, 16)}
 	go b.read(answers)
 	t.Cleanup(func() {
 		commands.Close()
@@ -85,12 +87,11 @@ func newBrowser(t *testing.T) *browser {
 	b.call(t, "", "Target.attachToTarget", map[string]any{"targetId": target.TargetID, "flatten": true}, &attached)
 	b.session = attached.SessionID
 	b.call(t, b.session, "Page.enable", nil, nil)
-	b.call(t, b.session, "Emulation.setDeviceMetricsOverride",
-		map[string]any{"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": false}, nil)
+	b.Resize(t, 1400, 900)
 	return b
 }
 
-func (b *browser) read(r io.Reader) {
+func (b *Browser) read(r io.Reader) {
 	br := bufio.NewReader(r)
 	for {
 		raw, err := br.ReadBytes(0)
@@ -125,7 +126,7 @@ func (b *browser) read(r io.Reader) {
 	}
 }
 
-func (b *browser) send(session, method string, params any) (chan cdpMessage, error) {
+func (b *Browser) send(session, method string, params any) (chan cdpMessage, error) {
 	b.mu.Lock()
 	b.nextID++
 	id := b.nextID
@@ -150,7 +151,7 @@ func (b *browser) send(session, method string, params any) (chan cdpMessage, err
 }
 
 // call sends a command and decodes its result into out (if not nil).
-func (b *browser) call(t *testing.T, session, method string, params, out any) {
+func (b *Browser) call(t *testing.T, session, method string, params, out any) {
 	t.Helper()
 	ch, err := b.send(session, method, params)
 	if err != nil {
@@ -174,13 +175,13 @@ func (b *browser) call(t *testing.T, session, method string, params, out any) {
 	}
 }
 
-func (b *browser) navigate(t *testing.T, url string) {
+func (b *Browser) Navigate(t *testing.T, url string) {
 	t.Helper()
 	b.call(t, b.session, "Page.navigate", map[string]any{"url": url}, nil)
 }
 
-// eval runs a JavaScript expression in the page and decodes its value.
-func (b *browser) eval(t *testing.T, expr string, out any) {
+// Eval runs a JavaScript expression in the page and decodes its value.
+func (b *Browser) Eval(t *testing.T, expr string, out any) {
 	t.Helper()
 	var r struct {
 		Result struct {
@@ -201,30 +202,47 @@ func (b *browser) eval(t *testing.T, expr string, out any) {
 	}
 }
 
-// waitFor polls a JavaScript condition until it is true; the deadline only
+// WaitFor polls a JavaScript condition until it is true; the deadline only
 // keeps a broken page from hanging the test.
-func (b *browser) waitFor(t *testing.T, what, expr string) {
+func (b *Browser) WaitFor(t *testing.T, what, expr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for {
 		var ok bool
-		b.eval(t, "!!("+expr+")", &ok)
+		b.Eval(t, "!!("+expr+")", &ok)
 		if ok {
 			return
 		}
 		select {
 		case <-ctx.Done():
 			var dom string
-			b.eval(t, "document.body ? document.body.innerText.slice(0, 2000) : ''", &dom)
+			b.Eval(t, "document.body ? document.body.innerText.slice(0, 2000) : ''", &dom)
 			t.Fatalf("the page never showed %s; it reads:\n%s", what, dom)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
 
-// screenshot saves the page as a PNG.
-func (b *browser) screenshot(t *testing.T, path string) {
+// Resize sets the page's viewport, in CSS pixels.
+func (b *Browser) Resize(t *testing.T, width, height int) {
+	t.Helper()
+	b.call(t, b.session, "Emulation.setDeviceMetricsOverride",
+		map[string]any{"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}, nil)
+}
+
+// Click presses and releases the left mouse button at x, y (CSS pixels
+// of the viewport), as a user would.
+func (b *Browser) Click(t *testing.T, x, y float64) {
+	t.Helper()
+	for _, typ := range []string{"mousePressed", "mouseReleased"} {
+		b.call(t, b.session, "Input.dispatchMouseEvent",
+			map[string]any{"type": typ, "x": x, "y": y, "button": "left", "buttons": 1, "clickCount": 1}, nil)
+	}
+}
+
+// Screenshot saves the page as a PNG.
+func (b *Browser) Screenshot(t *testing.T, path string) {
 	t.Helper()
 	var r struct{ Data string }
 	b.call(t, b.session, "Page.captureScreenshot", map[string]any{"format": "png"}, &r)
@@ -237,8 +255,8 @@ func (b *browser) screenshot(t *testing.T, path string) {
 	}
 }
 
-// noDialogs fails t if the page opened an alert or a confirm.
-func (b *browser) noDialogs(t *testing.T) {
+// NoDialogs fails t if the page opened an alert or a confirm.
+func (b *Browser) NoDialogs(t *testing.T) {
 	t.Helper()
 	select {
 	case msg := <-b.dialogs:
@@ -247,7 +265,8 @@ func (b *browser) noDialogs(t *testing.T) {
 	}
 }
 
-func jsString(s string) string {
+// JSString is s as a JavaScript string literal.
+func JSString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }

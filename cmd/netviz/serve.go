@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netviz/netviz/diff"
+	"github.com/netviz/netviz/serve"
+)
+
+type serveOptions struct {
+	listen string
+	token  string
+	host   string
+	all    bool
+	engine string
+}
+
+func newServeCommand(d deps) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Serve a local web UI that follows the host: live diagram, changes, problems, paths",
+		Long: `serve follows the Docker host as it changes and serves a web page with the
+interactive diagram (updated in place), a log of the changes, doctor's
+findings, a path box and the current snapshot to download.
+
+It listens on 127.0.0.1:7800 by default. Listening on any other address
+needs a token: give one with --token, or netviz makes one and prints it
+once on stderr; open the printed address, which carries it. It only reads:
+nothing it serves changes the host. docs/live.md lists the endpoints.`,
+		Example: `  sudo netviz serve
+  sudo netviz serve --listen 127.0.0.1:9000
+  sudo netviz serve --listen 0.0.0.0:7800          # prints a token
+  curl -H "Authorization: Bearer $TOKEN" http://host:7800/api/doctor`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), o, cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", "127.0.0.1:7800", "address to listen on; other than loopback needs a token")
+	f.StringVar(&o.token, "token", "", "the token every request must carry (default: none on loopback, a random one printed on stderr otherwise)")
+	f.StringVarP(&o.host, "host", "H", "", "Docker daemon to follow (default: $DOCKER_HOST or the local socket)")
+	f.BoolVarP(&o.all, "all", "a", false, "include stopped and created containers")
+	f.StringVar(&o.engine, "engine", "auto", "Graphviz engine for the diagram: auto (native dot if installed), dot, or embedded (netviz-graphviz)")
+	return cmd
+}
+
+func runServe(ctx context.Context, o serveOptions, stderr io.Writer) error {
+	switch o.engine {
+	case "auto", "dot", "embedded":
+	default:
+		return usageErrorf("invalid --engine %q: want auto, dot or embedded", o.engine)
+	}
+	if _, _, err := net.SplitHostPort(o.listen); err != nil {
+		return usageErrorf("invalid --listen %q: want HOST:PORT, e.g. 127.0.0.1:7800", o.listen)
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %q: %w", o.listen, err)
+	}
+	defer ln.Close()
+	loopback := serve.Loopback(ln.Addr())
+	token, link := o.token, ""
+	if !loopback && token == "" {
+		if token, err = serve.NewToken(); err != nil {
+			return err
+		}
+		link = "?token=" + token
+		fmt.Fprintf(stderr, "netviz serve: listening beyond loopback; every request needs this token: %s\n", token)
+	}
+
+	w, closeHost, err := openFollower(ctx, liveOptions{host: o.host, all: o.all, firewall: true}, diff.Compare)
+	if err != nil {
+		return err
+	}
+	defer closeHost()
+	srv := serve.New(serve.Options{Loopback: loopback, Token: token, Engine: o.engine,
+		FirewallMode: w.FirewallMode, Version: netvizVersion()})
+	fmt.Fprintf(stderr, "netviz serve: http://%s/%s\n", ln.Addr(), link)
+
+	// The server and the watcher end together: Ctrl-C ends both, and
+	// either failing ends the other.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() {
+		served <- srv.Serve(ctx, ln)
+		cancel()
+	}()
+	watchErr := w.Run(ctx, srv.Publish)
+	cancel()
+	serveErr := <-served
+	if errors.Is(serveErr, net.ErrClosed) {
+		serveErr = nil
+	}
+	return errors.Join(watchErr, serveErr)
+}
