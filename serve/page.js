@@ -82,7 +82,35 @@
       dl.appendChild(text("dt", "", f.key));
       dl.appendChild(text("dd", "", f.value));
     });
+    showCommands(info.commands || []);
     panel.hidden = false;
+  }
+
+  // The commands that show the element's facts by hand ("see it
+  // yourself"), when the data has them.
+  function showCommands(cmds) {
+    var box = $("nv-commands");
+    clear(box);
+    box.hidden = !cmds.length;
+    if (!cmds.length) { return; }
+    box.appendChild(text("h3", "", "See it yourself"));
+    cmds.forEach(function (c) {
+      var item = text("div", "nv-cmd");
+      var code = text("code", "", c.line);
+      item.appendChild(code);
+      if (navigator.clipboard && window.isSecureContext) {
+        var copy = text("button", "nv-copy", "Copy");
+        copy.type = "button";
+        copy.addEventListener("click", function () {
+          navigator.clipboard.writeText(c.line).then(function () { copy.textContent = "Copied"; },
+            function () { copy.textContent = "Cannot copy"; });
+          setTimeout(function () { copy.textContent = "Copy"; }, 1500);
+        });
+        item.appendChild(copy);
+      }
+      item.appendChild(text("div", "nv-cmd-what", (c.optional ? "(if installed) " : "") + (c.what || "")));
+      box.appendChild(item);
+    });
   }
 
   function clearHits() {
@@ -316,6 +344,10 @@
     var g = hit && hit.closest ? hit.closest("g.node, g.cluster") : null;
     select(g ? g.id : null);
   });
+
+  // A link to "#select=<id>" or "#search=<text>" within the page works
+  // without a reload.
+  window.addEventListener("hashchange", function () { if (svg) { applyHash(); } });
 
   connect();
 })();

@@ -38,7 +38,7 @@ func (l *lockedBuffer) String() string {
 
 // startServe runs `netviz serve` in-process on a free loopback port until
 // the test ends, and returns its address.
-func startServe(t *testing.T, args ...string) string {
+func startServe(t testing.TB, args ...string) string {
 	t.Helper()
 	var errb lockedBuffer
 	d := deps{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &errb, live: liveSnapshot,
@@ -93,17 +93,11 @@ func TestServeBrowserFollowsDocker(t *testing.T) {
 		`document.getElementById("nv-log").textContent.indexOf("+ container "+`+browsertest.JSString(name)+`) >= 0`)
 	if *serveScreenshot != "" {
 		b.Resize(t, 1500, 1150)
-		// Select the container's box (its namespace cluster), as a user
-		// clicks it.
-		var at struct{ X, Y float64 }
-		b.Eval(t, `(function () {
-			document.getElementById("nv-fit").click();
-			var g = Array.from(document.querySelectorAll("#nv-canvas g.cluster")).find(function (n) {
-				return n.textContent.indexOf(`+browsertest.JSString(name)+`) >= 0; });
-			var r = g.getBoundingClientRect();
-			return {x: r.left + r.width / 2, y: r.top + 5};
-		})()`, &at)
-		b.Click(t, at.X, at.Y)
+		// Select the container's box (its namespace cluster) and bring it
+		// into view, as a link to it does.
+		b.Eval(t, `location.hash = "select=" + Array.from(document.querySelectorAll("#nv-canvas g.cluster")).find(function (g) {
+			return g.querySelector("title").textContent.indexOf(`+browsertest.JSString(name)+`) >= 0 ||
+				g.textContent.indexOf(`+browsertest.JSString(name)+`) >= 0; }).id`, nil)
 		b.WaitFor(t, "the container's details", `!document.getElementById("nv-details").hidden`)
 		b.Eval(t, `document.getElementById("nv-src").value = `+browsertest.JSString(name)+`;
 			document.getElementById("nv-dst").value = "1.1.1.1";
