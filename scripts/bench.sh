@@ -147,3 +147,10 @@ printf '  %-40s %10s\n' "--expand, native dot" "$(draw dot --expand) ms"
 printf '  %-40s %10s\n' "--expand, embedded (netviz-graphviz)" "$(draw embedded --expand) ms"
 printf '  %-40s %10s\n' "grouped (default), native dot" "$(draw dot) ms"
 printf '  %-40s %10s\n' "grouped (default), embedded (netviz-graphviz)" "$(draw embedded) ms"
+
+# netviz serve: Docker's start event to the event-stream message that adds
+# the container (p50/p95 over 50 starts), and its CPU over 60 s with none of
+# its own changes (other containers on the host still change).
+printf '\nnetviz serve (go test -bench BenchmarkServe ./cmd/netviz)\n'
+go test -count=1 -run '^$' -bench 'BenchmarkServeEventLatency$' -benchtime=50x ./cmd/netviz | grep '^Benchmark'
+go test -count=1 -run '^$' -bench 'BenchmarkServeIdleCPU$' -benchtime=1x ./cmd/netviz | grep '^Benchmark'
