@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -83,7 +85,7 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer) error {
 	defer closeHost()
 	srv := serve.New(serve.Options{Loopback: loopback, Token: token, Engine: o.engine,
 		FirewallMode: w.FirewallMode, Version: netvizVersion()})
-	fmt.Fprintf(stderr, "netviz serve: http://%s/%s\n", ln.Addr(), link)
+	fmt.Fprintf(stderr, "netviz serve: http://%s/%s\n", openable(ln.Addr()), link)
 
 	// The server and the watcher end together: Ctrl-C ends both, and
 	// either failing ends the other.
@@ -101,4 +103,18 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer) error {
 		serveErr = nil
 	}
 	return errors.Join(watchErr, serveErr)
+}
+
+// openable is addr as a browser can open it: a wildcard listener is named
+// by the host's name.
+func openable(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	name, err := os.Hostname()
+	if err != nil {
+		return addr.String()
+	}
+	return net.JoinHostPort(name, strconv.Itoa(tcp.Port))
 }
