@@ -71,6 +71,6 @@ func runDocker(ctx context.Context, d deps, o dockerOptions, w io.Writer) error 
 	case format.Template:
 		return format.ExecuteTemplate(w, f, []*topo.Snapshot{s})
 	default:
-		return tree.Write(w, s, tree.Options{Color: d.colorable(w), Problems: problems})
+		return tree.Write(w, s, tree.Options{Color: d.colorable(w), Problems: problems, ByProject: o.export.byProject()})
 	}
 }

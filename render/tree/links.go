@@ -204,6 +204,7 @@ func (b *builder) pairNode(p topo.Pair, br *topo.Bridge) *node {
 		cellOf(textPlain, strings.Join(addrs, " ")),
 		cellOf(textPlain, p.MAC),
 	}}
+	n.cells = append(n.cells, b.serviceCells(p)...)
 	n.problems = b.marks.Host(p.HostInterface)
 	if p.Container != "" {
 		n.problems = marks.Union(n.problems, b.marks.Link(p.Container, p.ContainerInterface))

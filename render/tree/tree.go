@@ -37,6 +37,10 @@ type Options struct {
 	// and "⚠ id" for a warning ("!!" and "!" in ASCII); those about no line
 	// mark the host's. A line after the tree counts them.
 	Problems []topo.Finding
+	// ByProject draws the bridges of each Docker Compose project's
+	// networks under a "project NAME" heading that counts its services,
+	// and names the service on its containers' lines (see group.go).
+	ByProject bool
 }
 
 // Write writes the host as a tree: the uplink, then each bridge with
@@ -61,6 +65,7 @@ func Write(w io.Writer, s *topo.Snapshot, opt Options) error {
 	var buf bytes.Buffer
 	tw := writer{out: &buf, color: opt.Color, glyphs: glyphs}
 	b := newBuilder(s, glyphs, opt.Problems)
+	b.byProject = opt.ByProject
 	tw.tree(b.build())
 	tw.problems(b.marks.Problems())
 	tw.warnings(s.Warnings)
@@ -82,6 +87,10 @@ type builder struct {
 	marks *marks.Marks
 	// firstLine is, by container, the line its namespace's problems go on.
 	firstLine map[string]*node
+	// byProject groups by compose project; bridgeProject is, by bridge, the
+	// project whose heading it is drawn under.
+	byProject     bool
+	bridgeProject map[string]string
 }
 
 type subLink struct {
@@ -166,9 +175,11 @@ func (b *builder) build() *node {
 	default:
 		root.add(b.uplinkNode(uplink))
 	}
-	for _, br := range bridges {
+	plain, projects := b.splitByProject(bridges)
+	for _, br := range plain {
 		root.add(b.bridgeNode(br))
 	}
+	root.add(b.projectNodes(projects)...)
 
 	drawn := map[string]bool{uplink: true} // host links whose line carries their subs
 	for _, br := range bridges {
