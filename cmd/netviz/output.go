@@ -91,7 +91,7 @@ func (o *exportOptions) write(ctx context.Context, d deps, s *topo.Snapshot, pro
 		}
 		return writeFileAtomic(o.output, buf.Bytes())
 	}
-	dg := diagram.Build(s, diagram.Options{Expand: o.expand, Now: d.now(), Problems: problems})
+	dg := diagram.Build(s, diagram.Options{Expand: o.expand, Now: d.now(), Problems: problems, ByProject: o.byProject()})
 	switch kind {
 	case "dot":
 		if err := dot.Write(&buf, dg); err != nil {

@@ -36,6 +36,9 @@ type Options struct {
 	// amber (warning) border and their IDs under the title. Those about
 	// nothing drawn mark the host cluster.
 	Problems []topo.Finding
+	// ByProject boxes the namespaces of each Docker Compose project's
+	// containers together (see Project).
+	ByProject bool
 }
 
 // Build decides what the diagram of s shows: clusters, nodes and
@@ -57,6 +60,7 @@ type netns struct {
 	ifaces     []topo.Interface      // as the snapshot lists them
 	grouped    bool                  // drawn inside a summary node
 	pairs      map[string]*topo.Pair // by container-side interface name
+	clusterID  string                // its cluster, once drawn
 }
 
 type builder struct {
@@ -241,6 +245,7 @@ func (b *builder) build() {
 	}
 	b.groupNodes()
 	b.stoppedNodes()
+	b.projects()
 	b.host.Problems = b.marks.List(b.marks.HostWide())
 	b.d.Clusters = append(append(b.d.Clusters, *b.host), b.nsClusters...)
 }

@@ -109,6 +109,9 @@ type Diagram struct {
 	// Nodes are those outside any cluster: stopped containers, summaries.
 	Nodes []Node `json:"nodes"`
 	Edges []Edge `json:"edges"`
+	// Projects are boxes around the clusters of each Docker Compose
+	// project, when grouped by project (see project.go).
+	Projects []Project `json:"projects,omitempty"`
 }
 
 // NodeKinds returns the node kinds the diagram uses, in legend order.

@@ -25,6 +25,7 @@ func (b *builder) namespaceCluster(n *netns) {
 		marked = marks.Union(marked, b.marks.Container(o.Name), b.marks.Rest(o.Name))
 	}
 	c.Problems = b.marks.List(marked)
+	n.clusterID = c.ID
 	b.nsClusters = append(b.nsClusters, c)
 }
 

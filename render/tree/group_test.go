@@ -36,7 +36,7 @@ func TestTreeGroupedByProjectGolden(t *testing.T) {
 		"compose-project.tree.golden":        {rendertest.Diagram(t, "compose"), Options{ByProject: true}},
 		"compose-project.color.tree.golden":  {rendertest.Diagram(t, "compose"), Options{ByProject: true, Color: true}},
 		"compose-strays-project.tree.golden": {composeWithStrays(t), Options{ByProject: true}},
-		"full-project.tree.golden": {rendertest.Text(t, "full"), Options{ByProject: true}},
+		"full-project.tree.golden":           {rendertest.Text(t, "full"), Options{ByProject: true}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer

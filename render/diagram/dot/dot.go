@@ -33,9 +33,7 @@ func Write(w io.Writer, d *diagram.Diagram) error {
 		quote(diagram.Font), quote(diagram.TextColor))
 	p("  edge [dir=none, fontname=%s, fontsize=9, arrowsize=0.6]\n", quote(diagram.Font))
 
-	for _, c := range d.Clusters {
-		writeCluster(bw, c)
-	}
+	writeClusters(bw, d)
 	if len(d.Nodes) > 0 {
 		p("\n")
 	}

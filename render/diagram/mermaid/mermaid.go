@@ -51,14 +51,7 @@ func Write(w io.Writer, d *diagram.Diagram) error {
 type printer func(format string, args ...any)
 
 func writeNodes(p printer, d *diagram.Diagram) {
-	for _, c := range d.Clusters {
-		p("  subgraph %s[\"%s\"]\n", c.ID, label(c.Title, c.Problems, c.Lines))
-		p("    direction LR\n")
-		for _, n := range c.Nodes {
-			p("    %s[\"%s\"]\n", n.ID, label(n.Title, n.Problems, n.Lines))
-		}
-		p("  end\n")
-	}
+	writeClusters(p, d)
 	for _, n := range d.Nodes {
 		p("  %s[\"%s\"]\n", n.ID, label(n.Title, n.Problems, n.Lines))
 	}
@@ -140,6 +133,7 @@ func writeStyles(p printer, d *diagram.Diagram) {
 		}
 		p("\n")
 	}
+	writeProjectStyles(p, d)
 }
 
 // writeClasses gives each node its class. A node with problems gets one
