@@ -20,6 +20,7 @@ command -v nsenter >/dev/null || need+=(util-linux)
 command -v iptables >/dev/null || need+=(iptables)
 command -v nft >/dev/null || need+=(nftables)
 command -v chromium >/dev/null || need+=(chromium)
+command -v docker-compose >/dev/null || need+=(docker-compose) # 1.29 on bookworm: the compose-project tests
 
 if [ "$(id -u)" != 0 ]; then
 	[ ${#need[@]} -eq 0 ] || log "not root: cannot install ${need[*]}"
