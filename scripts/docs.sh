@@ -19,8 +19,12 @@ profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 for snap in docs/examples/*.json; do
 	name=$(basename "$snap" .json)
+	# NAME.flags, when there is one, holds render flags for that example
+	# (compose.flags: --group project).
+	flags=()
+	[ -f "${snap%.json}.flags" ] && read -r -a flags <"${snap%.json}.flags"
 	for ext in svg png mmd html; do
-		"$BIN" render "$snap" --all -o "$out/$name.$ext"
+		"$BIN" render "$snap" --all "${flags[@]}" -o "$out/$name.$ext"
 	done
 	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
