@@ -12,8 +12,8 @@ import (
 
 // composeWithStrays is the recorded compose host (projects shop and blog,
 // and a plain container "tools") with a shop container in the host's
-// network and shop's db also on docker0: project containers off the
-// project's networks.
+// network, shop's db also on docker0, and a blog container only on
+// docker0: project containers off the project's networks.
 func composeWithStrays(t *testing.T) *topo.Snapshot {
 	s := rendertest.Diagram(t, "compose")
 	s.Containers = append(s.Containers, topo.Container{
@@ -23,6 +23,12 @@ func composeWithStrays(t *testing.T) *topo.Snapshot {
 	db, _ := s.Container("shop_db_1")
 	s.Pairs = append(s.Pairs, topo.Pair{Container: db.Name, ContainerInterface: "eth9", HostInterface: "vethdb0",
 		Bridge: "docker0", Network: "bridge", Namespace: db.Namespace, IPv4: "172.17.0.9/16", Verified: true})
+	s.Containers = append(s.Containers, topo.Container{
+		Name: "blog_cron_1", State: topo.StateRunning, NetworkMode: "bridge", Namespace: "ns-77",
+		Labels: map[string]string{topo.LabelComposeProject: "blog", topo.LabelComposeService: "cron", topo.LabelComposeNumber: "1"},
+	})
+	s.Pairs = append(s.Pairs, topo.Pair{Container: "blog_cron_1", ContainerInterface: "eth0", HostInterface: "vethcron",
+		Bridge: "docker0", Network: "bridge", Namespace: "ns-77", IPv4: "172.17.0.7/16", Verified: true})
 	s.Sort()
 	return s
 }
@@ -89,7 +95,12 @@ func TestTreeGroupedByProjectPlacesEachContainer(t *testing.T) {
 	if !strings.Contains(sections["shop"], "project shop  4 containers: 1 agent, 2 api, 1 db") {
 		t.Errorf("shop's heading does not count its services:\n%s", sections["shop"])
 	}
-	if !strings.Contains(buf.String(), "shop_db_1:eth9  172.17.0.9/16") || !strings.Contains(buf.String(), "project shop service db") {
-		t.Errorf("shop's db on docker0 does not name its project and service:\n%s", buf.String())
+	if !strings.Contains(sections["blog"], `blog_cron_1  service cron #1  on "bridge", drawn there`) {
+		t.Errorf("blog's container on docker0 only is not named under blog:\n%s", sections["blog"])
+	}
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if strings.Contains(line, "shop_db_1:eth9") && !strings.HasSuffix(line, "  project shop service db") {
+			t.Errorf("shop's db on docker0 does not name its project and service: %q", line)
+		}
 	}
 }
