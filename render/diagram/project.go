@@ -13,6 +13,9 @@ import (
 // nodes.
 const ClusterProject ClusterKind = "project"
 
+// ProjectLegend is what the legend says a project's box is.
+const ProjectLegend = "Docker Compose project: its containers"
+
 // Project is a box around the namespace clusters of one Docker Compose
 // project's containers, drawn when Options.ByProject is set. The bridges
 // of the project's networks stay in the host's cluster (they are links of

@@ -43,3 +43,14 @@ func writeProject(bw *bufio.Writer, p *diagram.Project, clusters map[string]diag
 	}
 	fmt.Fprintf(bw, "  }\n")
 }
+
+// projectLegendRow is the legend's row for the project boxes, "" when
+// there are none.
+func projectLegendRow(d *diagram.Diagram) string {
+	if len(d.Projects) == 0 {
+		return ""
+	}
+	st := diagram.ClusterProject.Style()
+	return fmt.Sprintf(`<TR><TD BORDER="1" STYLE="rounded" BGCOLOR="%s" COLOR="%s" WIDTH="34" HEIGHT="16"> </TD><TD ALIGN="LEFT">%s</TD></TR>`,
+		st.Fill, st.Border, escape(diagram.ProjectLegend))
+}

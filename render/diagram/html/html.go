@@ -77,6 +77,7 @@ func nodeData(d *diagram.Diagram) map[string]nodeInfo {
 	for _, n := range d.Nodes {
 		node(n)
 	}
+	projectData(d, data)
 	return data
 }
 

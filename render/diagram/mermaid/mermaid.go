@@ -67,6 +67,7 @@ func writeLegend(p printer, d *diagram.Diagram) {
 	for _, k := range nodeKinds {
 		p("    legend_%s[\"%s\"]\n", className(string(k)), escape(k.Style().Legend))
 	}
+	writeProjectLegend(p, d)
 	for _, sev := range severities {
 		p("    legend_problem_%s[\"%s\"]\n", sev, escape(marks.Glyph(sev)+" "+marks.LookOf(sev).Legend))
 	}

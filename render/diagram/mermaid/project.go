@@ -44,4 +44,14 @@ func writeProjectStyles(p printer, d *diagram.Diagram) {
 	for _, proj := range d.Projects {
 		p("  style %s fill:%s,stroke:%s,stroke-width:2px\n", proj.ID, st.Fill, st.Border)
 	}
+	if len(d.Projects) > 0 {
+		p("  style legend_project fill:%s,stroke:%s,stroke-width:2px\n", st.Fill, st.Border)
+	}
+}
+
+// writeProjectLegend is the legend's entry for the project subgraphs.
+func writeProjectLegend(p printer, d *diagram.Diagram) {
+	if len(d.Projects) > 0 {
+		p("    legend_project[\"%s\"]\n", escape(diagram.ProjectLegend))
+	}
 }
