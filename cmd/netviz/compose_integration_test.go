@@ -85,25 +85,32 @@ func composeTruth(t *testing.T, project string) map[string]string {
 func TestComposeProjectIntegration(t *testing.T) {
 	project := composeProject(t)
 	truth := composeTruth(t, project)
+	t.Run("snapshot", func(t *testing.T) { checkComposeSnapshot(t, project, truth) })
+	t.Run("pairs", func(t *testing.T) { checkComposePairs(t, project, truth) })
+	t.Run("grouped tree", func(t *testing.T) { checkComposeTree(t, project, truth) })
+	t.Run("unknown project", func(t *testing.T) {
+		_, errOut, code := runNetviz(t, "veth", "--project", project+"-nope")
+		if code != exitNotFound || !strings.Contains(errOut, "no such compose project") || !strings.Contains(errOut, project) {
+			t.Errorf("exit %d, %q; want %d naming the known projects", code, errOut, exitNotFound)
+		}
+	})
+}
 
-	// The snapshot's JSON carries each container's project, service and
-	// number under "compose", as written (not only as decoded).
+// checkComposeSnapshot: the snapshot's JSON carries each container's
+// project, service and number under "compose", and each network's project
+// and compose-file name, as written (not only as decoded).
+func checkComposeSnapshot(t *testing.T, project string, truth map[string]string) {
 	out, errOut, code := runNetviz(t, "docker", "--project", project, "--format", "json")
 	if code != 0 {
 		t.Fatalf("netviz docker --project: exit %d: %s", code, errOut)
 	}
+	type object struct {
+		Name    string          `json:"name"`
+		Compose json.RawMessage `json:"compose"`
+	}
 	var raw struct {
-		Containers []struct {
-			Name    string          `json:"name"`
-			Compose json.RawMessage `json:"compose"`
-		} `json:"containers"`
-		Networks []struct {
-			Name    string          `json:"name"`
-			Compose json.RawMessage `json:"compose"`
-		} `json:"networks"`
-		Pairs []struct {
-			Container, Project, Service string
-		} `json:"pairs"`
+		Containers []object `json:"containers"`
+		Networks   []object `json:"networks"`
 	}
 	if err := json.Unmarshal([]byte(out), &raw); err != nil {
 		t.Fatal(err)
@@ -131,11 +138,13 @@ func TestComposeProjectIntegration(t *testing.T) {
 	if !slices.Equal(nets, wantNets) {
 		t.Errorf("networks %v, want %v", nets, wantNets)
 	}
+}
 
-	// Pairs: api is on both networks, db on back; each names its project
-	// and service.
+// checkComposePairs: api is on both networks, db on back; each pair names
+// its project and service.
+func checkComposePairs(t *testing.T, project string, truth map[string]string) {
 	perContainer := map[string]int{}
-	for _, p := range raw.Pairs {
+	for _, p := range vethJSON(t, "--project", project) {
 		perContainer[p.Container]++
 		svc, _, _ := strings.Cut(truth[p.Container], "#")
 		if p.Project != project || p.Service != svc {
@@ -151,13 +160,11 @@ func TestComposeProjectIntegration(t *testing.T) {
 			t.Errorf("%s has %d pairs, want %d", name, perContainer[name], want)
 		}
 	}
-	for _, p := range vethJSON(t, "--project", project) {
-		if p.Project != project {
-			t.Errorf("netviz veth --project %s lists %s's pair (project %q)", project, p.Container, p.Project)
-		}
-	}
+}
 
-	// The grouped tree puts them under the project's heading.
+// checkComposeTree: the grouped tree puts the project's containers under
+// its heading, each with its service.
+func checkComposeTree(t *testing.T, project string, truth map[string]string) {
 	tree, errOut, code := runNetviz(t, "docker", "--group", "project")
 	if code != 0 {
 		t.Fatalf("netviz docker --group project: exit %d: %s", code, errOut)
@@ -172,11 +179,6 @@ func TestComposeProjectIntegration(t *testing.T) {
 		if !strings.Contains(section, name+":eth") || !strings.Contains(section, "service "+service) {
 			t.Errorf("%s (service %s) is not under its project's heading:\n%s", name, service, section)
 		}
-	}
-
-	_, errOut, code = runNetviz(t, "veth", "--project", project+"-nope")
-	if code != exitNotFound || !strings.Contains(errOut, "no such compose project") || !strings.Contains(errOut, project) {
-		t.Errorf("unknown project: exit %d, %q; want %d naming the known projects", code, errOut, exitNotFound)
 	}
 }
 
