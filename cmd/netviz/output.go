@@ -38,7 +38,7 @@ func (o *exportOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.output, "output", "o", "", "write to this file; the type comes from the extension: .svg .png .dot .mmd .html .json")
 	fs.StringVar(&o.engine, "engine", "auto", "Graphviz engine for SVG/PNG/HTML: auto (native dot if installed), dot, or embedded (netviz-graphviz; SVG only)")
 	fs.BoolVar(&o.expand, "expand", false, "draw every container, even where many similar ones would be grouped into one node")
-	fs.StringVar(&o.group, "group", "none", "group the tree and diagrams: none, or project (each Docker Compose project's networks and containers together; --expand still says whether many similar containers become one node)")
+	fs.StringVar(&o.group, "group", "none", "group the tree and diagrams: none, or project (each Docker Compose project's networks and containers together; independent of --expand)")
 	fs.BoolVar(&o.noProblems, "no-problems", false, "do not run netviz doctor's checks to mark what they find (red: error, amber: warning)")
 }
 
