@@ -3,6 +3,7 @@ package topo
 import (
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Labels Docker Compose (v1 and v2 alike) puts on what it creates.
@@ -24,6 +25,9 @@ type Compose struct {
 	// Number is the container's number within the service (the 2 of
 	// web_api_2 or web-api-2); 0 when compose did not say.
 	Number int `json:"number,omitempty"`
+	// OneOff is set for a container of `docker compose run`, which is not
+	// one of the service's scaled containers.
+	OneOff bool `json:"oneoff,omitempty"`
 }
 
 // ComposeNetwork is what Docker Compose says about a network it made: its
@@ -62,7 +66,8 @@ func (s *Snapshot) fillCompose() {
 	for i := range s.Containers {
 		c := &s.Containers[i]
 		if project, service, number := c.ComposeService(); c.Compose == nil && project != "" {
-			c.Compose = &Compose{Project: project, Service: service, Number: number}
+			c.Compose = &Compose{Project: project, Service: service, Number: number,
+				OneOff: strings.EqualFold(c.Labels[LabelComposeOneoff], "true")}
 		}
 	}
 	for i := range s.Networks {

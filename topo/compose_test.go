@@ -21,6 +21,8 @@ const oldComposeSnapshot = `{
     {"name": "web-api-1", "id": "a1", "state": "running", "namespace": "ns-2",
      "labels": {"com.docker.compose.project": "web", "com.docker.compose.service": "api", "com.docker.compose.container-number": "1"},
      "endpoints": [{"network": "web_front"}, {"network": "web_back"}]},
+    {"name": "web-api-run-5f2c", "id": "a9", "state": "exited",
+     "labels": {"com.docker.compose.project": "web", "com.docker.compose.service": "api", "com.docker.compose.container-number": "1", "com.docker.compose.oneoff": "True"}},
     {"name": "solo", "id": "s1", "state": "running", "namespace": "ns-4", "endpoints": [{"network": "bridge"}]}
   ],
   "networks": [
@@ -57,6 +59,12 @@ func TestOldSnapshotGetsComposeFieldsFromLabels(t *testing.T) {
 	api2, _ := s.Container("web-api-2")
 	if got := api2.Compose; got == nil || *got != (Compose{Project: "web", Service: "api", Number: 2}) {
 		t.Errorf("web-api-2 compose = %+v", got)
+	}
+	if run, _ := s.Container("web-api-run-5f2c"); run.Compose == nil || !run.Compose.OneOff {
+		t.Errorf("docker compose run's container: compose %+v, want oneoff", run.Compose)
+	}
+	if api2.Compose.OneOff {
+		t.Error("web-api-2 is oneoff")
 	}
 	if solo, _ := s.Container("solo"); solo.Compose != nil {
 		t.Errorf("solo has compose %+v; compose did not make it", solo.Compose)
@@ -126,7 +134,7 @@ func TestFilterByProject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := names(got.Containers, cname); !slices.Equal(c, []string{"web-api-1", "web-api-2"}) {
+	if c := names(got.Containers, cname); !slices.Equal(c, []string{"web-api-1", "web-api-2", "web-api-run-5f2c"}) {
 		t.Errorf("containers %v", c)
 	}
 	if p := names(got.Pairs, pname); !slices.Equal(p, []string{"veth1", "veth1b", "veth2"}) {

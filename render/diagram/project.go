@@ -80,10 +80,14 @@ func (b *builder) describeProject(p *Project) {
 	count := map[string]int{}
 	var services []string
 	for _, c := range members {
-		if count[c.Compose.Service] == 0 {
-			services = append(services, c.Compose.Service)
+		s := c.Compose.Service
+		if c.Compose.OneOff {
+			s += " (run)" // docker compose run: not one of the service's scaled containers
 		}
-		count[c.Compose.Service]++
+		if count[s] == 0 {
+			services = append(services, s)
+		}
+		count[s]++
 	}
 	slices.Sort(services)
 	for i, s := range services {

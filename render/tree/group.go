@@ -95,6 +95,9 @@ func serviceSummary(members []*topo.Container) string {
 	var services []string
 	for _, c := range members {
 		s := c.Compose.Service
+		if c.Compose.OneOff {
+			s += " (run)" // docker compose run: not one of the service's scaled containers
+		}
 		if count[s] == 0 {
 			services = append(services, s)
 		}
@@ -143,7 +146,10 @@ func (b *builder) serviceCells(p topo.Pair) []cell {
 
 func serviceLabel(c *topo.Compose) string {
 	s := "service " + c.Service
-	if c.Number > 0 {
+	switch {
+	case c.OneOff:
+		s += " (run)"
+	case c.Number > 0:
 		s += " #" + strconv.Itoa(c.Number)
 	}
 	return s

@@ -12,13 +12,19 @@ import (
 
 // composeWithStrays is the recorded compose host (projects shop and blog,
 // and a plain container "tools") with a shop container in the host's
-// network, shop's db also on docker0, and a blog container only on
-// docker0: project containers off the project's networks.
+// network, a `docker compose run` of shop's api with no network, shop's db
+// also on docker0, and a blog container only on docker0: project
+// containers off the project's networks.
 func composeWithStrays(t *testing.T) *topo.Snapshot {
 	s := rendertest.Diagram(t, "compose")
 	s.Containers = append(s.Containers, topo.Container{
 		Name: "shop_agent_1", State: topo.StateRunning, NetworkMode: "host", Namespace: s.Host.Namespace,
 		Labels: map[string]string{topo.LabelComposeProject: "shop", topo.LabelComposeService: "agent", topo.LabelComposeNumber: "1"},
+	})
+	s.Containers = append(s.Containers, topo.Container{
+		Name: "shop_api_run_3f2a", State: topo.StateRunning, NetworkMode: "none", Namespace: "ns-78",
+		Labels: map[string]string{topo.LabelComposeProject: "shop", topo.LabelComposeService: "api", topo.LabelComposeNumber: "1",
+			topo.LabelComposeOneoff: "True"},
 	})
 	db, _ := s.Container("shop_db_1")
 	s.Pairs = append(s.Pairs, topo.Pair{Container: db.Name, ContainerInterface: "eth9", HostInterface: "vethdb0",
@@ -89,13 +95,14 @@ func TestTreeGroupedByProjectPlacesEachContainer(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(sections["shop"], "shop_agent_1  service agent #1") {
-		t.Errorf("shop's container in the host network is not named under shop:\n%s", sections["shop"])
+	words := strings.Join(strings.Fields(sections["shop"]), " ")
+	if !strings.Contains(words, "shop_agent_1 service agent #1") || !strings.Contains(words, "shop_api_run_3f2a service api (run)") {
+		t.Errorf("shop's containers in the host network and with no network are not named under shop:\n%s", sections["shop"])
 	}
-	if !strings.Contains(sections["shop"], "project shop  4 containers: 1 agent, 2 api, 1 db") {
+	if !strings.Contains(sections["shop"], "project shop  5 containers: 1 agent, 2 api, 1 api (run), 1 db") {
 		t.Errorf("shop's heading does not count its services:\n%s", sections["shop"])
 	}
-	if !strings.Contains(sections["blog"], `blog_cron_1  service cron #1  on "bridge", drawn there`) {
+	if !strings.Contains(strings.Join(strings.Fields(sections["blog"]), " "), `blog_cron_1 service cron #1 on "bridge", drawn there`) {
 		t.Errorf("blog's container on docker0 only is not named under blog:\n%s", sections["blog"])
 	}
 	for _, line := range strings.Split(buf.String(), "\n") {
