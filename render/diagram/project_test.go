@@ -75,6 +75,8 @@ func TestDiagramByProjectNamesWhatIsNotBoxed(t *testing.T) {
 	s.Containers = append(s.Containers,
 		topo.Container{Name: "fleet-agent-1", State: topo.StateRunning, NetworkMode: "host", Namespace: s.Host.Namespace,
 			Labels: map[string]string{topo.LabelComposeProject: "fleet", topo.LabelComposeService: "agent"}},
+		topo.Container{Name: "fleet-worker-run-1", State: topo.StateExited,
+			Labels: map[string]string{topo.LabelComposeProject: "fleet", topo.LabelComposeService: "worker", topo.LabelComposeOneoff: "True"}},
 		topo.Container{Name: "lonely-job-1", State: topo.StateExited,
 			Labels: map[string]string{topo.LabelComposeProject: "lonely", topo.LabelComposeService: "job"}})
 	s.Sort()
@@ -85,12 +87,15 @@ func TestDiagramByProjectNamesWhatIsNotBoxed(t *testing.T) {
 		t.Fatalf("project boxes %v, want fleet around lb only (the workers are one summary node)", got)
 	}
 	p := d.Projects[0]
-	if p.Lines[0] != "42 containers: 1 × agent, 1 × lb, 40 × worker" {
+	if !strings.HasPrefix(p.Lines[0], "43 containers: 1 × agent, 1 × lb, 40 × worker") {
 		t.Errorf("fleet's count line %q", p.Lines[0])
+	}
+	if got := fieldValue(p.Details, "services"); got != "1 × agent, 1 × lb, 40 × worker, 1 × worker (run)" {
+		t.Errorf("fleet's services %q", got)
 	}
 	// The line is clipped to MaxLabel; the details hold all of it.
 	outside := fieldValue(p.Details, "not in this box")
-	for _, want := range []string{"fleet-agent-1 (host network)", "app-worker-1 (in a summary node)", "app-worker-40 (in a summary node)"} {
+	for _, want := range []string{"fleet-agent-1 (host network)", "app-worker-1 (in a summary node)", "app-worker-40 (in a summary node)", "fleet-worker-run-1 (exited)"} {
 		if !strings.Contains(outside, want) {
 			t.Errorf("fleet's box does not say %q: %q", want, outside)
 		}
