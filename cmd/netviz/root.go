@@ -103,6 +103,7 @@ needs root; without it netviz shows what Docker and the host namespace tell.`,
 		newPathCommand(d),
 		newRenderCommand(d),
 		newVersionCommand(d),
+		newGenDocsCommand(),
 	)
 	return root
 }
