@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -186,4 +188,32 @@ func TestPluginMetadataAndHelp(t *testing.T) {
 	if strings.Contains(plain.String(), "docker netviz") || strings.Contains(plain.String(), pluginMetadataCommand) {
 		t.Errorf("netviz --help:\n%s", plain.String())
 	}
+}
+
+// TestWatchPluginSocket: docker's way of stopping a plugin, an abstract unix
+// socket it closes, cancels netviz as a signal would.
+func TestWatchPluginSocket(t *testing.T) {
+	addr := "@netviz-test-" + t.Name() + "-" + strconv.Itoa(os.Getpid())
+	l, err := net.Listen("unix", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	stopped := make(chan struct{})
+	watchPluginSocket(addr, func() { close(stopped) })
+	conn, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-stopped:
+		t.Fatal("stopped while docker still holds the socket")
+	default:
+	}
+	conn.Close()
+	<-stopped // a hang here is the failure: the test's timeout names it
+
+	// No socket, or one nobody listens on: nothing to watch, no stop.
+	watchPluginSocket("", func() { t.Error("stopped without a socket") })
+	watchPluginSocket("@netviz-test-nobody-"+strconv.Itoa(os.Getpid()), func() { t.Error("stopped without a listener") })
 }
