@@ -29,6 +29,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -110,6 +111,11 @@ func parseInvocation(argv []string, getenv func(string) string, home string) (in
 		return inv, nil
 	}
 	globals, rest, err := splitDockerGlobals(args)
+	if err != nil && !slices.Contains(args, pluginName) {
+		// docker-netviz run by hand with netviz's own flags (--help, -a):
+		// docker would have put its word after its flags.
+		globals, rest, err = map[string][]string{}, args, nil
+	}
 	if err != nil {
 		return invocation{}, err
 	}

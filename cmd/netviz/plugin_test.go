@@ -79,6 +79,8 @@ func TestParseInvocation(t *testing.T) {
 		{name: "renamed binary, docker's env", argv: []string{"/opt/nv", "netviz", "veth"},
 			env: map[string]string{pluginEnv: "docker"}, args: []string{"veth"}, plugin: true},
 		{name: "run by hand as docker-netviz", argv: []string{plugin, "veth"}, args: []string{"veth"}, plugin: true},
+		{name: "run by hand with netviz's flags", argv: []string{plugin, "--help"}, args: []string{"--help"}, plugin: true},
+		{name: "run by hand, -H is netviz's", argv: []string{plugin, "-a", "-H", "unix:///c.sock"}, args: []string{"-a", "-H", "unix:///c.sock"}, plugin: true},
 		{name: "-H value", argv: []string{plugin, "-H", "unix:///a.sock", "netviz", "veth", "-a"},
 			args: []string{"veth", "-a"}, setEnv: map[string]string{"DOCKER_HOST": "unix:///a.sock"}, plugin: true},
 		{name: "--host=value beats DOCKER_HOST", argv: []string{plugin, "--host=tcp://h:1", "netviz", "docker"},
@@ -117,7 +119,7 @@ func TestParseInvocation(t *testing.T) {
 		{name: "-H and --context", argv: []string{plugin, "-H", "unix:///a", "-c", "remote", "netviz"}, wantCode: exitUsage, errHas: "cannot specify both"},
 		{name: "two -H", argv: []string{plugin, "-H", "unix:///a", "-H", "unix:///b", "netviz"}, wantCode: exitUsage, errHas: "one daemon"},
 		{name: "unknown docker flag", argv: []string{plugin, "--bogus", "netviz"}, wantCode: exitUsage, errHas: `unknown docker flag "--bogus"`},
-		{name: "flag without value", argv: []string{plugin, "-H"}, wantCode: exitUsage, errHas: "needs a value"},
+		{name: "a lone docker flag is netviz's to refuse", argv: []string{plugin, "--config"}, args: []string{"--config"}, plugin: true},
 		{name: "TLS files netviz cannot take", argv: []string{plugin, "--tlscacert", "/c/my-ca.crt", "netviz"}, wantCode: exitUsage, errHas: "ca.pem"},
 	}
 	for _, tt := range tests {
