@@ -92,6 +92,7 @@ share: build
 	rm -rf $(DIST)/share
 	$(abspath $(BIN)) gen-docs $(DIST)/share
 man completions: share
+	@:
 
 # netviz_VERSION_linux_ARCH.tar.gz for each of RELEASE_ARCHES, and SHA256SUMS.
 release: share

@@ -113,6 +113,9 @@ func writeManPage(w *bytes.Buffer, c *cobra.Command) {
 	writeRoffText(w, desc)
 	writeFlags(w, "OPTIONS", c.NonInheritedFlags())
 	writeFlags(w, "OPTIONS INHERITED FROM PARENT COMMANDS", c.InheritedFlags())
+	if !c.HasParent() {
+		writeRootSections(w)
+	}
 	if c.Example != "" {
 		fmt.Fprintf(w, ".SH EXAMPLES\n.PP\n.RS\n.nf\n%s\n.fi\n.RE\n", roffLines(c.Example))
 	}
@@ -135,6 +138,39 @@ func writeManPage(w *bytes.Buffer, c *cobra.Command) {
 			fmt.Fprintf(w, ".BR %s (1)%s\n", roffEscape(s), sep)
 		}
 	}
+}
+
+// exitStatuses are errors.go's exit codes as netviz(1) lists them.
+var exitStatuses = []struct {
+	code int
+	what string
+}{
+	{exitOK, "success, possibly with warnings on standard error"},
+	{exitFailure, "any other failure; doctor: an error-level finding"},
+	{exitUsage, "usage: a bad flag, argument, --format, template or output type; a docker flag or context netviz cannot take"},
+	{exitDaemon, "no Docker daemon answered (the message names where netviz looked)"},
+	{exitBadSnapshot, "a snapshot file is unreadable, malformed or of another schema version"},
+	{exitNotFound, "unknown --container or --network"},
+	{exitOutput, "the output file or its renderer failed"},
+	{exitNoKernel, "doctor or path: the kernel view of the daemon's host is unavailable"},
+	{exitInterrupted, "interrupted (SIGINT, SIGTERM)"},
+}
+
+// writeRootSections adds what concerns every command to netviz(1).
+func writeRootSections(w *bytes.Buffer) {
+	fmt.Fprintf(w, ".SH EXIT STATUS\n")
+	for _, e := range exitStatuses {
+		fmt.Fprintf(w, ".TP\n.B %d\n%s\n", e.code, roffLines(e.what))
+	}
+	fmt.Fprintf(w, ".SH ENVIRONMENT\n")
+	for _, e := range [][2]string{
+		{"DOCKER_HOST", "the Docker daemon to inspect when -H is not given (default: the local socket)"},
+		{"DOCKER_CERT_PATH, DOCKER_TLS_VERIFY", "TLS for a tcp:// daemon, as for the docker CLI"},
+		{"NO_COLOR", "set: no colour on a terminal"},
+	} {
+		fmt.Fprintf(w, ".TP\n.B %s\n%s\n", roffEscape(e[0]), roffLines(e[1]))
+	}
+	fmt.Fprintf(w, ".PP\nRun as docker netviz (a Docker CLI plugin), netviz also honours docker's \\-H, \\-\\-context, DOCKER_CONTEXT and the current context.\n")
 }
 
 // writeFlags lists the flags that are not hidden, one tagged paragraph each.

@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -110,6 +116,49 @@ func TestRoffEscape(t *testing.T) {
 	} {
 		if got := roffLines(in); got != want {
 			t.Errorf("roffLines(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestManExitStatuses: netviz(1) lists every exit code errors.go defines,
+// so a code added there cannot be left out of the man page.
+func TestManExitStatuses(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "errors.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[int]bool{}
+	for _, e := range exitStatuses {
+		listed[e.code] = true
+	}
+	found := 0
+	ast.Inspect(f, func(n ast.Node) bool {
+		vs, ok := n.(*ast.ValueSpec)
+		if !ok || len(vs.Names) != 1 || len(vs.Values) != 1 || !strings.HasPrefix(vs.Names[0].Name, "exit") {
+			return true
+		}
+		lit, ok := vs.Values[0].(*ast.BasicLit)
+		if !ok {
+			return true
+		}
+		code, err := strconv.Atoi(lit.Value)
+		if err != nil {
+			t.Fatalf("%s = %s", vs.Names[0].Name, lit.Value)
+		}
+		found++
+		if !listed[code] {
+			t.Errorf("%s (%d) is not in netviz(1)'s EXIT STATUS", vs.Names[0].Name, code)
+		}
+		return true
+	})
+	if found < 9 {
+		t.Errorf("found %d exit codes in errors.go, want at least 9", found)
+	}
+	var b bytes.Buffer
+	writeRootSections(&b)
+	for _, e := range exitStatuses {
+		if !strings.Contains(b.String(), fmt.Sprintf(".B %d\n", e.code)) {
+			t.Errorf("exit %d missing from the page", e.code)
 		}
 	}
 }
