@@ -71,10 +71,13 @@ static:
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(DIST)/linux_$(ARCH)/netviz ./cmd/netviz
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -trimpath -ldflags "-s -w" -o $(DIST)/linux_$(ARCH)/netviz-graphviz ./cmd/netviz-graphviz
 
-# The image IMAGE:VERSION (and IMAGE:latest) with the local daemon: the
-# classic builder needs no registry for FROM scratch (BuildKit would want
-# the buildx plugin).
-image: static
+# The image IMAGE:VERSION (and IMAGE:latest) with the local daemon, for its
+# architecture: the classic builder needs no registry for FROM scratch
+# (BuildKit would want the buildx plugin).
+image:
+	@a=$$(docker version --format '{{.Server.Arch}}') || exit 1; [ "$$a" = "$(ARCH)" ] || \
+		{ echo "make image: ARCH=$(ARCH) but the daemon is $$a: the classic builder makes images for the daemon's own architecture" >&2; exit 2; }
+	@$(MAKE) --no-print-directory static
 	DOCKER_BUILDKIT=0 docker build -q --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) -f build/Dockerfile $(DIST)/linux_$(ARCH)
 	docker tag $(IMAGE):$(VERSION) $(IMAGE):latest
 	@echo "built $(IMAGE):$(VERSION); run it as docs/install.md shows"
