@@ -19,6 +19,7 @@ const (
 	textWarning                 // something wrong or uncertain
 	textProblemError            // the mark of an error netviz doctor found
 	textProblemWarning          // the mark of a warning netviz doctor found
+	textCommand                 // a command of --explain and what it shows
 )
 
 // textColors are SGR parameters per kind; kinds not listed stay plain.
@@ -34,6 +35,7 @@ var textColors = map[textKind]string{
 	textWarning:        "31",   // red
 	textProblemError:   "1;31", // bold red
 	textProblemWarning: "1;33", // bold yellow
+	textCommand:        "2",    // faint
 }
 
 func problemTextKind(severity topo.Severity) textKind {

@@ -34,6 +34,7 @@ func (b *builder) firewallNode() *node {
 	case "0":
 		n.cells = append(n.cells, cellOf(textWarning, "ip_forward off"))
 	}
+	b.explainFirewall(n)
 	return n
 }
 
