@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,19 +12,29 @@ import (
 // Container is a container and its network namespace: the PID netviz
 // entered it by, the namespace's identity, its links and routes.
 func (e *Explainer) Container(c *topo.Container) []Command {
+	if c.PID == 0 && c.State != topo.StateRunning && c.State != topo.StatePaused {
+		return []Command{cmd("the container's state: not running, it has no network namespace",
+			c.State, "docker", "inspect", "--format", "{{.State.Status}}", c.Name)}
+	}
 	out := []Command{cmd("the PID of the container's first process, the one nsenter -t enters by (it changes when the container restarts)",
 		pidExpect(c.PID), "docker", "inspect", "--format", "{{.State.Pid}}", c.Name)}
+	nsID := c.Namespace
+	if o, ok := e.s.Container(c.SharesNamespaceWith); ok && c.SharesNamespaceWith != "" {
+		out = append(out, cmd("how the container joined "+o.Name+"'s namespace: network mode container:<its ID>",
+			"container:", "docker", "inspect", "--format", "{{.HostConfig.NetworkMode}}", c.Name))
+		nsID = cmp.Or(nsID, o.Namespace)
+	}
 	w, ok := e.inContainer(c)
 	if !ok {
 		return out
 	}
 	pid := w.argv[2]
-	if inode := strings.TrimPrefix(c.Namespace, "ns-"); inode != "" && inode != c.Namespace {
-		out = append(out, cmd("the namespace's identity: net:[inode] is netviz's "+c.Namespace+"; containers with the same inode share one namespace",
+	if inode := strings.TrimPrefix(nsID, "ns-"); inode != "" && inode != nsID {
+		out = append(out, cmd("the namespace's identity: net:[inode] is netviz's "+nsID+"; containers with the same inode share one namespace",
 			"net:["+inode+"]", "readlink", "/proc/"+pid+"/ns/net"))
 	}
 	expect := ""
-	for _, i := range e.s.NamespaceInterfaces(c.Namespace) {
+	for _, i := range e.s.NamespaceInterfaces(nsID) {
 		if i.Kind != topo.KindLoopback {
 			expect = i.Name
 			break
@@ -32,7 +43,7 @@ func (e *Explainer) Container(c *topo.Container) []Command {
 	out = append(out, w.cmd("every link and address "+w.label+", as the kernel holds them (the container's own tools may be missing)",
 		expect, "ip", "addr"))
 	out = append(out, w.cmd("the routes "+w.label+": 'default via' is the gateway, normally its network's bridge address",
-		e.routeExpect(c.Namespace), "ip", "route", "show"))
+		e.routeExpect(nsID), "ip", "route", "show"))
 	return out
 }
 
@@ -85,7 +96,7 @@ func (e *Explainer) nsInterface(w where, i topo.Interface) []Command {
 		if i.HostPeer != "" {
 			peer = i.HostPeer
 		}
-		out = append(out, w.cmd(fmt.Sprintf("the container end of the veth pair %s: the @if%d after its name is the ifindex of %s on the host (%d: in ip link show there)",
+		out = append(out, w.cmd(fmt.Sprintf("this end of the veth pair, %s: the @if%d after its name is the ifindex of %s on the host (%d: in ip link show there)",
 			w.label, i.PeerIndex, peer, i.PeerIndex), fmt.Sprintf("%s@if%d", i.Name, i.PeerIndex), "ip", "-d", "link", "show", "dev", i.Name))
 	case i.Kind == topo.KindMacvlan || i.Kind == topo.KindIpvlan:
 		out = append(out, w.cmd(fmt.Sprintf("the %s link %s: -d shows its mode, and @ifN the ifindex of its parent %s on the host", i.Kind, w.label, i.Parent),

@@ -150,6 +150,14 @@ func (b *builder) explainContainer(n *node, name string) {
 	n.add(&node{cells: []cell{{spans: []span{{c.Name, textContainer}, {": " + desc, textPlain}}}}, explain: cmds})
 }
 
+// explainOther adds to a line that names containers — those sharing a
+// namespace, those with no link of their own — the commands of one of them.
+func (b *builder) explainOther(n *node, name string) {
+	if c, ok := b.containers[name]; ok && b.ex != nil {
+		n.explain = append(n.explain, b.ex.Container(c)...)
+	}
+}
+
 func (b *builder) explainFirewall(n *node) {
 	if b.ex != nil {
 		n.explain = b.ex.Firewall()

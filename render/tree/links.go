@@ -263,6 +263,7 @@ func (b *builder) details(n *node, name string) {
 				line.cells[0].spans = append(line.cells[0].spans, span{", ", textPlain})
 			}
 			line.cells[0].spans = append(line.cells[0].spans, span{o, textContainer})
+			b.explainOther(line, o)
 		}
 		n.add(line)
 	}
