@@ -130,7 +130,7 @@ func (e *Explainer) Pair(p topo.Pair) []Command {
 			"master "+p.Bridge, "bridge", "link", "show", "dev", name)...)
 	}
 	if !e.noKernel && p.ContainerIfindex > 0 {
-		out = append(out, optional(cmd(fmt.Sprintf("the veth driver's counters, if ethtool is installed: peer_ifindex is the other end's ifindex (%d)", p.ContainerIfindex),
+		out = append(out, optional(cmd(fmt.Sprintf("the veth driver's counters: peer_ifindex is the other end's ifindex (%d)", p.ContainerIfindex),
 			fmt.Sprintf("peer_ifindex: %d", p.ContainerIfindex), append(append([]string(nil), e.hostEnter...), "ethtool", "-S", name)...)))
 	}
 	return out

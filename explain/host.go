@@ -63,7 +63,7 @@ func (e *Explainer) Bridge(br topo.Bridge) []Command {
 		}
 	}
 	if !e.noKernel {
-		out = append(out, optional(cmd("the same with bridge-utils, if installed: the bridge's ports under 'interfaces'",
+		out = append(out, optional(cmd("the same with bridge-utils' brctl: the bridge's ports under 'interfaces'",
 			br.Name, append(append([]string(nil), e.hostEnter...), "brctl", "show", br.Name)...)))
 	}
 	return out

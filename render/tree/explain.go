@@ -41,10 +41,14 @@ func (tw *writer) commands(prefix string, n *node) {
 		bar = tw.glyphs.pipe
 	}
 	for _, c := range n.explain {
+		what := c.What
+		if c.Optional {
+			what = "(if installed) " + what
+		}
 		tw.out.WriteString(prefix + bar)
 		tw.out.WriteString(colorize(tw.color, textCommand, "$ "+termtext.Printable(c.Line)))
 		tw.out.WriteString("\n" + prefix + bar)
-		tw.out.WriteString(colorize(tw.color, textCommand, "  "+termtext.Printable(c.What)))
+		tw.out.WriteString(colorize(tw.color, textCommand, "  "+termtext.Printable(what)))
 		tw.out.WriteByte('\n')
 	}
 }
