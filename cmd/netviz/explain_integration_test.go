@@ -68,22 +68,7 @@ func TestIntegrationExplainCommandsRun(t *testing.T) {
 	ip(t, "link", "set", hostEnd, "master", bridge, "up")
 
 	s := snapshotJSON(t, "--network", n)
-	d := diagram.Build(s, diagram.Options{})
-	type element struct {
-		id   string
-		cmds []explain.Command
-	}
-	var elements []element
-	for _, c := range d.Clusters {
-		elements = append(elements, element{c.ID, c.Explain})
-		for _, n := range c.Nodes {
-			elements = append(elements, element{n.ID, n.Explain})
-		}
-	}
-	for _, n := range d.Nodes {
-		elements = append(elements, element{n.ID, n.Explain})
-	}
-
+	elements := explainedElements(diagram.Build(s, diagram.Options{}))
 	ran := map[string]bool{}
 	mentions := map[string]bool{}
 	natRan := false
@@ -96,25 +81,8 @@ func TestIntegrationExplainCommandsRun(t *testing.T) {
 				continue
 			}
 			ran[c.Line] = true
-			prog := program(c.Argv)
-			if _, err := exec.LookPath(prog); err != nil {
-				if c.Optional {
-					t.Logf("skipped (%s not installed, optional): %s", prog, c.Line)
-					continue
-				}
-				testenv.RequireProgram(t, prog, explainPackages[prog])
-			}
-			out, err := runArgv(t, c.Argv)
-			t.Logf("%s: %s", e.id, c.Line)
-			switch {
-			case err != nil:
-				t.Errorf("%s: %s: %v", e.id, c.Line, err)
-			case c.Expect == "":
-				t.Errorf("%s: %s: nothing to look for in its output", e.id, c.Line)
-			case !strings.Contains(out, c.Expect):
-				t.Errorf("%s: %s: output lacks %q:\n%s", e.id, c.Line, c.Expect, out)
-			}
-			if strings.HasSuffix(c.Expect, fmt.Sprintf("dport %d", ctr0HostPort(s, a))) && err == nil {
+			out, ok := runExplained(t, e.id, c)
+			if ok && strings.HasSuffix(c.Expect, fmt.Sprintf("dport %d", ctr0HostPort(s, a))) {
 				natRan = true
 			}
 			for _, name := range []string{a, b, n, bridge, hostEnd, nsName} {
@@ -146,6 +114,56 @@ func TestIntegrationExplainCommandsRun(t *testing.T) {
 		t.Errorf("the published port %d: docker port ran %v, its NAT rule %v", ctr.Ports[0].HostPort, ran["docker port "+a], natRan)
 	}
 	checkTreeExplain(t, n, a, bridge)
+}
+
+type explained struct {
+	id   string
+	cmds []explain.Command
+}
+
+// explainedElements are the diagram's clusters and nodes with their
+// commands: every element a user sees.
+func explainedElements(d *diagram.Diagram) []explained {
+	var out []explained
+	for _, c := range d.Clusters {
+		out = append(out, explained{c.ID, c.Explain})
+		for _, n := range c.Nodes {
+			out = append(out, explained{n.ID, n.Explain})
+		}
+	}
+	for _, n := range d.Nodes {
+		out = append(out, explained{n.ID, n.Explain})
+	}
+	return out
+}
+
+// runExplained runs one command as argv, without a shell, and checks that
+// it exits 0 and prints what it is expected to. A program that is not
+// installed skips an optional command and fails the test otherwise (under
+// CI=true; it skips the test elsewhere).
+func runExplained(t *testing.T, id string, c explain.Command) (string, bool) {
+	t.Helper()
+	prog := program(c.Argv)
+	if _, err := exec.LookPath(prog); err != nil {
+		if c.Optional {
+			t.Logf("skipped (%s not installed, optional): %s", prog, c.Line)
+			return "", false
+		}
+		testenv.RequireProgram(t, prog, explainPackages[prog])
+	}
+	out, err := runArgv(t, c.Argv)
+	t.Logf("%s: %s", id, c.Line)
+	switch {
+	case err != nil:
+		t.Errorf("%s: %s: %v", id, c.Line, err)
+	case c.Expect == "":
+		t.Errorf("%s: %s: nothing to look for in its output", id, c.Line)
+	case !strings.Contains(out, c.Expect):
+		t.Errorf("%s: %s: output lacks %q:\n%s", id, c.Line, c.Expect, out)
+	default:
+		return out, true
+	}
+	return out, false
 }
 
 // ctr0HostPort is the first host port the snapshot lists for container
