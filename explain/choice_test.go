@@ -119,6 +119,7 @@ func TestNamespaceEntry(t *testing.T) {
 	contains(t, e.Bridge(s.Bridges[0]), "nsenter -t 7746 -n ip -d link show dev "+s.Bridges[0].Name)
 	contains(t, e.Firewall(), "nsenter -t 7746 -n iptables -S FORWARD")
 	contains(t, e.Container(web), "nsenter -t 3716 -n ip addr") // container PIDs need no daemon prefix
+	contains(t, e.Ports(web), "docker -H unix:///run/d.sock port web1")
 	if !strings.Contains(e.HostNote(), "nsenter -t 7746 -n") {
 		t.Errorf("note %q", e.HostNote())
 	}

@@ -13,15 +13,15 @@ import (
 // entered it by, the namespace's identity, its links and routes.
 func (e *Explainer) Container(c *topo.Container) []Command {
 	if c.PID == 0 && c.State != topo.StateRunning && c.State != topo.StatePaused {
-		return []Command{cmd("the container's state: not running, it has no network namespace",
-			c.State, "docker", "inspect", "--format", "{{.State.Status}}", c.Name)}
+		return []Command{e.docker("the container's state: not running, it has no network namespace",
+			c.State, "inspect", "--format", "{{.State.Status}}", c.Name)}
 	}
-	out := []Command{cmd("the PID of the container's first process, the one nsenter -t enters by (it changes when the container restarts)",
-		pidExpect(c.PID), "docker", "inspect", "--format", "{{.State.Pid}}", c.Name)}
+	out := []Command{e.docker("the PID of the container's first process, the one nsenter -t enters by (it changes when the container restarts)",
+		pidExpect(c.PID), "inspect", "--format", "{{.State.Pid}}", c.Name)}
 	nsID := c.Namespace
 	if o, ok := e.s.Container(c.SharesNamespaceWith); ok && c.SharesNamespaceWith != "" {
-		out = append(out, cmd("how the container joined "+o.Name+"'s namespace: network mode container:<its ID>",
-			"container:", "docker", "inspect", "--format", "{{.HostConfig.NetworkMode}}", c.Name))
+		out = append(out, e.docker("how the container joined "+o.Name+"'s namespace: network mode container:<its ID>",
+			"container:", "inspect", "--format", "{{.HostConfig.NetworkMode}}", c.Name))
 		nsID = cmp.Or(nsID, o.Namespace)
 	}
 	w, ok := e.inContainer(c)
@@ -150,8 +150,8 @@ func (e *Explainer) Ports(c *topo.Container) []Command {
 		return nil
 	}
 	first := c.Ports[0]
-	out := []Command{cmd("Docker's port mappings of the container: container port -> host address:port",
-		fmt.Sprintf("%d/%s -> ", first.ContainerPort, first.Protocol), "docker", "port", c.Name)}
+	out := []Command{e.docker("Docker's port mappings of the container: container port -> host address:port",
+		fmt.Sprintf("%d/%s -> ", first.ContainerPort, first.Protocol), "port", c.Name)}
 	seen := map[string]bool{}
 	for _, p := range c.Ports {
 		table, chain, nft := e.natChain(p)
@@ -177,8 +177,8 @@ func (e *Explainer) Network(n *topo.Network) []Command {
 	if expect == "" {
 		expect = n.Name
 	}
-	out := []Command{cmd("Docker's view of the network: its ID, driver, subnets and gateway, and the containers attached with their addresses",
-		expect, "docker", "network", "inspect", n.Name)}
+	out := []Command{e.docker("Docker's view of the network: its ID, driver, subnets and gateway, and the containers attached with their addresses",
+		expect, "network", "inspect", n.Name)}
 	if n.Bridge == "" || e.noKernel || n.NoMasquerade() != "" || n.Internal {
 		return out
 	}

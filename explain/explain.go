@@ -56,14 +56,23 @@ type Explainer struct {
 	// noKernel is set when the snapshot has no kernel view: only docker's
 	// own commands are given.
 	noKernel bool
+	// dockerHost is the -H of docker commands when the snapshot names the
+	// daemon's socket; "" for docker's default.
+	dockerHost string
 	owners   map[string]*topo.Container // namespace ID → owning container
 }
 
-// daemonPID finds the daemon's PID in the daemon-namespace warning, which
-// is the only place a snapshot records it ("(dockerd, pid 7746, answering
-// on ...)"). A snapshot whose warning lacks it gets host commands for the
-// caller's namespace, with a note saying to run them in the daemon's.
-var daemonPID = regexp.MustCompile(`\bpid (\d+)\b`)
+// daemonPID and daemonSocket find the daemon's PID and socket in the
+// daemon-namespace warning, which is the only place a snapshot records them
+// ("(dockerd, pid 7746, answering on /run/d.sock)"). Without the PID, host
+// commands come with a note saying to run them in the daemon's namespace;
+// without the socket, docker commands use the caller's default daemon
+// (DOCKER_HOST), as they do when the daemon shares netviz's namespace: a
+// daemon reached with -H there is not recorded in the snapshot.
+var (
+	daemonPID    = regexp.MustCompile(`\bpid (\d+)\b`)
+	daemonSocket = regexp.MustCompile(`\banswering on (/\S+?)[),]`)
+)
 
 // New returns the explainer of s. Host commands run in the host namespace
 // the snapshot describes: the caller's own, or, when the Docker daemon lives
@@ -83,6 +92,9 @@ func New(s *topo.Snapshot) *Explainer {
 			e.noKernel = true
 		case codeDaemonNamespace:
 			e.hostEnter, e.hostNote = daemonEnter(s, w.Message)
+			if m := daemonSocket.FindStringSubmatch(w.Message); m != nil {
+				e.dockerHost = "unix://" + m[1]
+			}
 		}
 	}
 	return e
@@ -111,6 +123,16 @@ func (e *Explainer) HostNote() string {
 
 func cmd(what, expect string, argv ...string) Command {
 	return Command{Argv: argv, Line: Line(argv), What: what, Expect: expect}
+}
+
+// docker is a docker CLI command, pointed at the daemon's socket when the
+// snapshot names it.
+func (e *Explainer) docker(what, expect string, args ...string) Command {
+	argv := []string{"docker"}
+	if e.dockerHost != "" {
+		argv = append(argv, "-H", e.dockerHost)
+	}
+	return cmd(what, expect, append(argv, args...)...)
 }
 
 func optional(c Command) Command {
