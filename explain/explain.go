@@ -59,7 +59,7 @@ type Explainer struct {
 	// dockerHost is the -H of docker commands when the snapshot names the
 	// daemon's socket; "" for docker's default.
 	dockerHost string
-	owners   map[string]*topo.Container // namespace ID → owning container
+	owners     map[string]*topo.Container // namespace ID → owning container
 }
 
 // daemonPID and daemonSocket find the daemon's PID and socket in the
