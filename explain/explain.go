@@ -169,7 +169,11 @@ func (e *Explainer) inContainer(c *topo.Container) (where, bool) {
 	if pid == 0 || e.noKernel {
 		return where{}, false
 	}
-	return where{argv: []string{"nsenter", "-t", strconv.Itoa(pid), "-n"}, label: "in " + c.Name + "'s namespace"}, true
+	label := "in " + c.Name + "'s namespace"
+	if c.NetworkMode == "host" || c.Namespace != "" && c.Namespace == e.s.Host.Namespace {
+		label = "in the host's namespace, which " + c.Name + " uses (network mode host)"
+	}
+	return where{argv: []string{"nsenter", "-t", strconv.Itoa(pid), "-n"}, label: label}, true
 }
 
 // inNamespace enters a namespace by its ID: its owning container's PID, or
