@@ -124,9 +124,35 @@ func TestHTMLCommandsInChromium(t *testing.T) {
 		t.Errorf("host veth's panel: wrong commands:\n%s", panel)
 	}
 
+	// The copy button, clicked: headless Chromium gives a script's click no
+	// clipboard, so the page falls back to selecting the command for the
+	// user to copy; a browser with a user's click copies it. The test page
+	// drops the CSP to let a script of the test's click.
+	page := writeHTMLFor(t, diagram.Build(fwtest.Host(t), testOptions), graphviz.EngineAuto)
+	page = regexp.MustCompile(`<meta http-equiv="Content-Security-Policy"[^>]*>`).ReplaceAll(page, nil)
+	page = bytes.Replace(page, []byte("</body>"), []byte(`<script>
+setTimeout(function () {
+  var b = document.querySelector(".nv-copy");
+  b.click();
+  setTimeout(function () { document.body.setAttribute("data-copy", b.textContent + "|" + window.getSelection().toString()); }, 1000);
+}, 200);
+</script></body>`), 1)
+	clickPath := filepath.Join(dir, "click.html")
+	if err := os.WriteFile(clickPath, page, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom = chromium(t, "--virtual-time-budget=5000", "--dump-dom", "file://"+clickPath+"#select=host_vetha87bbed")
+	m := regexp.MustCompile(`<body data-copy="([^"]*)"`).FindSubmatch(dom)
+	if m == nil {
+		t.Fatal("the click script did not run")
+	}
+	const line = "ip -d link show dev vetha87bbed"
+	if got := string(m[1]); got != "Copied|" && got != "Copied|"+line && got != "Select ⌃C|"+line {
+		t.Errorf("after a click on Copy: %q", got)
+	}
+
 	hostile := diagram.Build(rendertest.Diagram(t, "hostile"), testOptions)
-	page := write("hostile.html", hostile)
-	dom = chromium(t, "--dump-dom", page+"#select="+hostile.Clusters[1].ID)
+	dom = chromium(t, "--dump-dom", write("hostile.html", hostile)+"#select="+hostile.Clusters[1].ID)
 	if !bytes.Contains(dom, []byte(`<code>docker inspect --format '{{.State.Pid}}' '&lt;script&gt;alert(1)&lt;/script&gt;'</code>`)) {
 		t.Error("hostile container's command not shown as text")
 	}
