@@ -147,7 +147,7 @@ setTimeout(function () {
 		t.Fatal("the click script did not run")
 	}
 	const line = "ip -d link show dev vetha87bbed"
-	if got := string(m[1]); got != "Copied|" && got != "Copied|"+line && got != "Select ⌃C|"+line {
+	if got := string(m[1]); got != "Copied|" && got != "Copied|"+line && got != "Selected: Ctrl+C|"+line {
 		t.Errorf("after a click on Copy: %q", got)
 	}
 

@@ -136,7 +136,7 @@
   }
 
   function copied(button, ok) {
-    button.textContent = ok ? "Copied" : "Select ⌃C";
+    button.textContent = ok ? "Copied" : "Selected: Ctrl+C";
     setTimeout(function () { button.textContent = "Copy"; }, 1500);
   }
   // The clipboard API needs a secure context, which a page opened from a
