@@ -105,6 +105,16 @@ func TestNamespaceEntry(t *testing.T) {
 			contains(t, e.NamespaceInterface(blue.ID, i), "ip netns exec blue ip -d link show dev eth0")
 		}
 	}
+	// An unnamed namespace no container owns: only a process in it, which
+	// lsns finds, lets one in.
+	blue.Name = ""
+	unnamed := New(s)
+	for _, got := range [][]Command{unnamed.Namespace(blue), unnamed.NamespaceInterface(blue.ID, blue.Interfaces[len(blue.Interfaces)-1])} {
+		if len(got) != 1 || got[0].Line != "lsns -t net" || got[0].Expect != strings.TrimPrefix(blue.ID, "ns-") {
+			t.Errorf("unnamed namespace: %v", argvs(got))
+		}
+	}
+	blue.Name = "blue"
 	old := containerOf(t, s, "old")
 	if got := e.Container(old); len(got) != 1 || got[0].Expect != topo.StateCreated {
 		t.Errorf("a created container: %v", argvs(got))

@@ -79,13 +79,19 @@ func (e *Explainer) ContainerInterface(c *topo.Container, i topo.Interface) []Co
 	return e.nsInterface(w, i)
 }
 
-// NamespaceInterface is a link of a namespace no container owns.
+// NamespaceInterface is a link of a namespace no container owns. An
+// unnamed one can only be entered through a process in it, which the
+// snapshot does not record: lsns finds one, and what to run then is said.
 func (e *Explainer) NamespaceInterface(nsID string, i topo.Interface) []Command {
-	w, ok := e.inNamespace(nsID)
-	if !ok {
+	if w, ok := e.inNamespace(nsID); ok {
+		return e.nsInterface(w, i)
+	}
+	ns, ok := e.s.Namespace(nsID)
+	if !ok || ns.Inode == 0 || e.noKernel {
 		return nil
 	}
-	return e.nsInterface(w, i)
+	return []Command{cmd(fmt.Sprintf("a process in namespace %d (the PID on its NS line); then nsenter -t PID -n ip -d link show dev %s shows the link",
+		ns.Inode, Quote(i.Name)), strconv.FormatUint(ns.Inode, 10), "lsns", "-t", "net")}
 }
 
 func (e *Explainer) nsInterface(w where, i topo.Interface) []Command {

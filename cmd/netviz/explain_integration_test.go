@@ -49,8 +49,9 @@ func runArgv(t *testing.T, argv []string) (string, error) {
 
 // Every command netviz gives for what it draws of a small world — a
 // labelled network, two containers (one publishing a port on an ephemeral
-// host port), a third sharing the first's namespace, and a named namespace
-// with a hostile name whose veth is on the network's bridge — runs on this
+// host port), a third sharing the first's namespace, a named namespace with
+// a hostile name and an unnamed one, each with a veth on the network's
+// bridge — runs on this
 // host, exits 0, and prints what the snapshot says it will.
 func TestIntegrationExplainCommandsRun(t *testing.T) {
 	w := dockertest.New(t, "expl")
@@ -66,6 +67,19 @@ func TestIntegrationExplainCommandsRun(t *testing.T) {
 	hostEnd := w.IfName("x")
 	netnsWithVeth(t, nsName, hostEnd)
 	ip(t, "link", "set", hostEnd, "master", bridge, "up")
+	// An unnamed namespace held by a process, its veth on the bridge too:
+	// found with lsns by its inode.
+	holder := exec.Command("unshare", "--net", "sleep", "300")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	waitForNS(t, holder.Process.Pid)
+	unnamedEnd := w.IfName("u")
+	ip(t, "link", "add", unnamedEnd, "type", "veth", "peer", "name", "peer0", "netns", fmt.Sprint(holder.Process.Pid))
+	t.Cleanup(func() { ipQuiet("link", "del", unnamedEnd) })
+	ip(t, "link", "set", unnamedEnd, "master", bridge)
+	inode := fmt.Sprint(statInoPath(t, fmt.Sprintf("/proc/%d/ns/net", holder.Process.Pid)))
 
 	s := snapshotJSON(t, "--network", n)
 	elements := explainedElements(diagram.Build(s, diagram.Options{}))
@@ -85,7 +99,7 @@ func TestIntegrationExplainCommandsRun(t *testing.T) {
 			if ok && strings.HasSuffix(c.Expect, fmt.Sprintf("dport %d", ctr0HostPort(s, a))) {
 				natRan = true
 			}
-			for _, name := range []string{a, b, n, bridge, hostEnd, nsName} {
+			for _, name := range []string{a, b, n, bridge, hostEnd, nsName, unnamedEnd, inode} {
 				if strings.Contains(c.Line, explain.Quote(name)) || strings.Contains(out, name) {
 					mentions[name] = true
 				}
@@ -99,7 +113,7 @@ func TestIntegrationExplainCommandsRun(t *testing.T) {
 		}
 	}
 	t.Logf("%d commands ran for %d elements", len(ran), len(elements))
-	for _, name := range []string{a, b, n, bridge, hostEnd, nsName} {
+	for _, name := range []string{a, b, n, bridge, hostEnd, nsName, unnamedEnd, inode} {
 		if !mentions[name] {
 			t.Errorf("no command is about %q", name)
 		}

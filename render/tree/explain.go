@@ -108,7 +108,13 @@ func (b *builder) explainPair(n *node, p topo.Pair) {
 	}
 	n.explain = append(n.explain, b.ex.NamespaceInterface(p.Namespace, i)...)
 	if ns, ok := b.s.Namespace(p.Namespace); ok {
-		n.explain = append(n.explain, b.ex.Namespace(ns)...)
+		for _, c := range b.ex.Namespace(ns) {
+			// An unnamed namespace's link and the namespace itself are
+			// both found with lsns.
+			if !slices.ContainsFunc(n.explain, func(o explain.Command) bool { return o.Line == c.Line }) {
+				n.explain = append(n.explain, c)
+			}
+		}
 	}
 }
 
