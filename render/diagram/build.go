@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netviz/netviz/explain"
 	"github.com/netviz/netviz/render/marks"
 	"github.com/netviz/netviz/topo"
 )
@@ -82,6 +83,8 @@ type builder struct {
 	grouped    []group
 	marks      *marks.Marks
 	hostNode   map[string]string // host link name → node ID
+	ex         *explain.Explainer
+	explained  map[string][]explain.Command // by element ID, see explain.go
 	host       *Cluster
 	nsClusters []Cluster
 }
@@ -97,6 +100,8 @@ func newBuilder(s *topo.Snapshot, opt Options) *builder {
 		nsByID:      map[string]*netns{},
 		hostNode:    map[string]string{},
 		marks:       marks.New(s, opt.Problems),
+		ex:          explain.New(s),
+		explained:   map[string][]explain.Command{},
 	}
 	for i := range s.Interfaces {
 		b.hostIfs[s.Interfaces[i].Name] = &s.Interfaces[i]
@@ -248,6 +253,7 @@ func (b *builder) build() {
 	b.projects()
 	b.host.Problems = b.marks.List(b.marks.HostWide())
 	b.d.Clusters = append(append(b.d.Clusters, *b.host), b.nsClusters...)
+	b.attachExplain()
 }
 
 func (b *builder) titles() {

@@ -20,6 +20,7 @@ const (
 	textProblemError            // the mark of an error netviz doctor found
 	textProblemWarning          // the mark of a warning netviz doctor found
 	textProject                 // a Docker Compose project's heading
+	textCommand                 // a command of --explain and what it shows
 )
 
 // textColors are SGR parameters per kind; kinds not listed stay plain.
@@ -36,6 +37,7 @@ var textColors = map[textKind]string{
 	textProblemError:   "1;31", // bold red
 	textProblemWarning: "1;33", // bold yellow
 	textProject:        "1",    // bold
+	textCommand:        "2",    // faint
 }
 
 func problemTextKind(severity topo.Severity) textKind {
