@@ -75,6 +75,9 @@ const (
 	ChangeRemoved = "removed"
 	ChangeChanged = "changed"
 	ChangeNote    = "note"
+	// ChangeWatching is the first line of `netviz watch --format json`:
+	// the host it follows, not each object the host holds.
+	ChangeWatching = "watching"
 )
 
 // Entry is one change on its own line, as `netviz watch --format json`
@@ -82,7 +85,8 @@ const (
 // shape, plus when and which way.
 type Entry struct {
 	Time time.Time `json:"time"`
-	// Change is "added", "removed", "changed" or "note".
+	// Change is "added", "removed", "changed" or "note" ("watching" for
+	// the first line of a watch).
 	Change string `json:"change"`
 	Object string `json:"object"`
 	ID     string `json:"id"`

@@ -101,6 +101,7 @@ needs root; without it netviz shows what Docker and the host namespace tell.`,
 		newRenderCommand(d),
 		newVersionCommand(d),
 		newDiffCommand(d),
+		newWatchCommand(d),
 	)
 	return root
 }
