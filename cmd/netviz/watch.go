@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netviz/netviz/diagnose"
 	"github.com/netviz/netviz/diff"
 	"github.com/netviz/netviz/live"
 	"github.com/netviz/netviz/render/changes"
@@ -146,11 +147,13 @@ type watchView struct {
 	now          func() time.Time
 	firewallMode func() string
 
-	// prev is the last update's view (the filtered snapshot), prevFindings
-	// doctor's findings about it.
-	prev         *topo.Snapshot
-	prevFindings []topo.Finding
-	err          error
+	// prev is the last update's view (the filtered snapshot), prevWhole
+	// its whole snapshot, prevAll doctor's findings on it; prevMissing says
+	// the filter's container or network was not there.
+	prev, prevWhole *topo.Snapshot
+	prevAll         []topo.Finding
+	prevMissing     bool
+	err             error
 
 	screen screenState
 }
@@ -160,11 +163,12 @@ type watchView struct {
 func (v *watchView) update(u live.Update) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	view := v.view(u.Snapshot)
-	var fs []topo.Finding
-	if v.findings {
-		fs = viewProblems(u.Snapshot, view)
+	whole := u.Snapshot
+	var all []topo.Finding
+	if v.findings && refuseWithoutKernel(whole, "") == nil {
+		all = diagnose.Run(whole)
 	}
+	view, missing := v.view(whole)
 	first := v.prev == nil
 	var r diff.Result
 	switch {
@@ -172,44 +176,64 @@ func (v *watchView) update(u live.Update) {
 	case v.filter.Empty():
 		r = u.Changes
 	default:
-		r = diff.CompareWith(v.prev, view, diff.Options{FindingsGiven: v.findings, NoFindings: !v.findings,
-			OldFindings: v.prevFindings, NewFindings: fs})
+		prev := v.prev
+		if v.prevMissing && !missing {
+			// What the filter names has come: compare with the networks
+			// it came onto as they were, not with nothing.
+			prev = emptyLike(v.prevWhole, view)
+		}
+		r = diff.CompareWith(prev, view, diff.Options{FindingsGiven: v.findings, NoFindings: !v.findings,
+			OldFindings: within(v.prevAll, prev), NewFindings: within(all, view)})
 	}
-	v.prev, v.prevFindings = view, fs
+	v.prev, v.prevWhole, v.prevMissing, v.prevAll = view, whole, missing, all
 	entries := r.Entries(u.Time)
 	if first {
 		entries = []diff.Entry{watchingEntry(u, view)}
 	}
 	switch v.mode {
 	case watchScreen:
-		v.screen.record(u, view, fs, entries, v.color)
+		v.screen.record(u, view, within(all, view), entries, v.color)
 		v.draw()
 	default:
 		v.writeEntries(entries)
 	}
 }
 
-// view is the part of s the filter selects. A container or network not
-// (or no longer) there leaves a view with no containers, keeping the
-// networks the last view showed, so that its coming reads as what it
-// brought.
-func (v *watchView) view(s *topo.Snapshot) *topo.Snapshot {
+// within keeps the findings about a view (all of them for the whole host).
+func within(fs []topo.Finding, view *topo.Snapshot) []topo.Finding {
+	if fs == nil {
+		return nil
+	}
+	return diagnose.Within(fs, view)
+}
+
+// view is the part of s the filter selects. When what it names is not (or
+// no longer) there, the view has no containers and keeps the networks the
+// last view showed, and missing is true.
+func (v *watchView) view(s *topo.Snapshot) (view *topo.Snapshot, missing bool) {
 	view, err := v.filter.Apply(s)
 	if err == nil {
-		return view
+		return view, false
 	}
 	last := v.prev
 	if last == nil {
 		last = &topo.Snapshot{}
 	}
-	return emptyLike(s, last)
+	return emptyLike(s, last), true
 }
 
 // watchingEntry is the first line watch writes: which host, and how much
 // of it, instead of every object it holds.
 func watchingEntry(u live.Update, view *topo.Snapshot) diff.Entry {
 	return diff.Entry{Time: u.Time, Change: diff.ChangeWatching, Object: diff.ObjHost, ID: view.Host.Hostname,
-		Detail: fmt.Sprintf("%d containers, %d networks", len(view.Containers), len(view.Networks))}
+		Detail: count(len(view.Containers), "container") + ", " + count(len(view.Networks), "network")}
+}
+
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // writeEntries writes one line per entry, all in one write, so that a
@@ -246,7 +270,7 @@ func (v *watchView) writeEntries(entries []diff.Entry) {
 
 // entryText is one change for people, its time first.
 func entryText(e diff.Entry, color bool) string {
-	at := e.Time.Local().Format(time.TimeOnly)
+	at := e.Time.Format(time.TimeOnly)
 	if e.Change == diff.ChangeWatching {
 		return at + " watching " + changes.Clip(e.ID, 200) + ": " + e.Detail
 	}
@@ -268,6 +292,8 @@ type screenState struct {
 	// colour; marked are the lines the latest change touched.
 	tree, plain []string
 	marked      map[int]bool
+	// stamps are when each line of the tree (without colour) last changed.
+	stamps map[string]time.Time
 }
 
 // maxRecentKept bounds the change lines remembered for the screen.
@@ -294,15 +320,38 @@ func (s *screenState) record(u live.Update, view *topo.Snapshot, fs []topo.Findi
 	prevPlain := s.plain
 	s.tree = splitLines(colored.String())
 	s.plain = splitLines(plain.String())
-	if u.Seq > 1 && len(entries) > 0 {
-		s.marked = changes.ChangedLines(prevPlain, s.plain)
-	} else if u.Seq <= 1 {
-		s.marked = nil
-	}
-	s.header = fmt.Sprintf("netviz watch · %s · %s · update %d", view.Host.Hostname, u.Time.Local().Format(time.TimeOnly), u.Seq)
+	s.mark(u, prevPlain)
+	s.header = fmt.Sprintf("netviz watch · %s · %s · update %d", view.Host.Hostname, u.Time.Format(time.TimeOnly), u.Seq)
 	if u.Cause != "" {
 		s.header += " · " + u.Cause
 	}
+}
+
+// markFor is how long a tree line stays marked after it changed, counted
+// in updates' time: a burst of updates (a compose up) keeps all it touched
+// marked, and a change a minute later marks only its own lines.
+const markFor = 10 * time.Second
+
+// mark marks the tree lines that changed in the last markFor: those not
+// in the tree before, and those marked so recently.
+func (s *screenState) mark(u live.Update, prevPlain []string) {
+	stamps := make(map[string]time.Time, len(s.plain))
+	var changed map[int]bool
+	if u.Seq > 1 {
+		changed = changes.ChangedLines(prevPlain, s.plain)
+	}
+	s.marked = map[int]bool{}
+	for i, l := range s.plain {
+		at, ok := s.stamps[l]
+		if changed[i] {
+			at, ok = u.Time, true
+		}
+		if ok {
+			stamps[l] = at
+			s.marked[i] = u.Time.Sub(at) <= markFor
+		}
+	}
+	s.stamps = stamps
 }
 
 func splitLines(s string) []string {
