@@ -164,8 +164,11 @@ func (v *watchView) update(u live.Update) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	whole := u.Snapshot
+	// Doctor's findings on the whole host, for the tree's marks and a
+	// filtered view's comparison; unfiltered, the watcher's diff.Compare
+	// has them already.
 	var all []topo.Finding
-	if v.findings && refuseWithoutKernel(whole, "") == nil {
+	if v.findings && (v.mode == watchScreen || !v.filter.Empty()) && refuseWithoutKernel(whole, "") == nil {
 		all = diagnose.Run(whole)
 	}
 	view, missing := v.view(whole)
