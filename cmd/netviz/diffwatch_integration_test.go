@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -50,19 +49,7 @@ func TestDiffComposeLikeChange(t *testing.T) {
 	w.Docker("network", "connect", newNet, mover)
 	after := snapshotJSON(t)
 
-	dir := t.TempDir()
-	files := map[string]*topo.Snapshot{"before.json": before, "after.json": after}
-	for name, s := range files {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := topo.Encode(f, s); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-	}
-	out, errOut, code := runNetviz(t, "diff", filepath.Join(dir, "before.json"), filepath.Join(dir, "after.json"), "--format", "json")
+	out, errOut, code := runNetviz(t, "diff", saveSnapshot(t, before), saveSnapshot(t, after), "--format", "json")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (different): %s", code, errOut)
 	}
@@ -123,6 +110,20 @@ func TestDiffComposeLikeChange(t *testing.T) {
 	if !slices.ContainsFunc(r.Notes, func(n diff.Note) bool { return n.Text == "project "+project+" up: service api ×3" }) {
 		t.Errorf("notes %+v: want project %s up with api ×3", r.Notes, project)
 	}
+}
+
+// saveSnapshot writes s to a file and returns its path.
+func saveSnapshot(t *testing.T, s *topo.Snapshot) string {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := topo.Encode(f, s); err != nil {
+		t.Fatal(err)
+	}
+	return f.Name()
 }
 
 func toStrings(v any) []string {

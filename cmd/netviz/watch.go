@@ -118,18 +118,21 @@ func runWatch(ctx context.Context, d deps, o watchOptions, w io.Writer) error {
 		return err
 	}
 	defer closeFollower()
+	// A write that fails (the reader of the pipe went away) ends the watch.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
 	v := &watchView{out: w, mode: mode, spec: spec, filter: flt, findings: !o.noProblems,
-		color: d.colorable(w), now: d.now, firewallMode: f.FirewallMode}
+		color: d.colorable(w), now: d.now, firewallMode: f.FirewallMode, stop: stopRun}
 	if mode == watchScreen {
 		stop := v.startScreen(w.(*os.File))
 		defer stop()
 	}
-	err = f.Run(ctx, v.update)
+	err = f.Run(runCtx, v.update)
+	if werr := v.writeErr(); werr != nil {
+		return werr
+	}
 	if ctx.Err() != nil {
 		return nil // Ctrl-C or SIGTERM: the end the user asked for
-	}
-	if err == nil {
-		err = v.writeErr()
 	}
 	return err
 }
@@ -146,6 +149,8 @@ type watchView struct {
 	color        bool
 	now          func() time.Time
 	firewallMode func() string
+	// stop ends the watch when writing fails.
+	stop func()
 
 	// prev is the last update's view (the filtered snapshot), prevWhole
 	// its whole snapshot, prevAll doctor's findings on it; prevMissing says
@@ -259,6 +264,9 @@ func (v *watchView) writeEntries(entries []diff.Entry) {
 	case watchTemplate:
 		if err := format.ExecuteTemplate(&b, v.spec, entries); err != nil {
 			v.err = withCode(exitUsage, err)
+			if v.stop != nil {
+				v.stop()
+			}
 			return
 		}
 	default:
@@ -267,7 +275,7 @@ func (v *watchView) writeEntries(entries []diff.Entry) {
 		}
 	}
 	if _, err := v.out.Write(b.Bytes()); err != nil {
-		v.err = fmt.Errorf("cannot write: %w", err)
+		v.failed(err)
 	}
 }
 
@@ -278,6 +286,14 @@ func entryText(e diff.Entry, color bool) string {
 		return at + " watching " + changes.Clip(e.ID, 200) + ": " + e.Detail
 	}
 	return at + " " + changes.Line(e, changes.Options{Color: color})
+}
+
+// failed records a write error and ends the watch; mu is held.
+func (v *watchView) failed(err error) {
+	v.err = fmt.Errorf("cannot write: %w", err)
+	if v.stop != nil {
+		v.stop()
+	}
 }
 
 func (v *watchView) writeErr() error {
@@ -381,7 +397,7 @@ func (v *watchView) draw() {
 		return
 	}
 	if _, err := v.out.Write(changes.Screen(v.frame().Lines())); err != nil {
-		v.err = fmt.Errorf("cannot write: %w", err)
+		v.failed(err)
 	}
 }
 

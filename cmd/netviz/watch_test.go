@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -146,5 +147,20 @@ func TestWatchScreenGolden(t *testing.T) {
 	v.resize(60, 10)
 	if n := strings.Count(out.String(), "\r\n") + 1; out.Len() == 0 || n > 10 {
 		t.Errorf("resize to 10 lines drew %d lines", n)
+	}
+}
+
+type brokenPipe struct{}
+
+func (brokenPipe) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+// A reader that went away ends the watch, with the error.
+func TestWatchStopsWhenWritingFails(t *testing.T) {
+	stopped := false
+	v := &watchView{out: brokenPipe{}, mode: watchJSON, now: time.Now, firewallMode: func() string { return "" },
+		stop: func() { stopped = true }}
+	v.update(watchUpdates(t)[0])
+	if err := v.writeErr(); !stopped || err == nil || !strings.Contains(err.Error(), "broken pipe") {
+		t.Errorf("stopped %v, err %v", stopped, err)
 	}
 }
