@@ -11,6 +11,7 @@ import (
 
 	"github.com/netviz/netviz/diff"
 	"github.com/netviz/netviz/internal/golden"
+	"github.com/netviz/netviz/internal/rendertest"
 	"github.com/netviz/netviz/live"
 	"github.com/netviz/netviz/topo"
 )
@@ -162,5 +163,23 @@ func TestWatchStopsWhenWritingFails(t *testing.T) {
 	v.update(watchUpdates(t)[0])
 	if err := v.writeErr(); !stopped || err == nil || !strings.Contains(err.Error(), "broken pipe") {
 		t.Errorf("stopped %v, err %v", stopped, err)
+	}
+}
+
+// One update of the terminal view of a 500-container host: doctor's checks,
+// the tree drawn twice (coloured and plain, for the marks), the frame.
+func BenchmarkWatchScreenUpdate500(b *testing.B) {
+	old, new := rendertest.Fleet(500), rendertest.Fleet(500)
+	new.Containers[7].Interfaces[1].MTU = 1400
+	changes := diff.Compare(old, new)
+	v, out := testView(watchScreen, topo.Filter{})
+	v.color = true
+	v.screen.width, v.screen.height = 200, 60
+	v.update(live.Update{Seq: 1, Time: time.Now(), Snapshot: old})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out.Reset()
+		v.update(live.Update{Seq: uint64(i + 2), Time: time.Now(), Snapshot: new, Changes: changes})
 	}
 }
