@@ -109,11 +109,19 @@ func (w *Watcher) followNamespace(ctx context.Context, pid int, ns *inspect.NSRe
 // cover (iptables-legacy sends none); by polling a fingerprint of all rules
 // otherwise. A broken event stream is joined again, and everything read
 // again, since changes may have been lost.
-func (w *Watcher) followFirewall(ctx context.Context) {
+//
+// decided is closed once FirewallMode says which.
+func (w *Watcher) followFirewall(ctx context.Context, decided chan<- struct{}) {
 	every := fmt.Sprintf("polled every %s", w.o.FirewallPoll)
+	var once sync.Once
+	decide := func(mode string) {
+		w.fwMode.Store(mode)
+		once.Do(func() { close(decided) })
+	}
+	defer once.Do(func() { close(decided) })
 	fw := w.src.Firewall
 	if fw == nil {
-		w.fwMode.Store(every)
+		decide(every)
 		w.pollFirewall(ctx, w.fullFingerprint)
 		return
 	}
@@ -128,7 +136,7 @@ func (w *Watcher) followFirewall(ctx context.Context) {
 		err := fw.WatchRules(ctx, func() {
 			listening = true
 			if first {
-				w.fwMode.Store("nftables events; iptables-legacy " + every)
+				decide("nftables events; iptables-legacy " + every)
 				polling.Go(func() {
 					w.pollFirewall(ctx, func(ctx context.Context) (string, error) { return fw.Fingerprint(ctx, false) })
 				})
@@ -139,7 +147,7 @@ func (w *Watcher) followFirewall(ctx context.Context) {
 		}
 		if first && !listening {
 			w.o.Logger.Debug("live: no nftables events; polling the firewall", "err", err)
-			w.fwMode.Store(every)
+			decide(every)
 			w.pollFirewall(ctx, func(ctx context.Context) (string, error) { return fw.Fingerprint(ctx, true) })
 			return
 		}

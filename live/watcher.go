@@ -130,8 +130,9 @@ func (w *Watcher) Resync() {
 	}
 }
 
-// FirewallMode says how firewall changes are noticed: "nftables events",
-// "polled every 3s", both, or "none" when the firewall is not read.
+// FirewallMode says how firewall changes are noticed: "nftables events;
+// iptables-legacy polled every 3s", "polled every 3s", or "none" when the
+// firewall is not read. It is known by the first update.
 func (w *Watcher) FirewallMode() string { return w.fwMode.Load().(string) }
 
 // event is what the sources send the loop: a change and where it was
@@ -178,12 +179,19 @@ func (w *Watcher) Run(ctx context.Context, each func(Update)) error {
 	if w.src.Kernel != nil {
 		wg.Go(func() { w.followNamespace(ctx, 0, nil, "host") })
 	}
+	if w.src.Inspector.Firewall != nil {
+		decided := make(chan struct{})
+		wg.Go(func() { w.followFirewall(ctx, decided) })
+		// FirewallMode is known before the first update.
+		select {
+		case <-decided:
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	l := &loop{w: w, tr: w.src.Inspector.Track(), each: each, wg: &wg, watched: map[inspect.NSRef]context.CancelFunc{}}
 	if err := l.first(ctx); err != nil {
 		return err
-	}
-	if w.src.Inspector.Firewall != nil {
-		wg.Go(func() { w.followFirewall(ctx) })
 	}
 	return l.run(ctx)
 }
