@@ -62,6 +62,7 @@ type follower struct {
 	t       *testing.T
 	w       *live.Watcher
 	in      *inspect.Inspector
+	src     *docker.Source
 	updates chan live.Update
 	cancel  context.CancelFunc
 	done    chan error
@@ -74,7 +75,6 @@ func follow(t *testing.T, ko kernel.Options, firewall bool, o live.Options) *fol
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { src.Close() })
 	k := kernel.NewWithOptions(ko)
 	in := &inspect.Inspector{Runtime: src, Kernel: k, Opts: inspect.Options{All: true}}
 	sources := live.Sources{Inspector: in, Kernel: k}
@@ -85,7 +85,7 @@ func follow(t *testing.T, ko kernel.Options, firewall bool, o live.Options) *fol
 	if o.Compare == nil {
 		o.Compare = compareViews
 	}
-	f := &follower{t: t, w: live.New(sources, o), in: in, updates: make(chan live.Update, 1000), done: make(chan error, 1)}
+	f := &follower{t: t, w: live.New(sources, o), in: in, src: src, updates: make(chan live.Update, 1000), done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
 	go func() { f.done <- f.w.Run(ctx, func(u live.Update) { f.updates <- u }) }()
@@ -118,6 +118,7 @@ func (f *follower) until(what string, ok func(live.Update) bool) live.Update {
 	}
 }
 
+// stop ends Run and closes the runtime's client.
 func (f *follower) stop() {
 	f.cancel()
 	select {
@@ -129,6 +130,7 @@ func (f *follower) stop() {
 	case <-time.After(30 * time.Second):
 		f.t.Fatal("Run did not end after cancel")
 	}
+	f.src.Close()
 }
 
 func containerOf(s *topo.Snapshot, name string) (topo.Container, bool) {
