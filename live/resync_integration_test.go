@@ -21,7 +21,9 @@ import (
 
 // netnsAdd makes a throwaway named network namespace, deleted with what
 // is in it at cleanup.
-func netnsAdd(t *testing.T) string {
+func netnsAdd(t *testing.T) string { return netnsAddB(t) }
+
+func netnsAddB(t testing.TB) string {
 	t.Helper()
 	testenv.RequireRoot(t)
 	testenv.RequireProgram(t, "ip", "iproute2")
@@ -33,7 +35,7 @@ func netnsAdd(t *testing.T) string {
 	return name
 }
 
-func ip(t *testing.T, args ...string) {
+func ip(t testing.TB, args ...string) {
 	t.Helper()
 	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
 		t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
