@@ -38,6 +38,9 @@ type fakeHost struct {
 	ns      map[int]chan inspect.Change
 	nsCond  *sync.Cond
 	watches int // subscriptions ever made
+	// beforeSubscribe, when set, runs as a subscription is made: a change
+	// no notification announces.
+	beforeSubscribe func(pid int)
 }
 
 var (
@@ -153,13 +156,18 @@ func (h *fakeHost) ReadNamespace(_ context.Context, pid int) (inspect.NamespaceF
 
 // WatchNamespace subscribes pid's namespace: the test sends on its channel
 // (see notify); a subscription ends when its context does.
-func (h *fakeHost) WatchNamespace(ctx context.Context, pid int, each func(inspect.Change)) error {
+func (h *fakeHost) WatchNamespace(ctx context.Context, pid int, subscribed func(), each func(inspect.Change)) error {
 	ch := make(chan inspect.Change)
 	h.mu.Lock()
 	h.ns[pid] = ch
 	h.watches++
 	h.nsCond.Broadcast()
+	before := h.beforeSubscribe
 	h.mu.Unlock()
+	if before != nil {
+		before(pid)
+	}
+	subscribed()
 	defer func() {
 		h.mu.Lock()
 		delete(h.ns, pid)
@@ -188,6 +196,17 @@ func (h *fakeHost) subscribed(pid int, want bool) {
 			return
 		}
 		h.nsCond.Wait()
+	}
+}
+
+// settled waits until each pid's namespace has been read twice: by the
+// first read and once more when its subscription began.
+func (h *fakeHost) settled(pids ...int) {
+	for _, pid := range pids {
+		h.subscribed(pid, true)
+		for h.count(func() int { return h.nsReads[pid] }) < 2 {
+			time.Sleep(time.Millisecond)
+		}
 	}
 }
 

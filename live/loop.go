@@ -150,9 +150,12 @@ type batch struct {
 	causes  []string
 	firsts  int // how many of causes are the runtime's or resyncs
 	seen    map[string]bool
+	// rereads name the namespaces read again once followed: a cause only
+	// when nothing else is.
+	rereads []string
 }
 
-func (b *batch) empty() bool { return b.resync == "" && len(b.causes) == 0 }
+func (b *batch) empty() bool { return b.resync == "" && len(b.causes) == 0 && len(b.rereads) == 0 }
 
 func (b *batch) add(e event, tr *inspect.Tracker) {
 	if e.resync != "" {
@@ -162,8 +165,17 @@ func (b *batch) add(e event, tr *inspect.Tracker) {
 		b.note(e.resync, true)
 		return
 	}
-	c := e.c
 	t := &b.touched
+	if e.reread {
+		if !slices.Contains(t.Namespaces, *e.ns) {
+			t.Namespaces = append(t.Namespaces, *e.ns)
+		}
+		if !slices.Contains(b.rereads, e.where) {
+			b.rereads = append(b.rereads, e.where)
+		}
+		return
+	}
+	c := e.c
 	switch c.Kind {
 	case inspect.ChangeContainer:
 		t.Containers = appendNew(t.Containers, c.ID)

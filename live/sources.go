@@ -84,9 +84,16 @@ func (w *Watcher) awaitRuntime(ctx context.Context, backoff *time.Duration, caus
 // events say what happened.
 func (w *Watcher) followNamespace(ctx context.Context, pid int, ns *inspect.NSRef, where string) {
 	backoff := minBackoff
-	for {
+	for first := true; ; first = false {
 		started := time.Now()
-		err := w.src.Kernel.WatchNamespace(ctx, pid, func(c inspect.Change) {
+		subscribed := func() {
+			// The namespace was read before it was followed: read it
+			// once more. (A resubscription is followed by a full read.)
+			if first && ns != nil {
+				w.send(ctx, event{ns: ns, where: where, reread: true})
+			}
+		}
+		err := w.src.Kernel.WatchNamespace(ctx, pid, subscribed, func(c inspect.Change) {
 			w.send(ctx, event{c: c, ns: ns, where: where})
 		})
 		if ctx.Err() != nil || (ns != nil && isGone(err)) {

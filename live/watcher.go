@@ -69,11 +69,11 @@ func (o Options) withDefaults() Options {
 // NamespaceWatcher follows the kernel's notifications in one network
 // namespace (inspect/kernel's Kernel).
 type NamespaceWatcher interface {
-	// WatchNamespace follows the namespace of process pid (0: the host)
-	// until ctx ends (nil) or the subscription breaks (an error: changes
-	// may have been lost). Errors wrapping inspect.ErrGone mean the
-	// process is gone.
-	WatchNamespace(ctx context.Context, pid int, each func(inspect.Change)) error
+	// WatchNamespace follows the namespace of process pid (0: the host):
+	// it calls subscribed once it listens, then each per change, until ctx
+	// ends (nil) or the subscription breaks (an error: changes may have
+	// been lost). Errors wrapping inspect.ErrGone mean the process is gone.
+	WatchNamespace(ctx context.Context, pid int, subscribed func(), each func(inspect.Change)) error
 }
 
 // FirewallWatcher follows the packet filter (inspect/netfilter's Reader).
@@ -145,6 +145,9 @@ type event struct {
 	where string
 	// resync, when set, asks for a full read and says why.
 	resync string
+	// reread asks for ns to be read again: it was read before its
+	// subscription began, and may have changed in between.
+	reread bool
 }
 
 // send hands e to the loop unless ctx has ended.

@@ -38,7 +38,7 @@ func TestWatchNamespaceSeesALink(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	changes := make(chan inspect.Change, 100)
 	done := make(chan error, 1)
-	go func() { done <- New().WatchNamespace(ctx, pid, func(c inspect.Change) { changes <- c }) }()
+	go func() { done <- New().WatchNamespace(ctx, pid, nil, func(c inspect.Change) { changes <- c }) }()
 	// Subscribed once lo's change comes back: set it down and up until it does.
 	deadline := time.After(30 * time.Second)
 	for seen := false; !seen; {
@@ -74,7 +74,7 @@ func TestWatchNamespaceEndsOnENOBUFS(t *testing.T) {
 	first := make(chan struct{}, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- k.WatchNamespace(t.Context(), 0, func(inspect.Change) {
+		done <- k.WatchNamespace(t.Context(), 0, nil, func(inspect.Change) {
 			select {
 			case first <- struct{}{}:
 			default:
