@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -113,6 +114,18 @@ func runWatch(ctx context.Context, d deps, o watchOptions, w io.Writer) error {
 			return diff.CompareWith(old, new, diff.Options{NoFindings: true})
 		}
 	}
+	var held *heldLog
+	if mode == watchScreen {
+		// Logged lines would land in the frame: hold them, show the
+		// latest in it, print them all once the screen is left.
+		held = &heldLog{}
+		before := slog.Default()
+		slog.SetDefault(slog.New(newLogHandler(held, slog.LevelWarn)))
+		defer func() {
+			slog.SetDefault(before)
+			held.flush(d.stderr)
+		}()
+	}
 	f, closeFollower, err := openFollower(ctx, liveOptions{host: o.host, all: o.all, firewall: true}, compare)
 	if err != nil {
 		return err
@@ -122,7 +135,7 @@ func runWatch(ctx context.Context, d deps, o watchOptions, w io.Writer) error {
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	v := &watchView{out: w, mode: mode, spec: spec, filter: flt, findings: !o.noProblems,
-		color: d.colorable(w), now: d.now, firewallMode: f.FirewallMode, stop: stopRun}
+		color: d.colorable(w), now: d.now, firewallMode: f.FirewallMode, stop: stopRun, held: held}
 	if mode == watchScreen {
 		stop := v.startScreen(w.(*os.File))
 		defer stop()
@@ -151,6 +164,8 @@ type watchView struct {
 	firewallMode func() string
 	// stop ends the watch when writing fails.
 	stop func()
+	// held keeps what is logged while the screen is drawn.
+	held *heldLog
 
 	// prev is the last update's view (the filtered snapshot), prevWhole
 	// its whole snapshot, prevAll doctor's findings on it; prevMissing says
@@ -388,7 +403,7 @@ func (v *watchView) frame() changes.Frame {
 		header += " · only " + strings.TrimSpace(strings.Join([]string{v.filter.Network, v.filter.Container}, " "))
 	}
 	return changes.Frame{Width: s.width, Height: s.height, Color: v.color, Header: header,
-		Recent: s.recent, Tree: s.tree, Marked: s.marked}
+		Warning: v.held.last(), Recent: s.recent, Tree: s.tree, Marked: s.marked}
 }
 
 // draw writes the frame in one write; mu is held.
@@ -451,4 +466,45 @@ func (v *watchView) startScreen(f *os.File) func() {
 		fmt.Fprint(f, leaveAltScreen)
 		restoreEcho()
 	}
+}
+
+// heldLog is where log lines go while the screen is drawn, a bounded
+// number of them.
+type heldLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+const maxHeldLog = 50
+
+func (h *heldLog) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.lines = append(h.lines, strings.Split(strings.TrimSuffix(string(p), "\n"), "\n")...)
+	if len(h.lines) > maxHeldLog {
+		h.lines = h.lines[len(h.lines)-maxHeldLog:]
+	}
+	return len(p), nil
+}
+
+// last is the latest line, "" for none (or no heldLog).
+func (h *heldLog) last() string {
+	if h == nil {
+		return ""
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.lines) == 0 {
+		return ""
+	}
+	return h.lines[len(h.lines)-1]
+}
+
+func (h *heldLog) flush(w io.Writer) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, l := range h.lines {
+		fmt.Fprintln(w, l)
+	}
+	h.lines = nil
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -181,5 +183,27 @@ func BenchmarkWatchScreenUpdate500(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		out.Reset()
 		v.update(live.Update{Seq: uint64(i + 2), Time: time.Now(), Snapshot: new, Changes: changes})
+	}
+}
+
+// What is logged while the screen is drawn is held, its latest line shown
+// in the frame, and all of it printed once the screen is left.
+func TestWatchHeldLog(t *testing.T) {
+	h := &heldLog{}
+	logger := slog.New(newLogHandler(h, slog.LevelWarn))
+	for i := 0; i < maxHeldLog+5; i++ {
+		logger.Warn("container gone", "n", i)
+	}
+	if got, want := h.last(), fmt.Sprintf("netviz: warning: container gone (n=%d)", maxHeldLog+4); got != want {
+		t.Errorf("last %q, want %q", got, want)
+	}
+	var out bytes.Buffer
+	h.flush(&out)
+	if n := strings.Count(out.String(), "\n"); n != maxHeldLog {
+		t.Errorf("%d lines printed, want the last %d", n, maxHeldLog)
+	}
+	var none *heldLog
+	if none.last() != "" {
+		t.Error("no held log has no line")
 	}
 }

@@ -18,6 +18,9 @@ type Frame struct {
 	Color         bool
 	// Header is the first line: host, time, update count, firewall mode.
 	Header string
+	// Warning, if any, is the latest thing netviz warned of, under the
+	// header.
+	Warning string
 	// Recent are the latest change lines (see Line), oldest first, each
 	// with its time in front; the newest are kept when there is no room.
 	Recent []string
@@ -45,6 +48,9 @@ func (f Frame) Lines() []string {
 		return nil
 	}
 	out := []string{paint(f.Color, sgrSummary, termtext.Printable(f.Header))}
+	if f.Warning != "" {
+		out = append(out, paint(f.Color, sgrChanged, termtext.Printable(f.Warning)))
+	}
 	recent := f.Recent
 	room := min(maxRecent, max(1, (f.Height-1)/3))
 	if len(recent) > room {

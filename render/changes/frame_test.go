@@ -105,3 +105,15 @@ func TestChangedLines(t *testing.T) {
 		t.Errorf("changed = %v, want lines 2 and 3 (colour does not count)", got)
 	}
 }
+
+func TestFrameWarningUnderHeader(t *testing.T) {
+	f := frame(t, 80, 24, false)
+	f.Warning = "netviz: warning: container \x1b[2Jgone went while reading"
+	lines := f.Lines()
+	if lines[1] != `netviz: warning: container \x1b[2Jgone went while reading` {
+		t.Errorf("line 2 = %q, want the warning, printable", lines[1])
+	}
+	if len(lines) > 24 {
+		t.Errorf("%d lines", len(lines))
+	}
+}
