@@ -425,3 +425,37 @@ func BenchmarkCompare500NoFindings(b *testing.B) {
 		CompareWith(old, new, Options{NoFindings: true})
 	}
 }
+
+// Filtered views keep the host's routes and rules whole; Narrow compares
+// only those about what the views show, and those that name nothing.
+func TestCompareNarrow(t *testing.T) {
+	view := func(s *topo.Snapshot) *topo.Snapshot {
+		v, err := topo.Filter{Network: "bridge"}.Apply(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	old, new := host(1), host(1)
+	new.Routes = append(new.Routes, topo.Route{Dst: "10.1.0.0/16", Interface: "br-0f3c9a1b2d4e", Family: 4},
+		topo.Route{Dst: "10.2.0.0/16", Interface: "docker0", Family: 4})
+	fwd, _ := new.Firewall.RuleSets[0].Chain("filter", "FORWARD")
+	fwd.Rules = append(fwd.Rules,
+		topo.Rule{Raw: "-i br-0f3c9a1b2d4e -j DROP", In: "br-0f3c9a1b2d4e", Target: "DROP"},
+		topo.Rule{Raw: "-d 172.17.0.2/32 -j DROP", Dest: "172.17.0.2/32", Target: "DROP"},
+		topo.Rule{Raw: "-d 172.18.0.2/32 -j DROP", Dest: "172.18.0.2/32", Target: "DROP"},
+		topo.Rule{Raw: "-j LOG", Target: "LOG"})
+	new.Sort()
+	got := CompareWith(view(old), view(new), Options{NoFindings: true, Narrow: true})
+	var ids []string
+	for _, it := range got.Added {
+		ids = append(ids, it.ID)
+	}
+	want := []string{"10.2.0.0/16 dev docker0", "filter/FORWARD -A FORWARD -d 172.17.0.2/32 -j DROP", "filter/FORWARD -A FORWARD -j LOG"}
+	if !slices.Equal(ids, want) || len(got.Removed)+len(got.Changed) != 0 {
+		t.Errorf("added %q, want %q; whole result %+v", ids, want, got)
+	}
+	if all := CompareWith(view(old), view(new), Options{NoFindings: true}); len(all.Added) != 6 {
+		t.Errorf("without Narrow %d added, want all 6", len(all.Added))
+	}
+}

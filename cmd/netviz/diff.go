@@ -196,12 +196,14 @@ func emptyLike(s, view *topo.Snapshot) *topo.Snapshot {
 
 // diffFindings diagnoses each whole side and keeps what its view shows,
 // as doctor --network does: the checks must see the whole host. A side
-// without the kernel's view has no findings worth comparing.
+// without the kernel's view has no findings worth comparing. Filtered
+// views compare only the routes and rules about them.
 func diffFindings(off bool, f topo.Filter, oldWhole, newWhole, oldView, newView *topo.Snapshot) diff.Options {
 	if off || refuseWithoutKernel(oldWhole, "diff") != nil || refuseWithoutKernel(newWhole, "diff") != nil {
-		return diff.Options{NoFindings: true}
+		return diff.Options{NoFindings: true, Narrow: !f.Empty()}
 	}
-	o := diff.Options{FindingsGiven: true, OldFindings: diagnose.Run(oldWhole), NewFindings: diagnose.Run(newWhole)}
+	o := diff.Options{FindingsGiven: true, OldFindings: diagnose.Run(oldWhole), NewFindings: diagnose.Run(newWhole),
+		Narrow: !f.Empty()}
 	if !f.Empty() {
 		o.OldFindings = diagnose.Within(o.OldFindings, oldView)
 		o.NewFindings = diagnose.Within(o.NewFindings, newView)

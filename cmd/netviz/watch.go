@@ -206,7 +206,7 @@ func (v *watchView) update(u live.Update) {
 			prev = emptyLike(v.prevWhole, view)
 		}
 		r = diff.CompareWith(prev, view, diff.Options{FindingsGiven: v.findings, NoFindings: !v.findings,
-			OldFindings: within(v.prevAll, prev), NewFindings: within(all, view)})
+			OldFindings: within(v.prevAll, prev), NewFindings: within(all, view), Narrow: true})
 	}
 	v.prev, v.prevWhole, v.prevMissing, v.prevAll = view, whole, missing, all
 	entries := r.Entries(u.Time)
