@@ -86,7 +86,7 @@ func runDiff(ctx context.Context, d deps, o diffOptions, oldArg, newArg string, 
 	if strings.TrimSpace(spec) == "text" {
 		spec = ""
 	}
-	f, err := parseFormat(spec, diff.Entry{}, format.Table, format.JSON, format.Template)
+	f, err := parseChangesFormat(spec, true)
 	if err != nil {
 		return err
 	}
@@ -122,6 +122,22 @@ func runDiff(ctx context.Context, d deps, o diffOptions, oldArg, newArg string, 
 		return errDiffer
 	}
 	return nil
+}
+
+// parseChangesFormat parses the --format of diff and watch: json, or a
+// template run on each diff.Entry, or with table (diff's text, which the
+// caller has turned into "") their own view. A bad value is refused in
+// their words: their view is "text", not format's "table".
+func parseChangesFormat(s string, table bool) (format.Spec, error) {
+	kinds := []format.Kind{format.JSON, format.Template}
+	if table {
+		kinds = append(kinds, format.Table)
+	}
+	f, err := parseFormat(s, diff.Entry{}, kinds...)
+	if err != nil && !strings.Contains(s, "{{") {
+		return format.Spec{}, usageErrorf("invalid --format %q: want text, json or a Go template such as '{{.Object}} {{.ID}}'", s)
+	}
+	return f, err
 }
 
 // diffSide reads one side: a snapshot file, stdin, or the live host.

@@ -90,7 +90,7 @@ func watchFormat(s string, w io.Writer) (watchMode, format.Spec, error) {
 	case "text":
 		return watchText, format.Spec{}, nil
 	}
-	f, err := parseFormat(s, diff.Entry{}, format.JSON, format.Template)
+	f, err := parseChangesFormat(s, false)
 	if err != nil {
 		return 0, format.Spec{}, err
 	}
