@@ -61,28 +61,51 @@ func (f Frame) Lines() []string {
 		out = append(out, paint(f.Color, "2", "no changes yet"))
 	}
 	out = append(out, "")
-	left := f.Height - len(out)
-	tree := f.Tree
-	cut := 0
-	if len(tree) > left && left > 0 {
-		cut = len(tree) - (left - 1)
-		tree = tree[:left-1]
-	}
-	for i, l := range tree {
-		mark := markBlank
-		if f.Marked[i] {
-			mark = paint(f.Color, "1;33", markGlyph)
-		}
-		out = append(out, mark+l)
-	}
-	if cut > 0 {
-		out = append(out, paint(f.Color, "2", "… "+strconv.Itoa(cut)+" more lines: a taller terminal, --network or --container shows them"))
-	}
+	out = append(out, f.treeLines(f.Height-len(out))...)
 	if len(out) > f.Height {
 		out = out[:f.Height]
 	}
 	for i := range out {
 		out[i] = Clip(out[i], f.Width)
+	}
+	return out
+}
+
+// treeLines is the part of the tree that fits in room lines, its lines
+// marked. A tree taller than that is shown from its top, or from a little
+// above its first marked line when that would be below the fold, with a
+// line saying how much is above and below.
+func (f Frame) treeLines(room int) []string {
+	if room <= 0 {
+		return nil
+	}
+	start, end := 0, len(f.Tree)
+	if len(f.Tree) > room {
+		first := -1
+		for i := range f.Tree {
+			if f.Marked[i] && (first < 0 || i < first) {
+				first = i
+			}
+		}
+		end = room - 1 // a line says what is below
+		if first >= end && room >= 3 {
+			start = min(first-(room-2)/3, len(f.Tree)-(room-2))
+			end = start + room - 2 // and one what is above
+		}
+	}
+	var out []string
+	if start > 0 {
+		out = append(out, paint(f.Color, "2", "… "+strconv.Itoa(start)+" lines above"))
+	}
+	for i := start; i < end && i < len(f.Tree); i++ {
+		mark := markBlank
+		if f.Marked[i] {
+			mark = paint(f.Color, "1;33", markGlyph)
+		}
+		out = append(out, mark+f.Tree[i])
+	}
+	if below := len(f.Tree) - end; below > 0 {
+		out = append(out, paint(f.Color, "2", "… "+strconv.Itoa(below)+" more lines: a taller terminal, --network or --container shows them"))
 	}
 	return out
 }

@@ -117,3 +117,23 @@ func TestFrameWarningUnderHeader(t *testing.T) {
 		t.Errorf("%d lines", len(lines))
 	}
 }
+
+// A change below the fold scrolls the tree to it.
+func TestFrameScrollsToTheChange(t *testing.T) {
+	f := frame(t, 100, 20, false)
+	f.Marked = map[int]bool{40: true}
+	lines := f.Lines()
+	if len(lines) != 20 {
+		t.Fatalf("%d lines, want 20", len(lines))
+	}
+	text := strings.Join(lines, "\n")
+	if !strings.Contains(text, markGlyph+f.Tree[40]) || !strings.Contains(text, " lines above") || !strings.Contains(text, " more lines") {
+		t.Errorf("the marked line 40 is not shown, with what is above and below:\n%s", text)
+	}
+	for _, size := range [][2]int{{100, 1}, {100, 2}, {100, 3}, {100, 4}} {
+		f.Height = size[1]
+		if n := len(f.Lines()); n > size[1] {
+			t.Errorf("height %d: %d lines", size[1], n)
+		}
+	}
+}
