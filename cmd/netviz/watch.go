@@ -128,6 +128,9 @@ func runWatch(ctx context.Context, d deps, o watchOptions, w io.Writer) error {
 	}
 	f, closeFollower, err := openFollower(ctx, liveOptions{host: o.host, all: o.all, firewall: true}, compare)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // Ctrl-C while starting: as at any other time
+		}
 		return err
 	}
 	defer closeFollower()
@@ -135,7 +138,7 @@ func runWatch(ctx context.Context, d deps, o watchOptions, w io.Writer) error {
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	v := &watchView{out: w, mode: mode, spec: spec, filter: flt, findings: !o.noProblems,
-		color: d.colorable(w), now: d.now, firewallMode: f.FirewallMode, stop: stopRun, held: held}
+		color: d.colorable(w), firewallMode: f.FirewallMode, stop: stopRun, held: held}
 	if mode == watchScreen {
 		stop := v.startScreen(w.(*os.File))
 		defer stop()
@@ -160,7 +163,6 @@ type watchView struct {
 	filter       topo.Filter
 	findings     bool
 	color        bool
-	now          func() time.Time
 	firewallMode func() string
 	// stop ends the watch when writing fails.
 	stop func()

@@ -43,7 +43,7 @@ func watchUpdates(t *testing.T) []live.Update {
 func testView(mode watchMode, flt topo.Filter) (*watchView, *bytes.Buffer) {
 	var out bytes.Buffer
 	return &watchView{out: &out, mode: mode, filter: flt, findings: true,
-		now: time.Now, firewallMode: func() string { return "polled every 3s" }}, &out
+		firewallMode: func() string { return "polled every 3s" }}, &out
 }
 
 func TestWatchJSONLines(t *testing.T) {
@@ -160,7 +160,7 @@ func (brokenPipe) Write([]byte) (int, error) { return 0, errors.New("broken pipe
 // A reader that went away ends the watch, with the error.
 func TestWatchStopsWhenWritingFails(t *testing.T) {
 	stopped := false
-	v := &watchView{out: brokenPipe{}, mode: watchJSON, now: time.Now, firewallMode: func() string { return "" },
+	v := &watchView{out: brokenPipe{}, mode: watchJSON, firewallMode: func() string { return "" },
 		stop: func() { stopped = true }}
 	v.update(watchUpdates(t)[0])
 	if err := v.writeErr(); !stopped || err == nil || !strings.Contains(err.Error(), "broken pipe") {
