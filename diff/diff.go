@@ -5,7 +5,8 @@
 // change), a network by its name, an interface by its namespace owner and
 // name. `netviz diff`, `netviz watch` and `netviz serve` all speak it.
 //
-// It knows nothing of terminals or HTTP; see Text and the JSON tags.
+// It knows nothing of terminals or HTTP: render/changes writes a Result for
+// people, and its JSON tags are what `netviz diff --format json` prints.
 package diff
 
 import "time"
