@@ -93,11 +93,7 @@ func runDiff(ctx context.Context, d deps, o diffOptions, oldArg, newArg string, 
 	if oldArg == "-" && newArg == "-" {
 		return usageErrorf("only one of OLD and NEW can be - (stdin)")
 	}
-	oldWhole, err := diffSide(ctx, d, o, oldArg)
-	if err != nil {
-		return err
-	}
-	newWhole, err := diffSide(ctx, d, o, newArg)
+	oldWhole, newWhole, err := diffSides(ctx, d, o, oldArg, newArg)
 	if err != nil {
 		return err
 	}
@@ -138,6 +134,21 @@ func parseChangesFormat(s string, table bool) (format.Spec, error) {
 		return format.Spec{}, usageErrorf("invalid --format %q: want text, json or a Go template such as '{{.Object}} {{.ID}}'", s)
 	}
 	return f, err
+}
+
+// diffSides reads both sides, a file before the live host: a bad file
+// fails before the host is read.
+func diffSides(ctx context.Context, d deps, o diffOptions, oldArg, newArg string) (old, new *topo.Snapshot, err error) {
+	if oldArg == liveSide && newArg != liveSide {
+		if new, err = diffSide(ctx, d, o, newArg); err == nil {
+			old, err = diffSide(ctx, d, o, oldArg)
+		}
+		return old, new, err
+	}
+	if old, err = diffSide(ctx, d, o, oldArg); err == nil {
+		new, err = diffSide(ctx, d, o, newArg)
+	}
+	return old, new, err
 }
 
 // diffSide reads one side: a snapshot file, stdin, or the live host.

@@ -80,6 +80,7 @@ func TestDiffExitCodes(t *testing.T) {
 		{"unknown container on both sides", []string{"diff", old, changed, "--container", "ghost"}, nil, exitNotFound, "", `no such container: "ghost"`},
 		{"daemon unreachable", []string{"diff", old, "live"}, unreachable, exitDaemon, "", "unix:///var/run/docker.sock"},
 		{"other live failure", []string{"diff", "live", old}, errors.New("netlink says no"), exitTrouble, "", "netlink says no"},
+		{"a bad file before the live host", []string{"diff", "live", bad}, errors.New("read live"), exitBadSnapshot, "", "bad.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, out, errb := fakeDeps(t, tc.liveErr)
