@@ -125,34 +125,3 @@ func (f *fakeFirewall) Sysctls(_ context.Context, ifaces []string) (map[string]s
 	f.asked = ifaces
 	return f.values, nil
 }
-
-// changingRuntime is a fakeRuntime that also offers a stream of changes:
-// those queued, then nothing until ctx ends.
-type changingRuntime struct {
-	*fakeRuntime
-	changes []Change
-	err     error
-}
-
-var (
-	_ Runtime        = (*changingRuntime)(nil)
-	_ ChangeStreamer = (*changingRuntime)(nil)
-)
-
-func (r *changingRuntime) Changes(ctx context.Context) (<-chan Change, error) {
-	ch := make(chan Change)
-	go func() {
-		defer close(ch)
-		for _, c := range r.changes {
-			select {
-			case ch <- c:
-			case <-ctx.Done():
-				return
-			}
-		}
-		<-ctx.Done()
-	}()
-	return ch, nil
-}
-
-func (r *changingRuntime) Err() error { return r.err }

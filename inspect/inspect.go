@@ -51,19 +51,9 @@ type Inspector struct {
 // Every source is read first (see read) and the model is built from what
 // they said; nothing is read while building.
 func (in *Inspector) Snapshot(ctx context.Context) (*topo.Snapshot, error) {
-	now := time.Now
-	if in.Opts.Now != nil {
-		now = in.Opts.Now
-	}
 	f, err := in.read(ctx)
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	snap := build(f)
-	snap.GeneratedAt = now().UTC().Truncate(time.Second)
-	snap.NetvizVersion = in.Opts.Version
-	snap.Sort()
-	in.Opts.trace("model", start)
-	return snap, nil
+	return in.finish(f), nil
 }

@@ -605,37 +605,6 @@ func TestPublishedPortsOnTheGatewayPair(t *testing.T) {
 	}
 }
 
-// A runtime may offer a stream of changes; a snapshot does not use it, and
-// a consumer finds it by asking.
-func TestChangeStreamIsAnOptionalSeam(t *testing.T) {
-	w := newWorld(t)
-	w.container("web", "bridge")
-	src := &changingRuntime{fakeRuntime: w.runtime, changes: []Change{{Kind: "container", ID: "web", Action: "start"}}}
-	var rt Runtime = src
-	in := &Inspector{Runtime: rt, Kernel: w.kernel}
-	if _, err := in.Snapshot(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	cs, ok := rt.(ChangeStreamer)
-	if !ok {
-		t.Fatal("the runtime's change stream is not found")
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	ch, err := cs.Changes(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c := <-ch; c != src.changes[0] {
-		t.Errorf("first change = %+v", c)
-	}
-	cancel()
-	for range ch {
-	}
-	if err := cs.Err(); err != nil {
-		t.Errorf("Err after cancel = %v", err)
-	}
-}
-
 func TestNoKernelReadsOnlyTheRuntime(t *testing.T) {
 	rt := &fakeRuntime{
 		info: RuntimeInfo{Name: "docker", Version: "28.5.2", Hostname: "far"},

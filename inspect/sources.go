@@ -13,6 +13,7 @@ package inspect
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/netviz/netviz/topo"
 )
@@ -153,23 +154,51 @@ type Firewall interface {
 	Sysctls(ctx context.Context, ifaces []string) (map[string]string, []topo.Warning)
 }
 
-// Change is one thing a source saw change.
+// Kinds of Change.
+const (
+	ChangeContainer = "container" // a runtime's container event
+	ChangeNetwork   = "network"   // a runtime's network event
+	ChangeLink      = "link"      // a kernel link update
+	ChangeAddress   = "address"   // a kernel address update
+	ChangeRoute     = "route"     // a kernel route update
+	ChangeFirewall  = "firewall"  // the packet filter's rules changed
+)
+
+// Change is one thing a source saw change. It says only what a new
+// snapshot may show differently and where to look; it is no fact itself.
 type Change struct {
-	// Kind is what changed: "container", "network", "namespace", "link", …
+	Time time.Time
+	// Kind is one of the Change* kinds.
 	Kind string
-	// ID names it in the source's terms (a container ID, an ifindex, …).
-	ID string
-	// Action is what happened to it, in the source's words ("start",
-	// "die", "create", "destroy", …).
+	// Action is what happened, in the source's words ("start", "die",
+	// "connect", "new", "del", ...).
 	Action string
+	// ID names what changed in the source's terms: a container or network
+	// ID, an interface index.
+	ID string
+	// Name is what people call it: a container's or network's name, an
+	// interface's name, a route's destination.
+	Name string
+	// Container is the container the change concerns: the container of a
+	// container event, the one connected or disconnected by a network
+	// event.
+	Container string
+	// Up, for a link change, is the link's operational state after it.
+	Up bool
 }
 
-// ChangeStreamer is an optional capability of any source (a runtime's
-// events, the kernel's netlink notifications): Changes sends what changes
-// from the call on, and closes the channel when ctx ends or the stream
-// breaks (then Err says why). A change says only that a new snapshot may
-// differ; the inspector does not use it yet.
-type ChangeStreamer interface {
-	Changes(ctx context.Context) (<-chan Change, error)
-	Err() error
+// ChangeWatcher is an optional capability of a Runtime: following its
+// containers' and networks' events. WatchChanges hands each change to each,
+// in order, from now on (from since, when not zero, as far as the source
+// remembers), until ctx ends (it returns nil) or the stream breaks (an
+// error; changes may then have been lost).
+type ChangeWatcher interface {
+	WatchChanges(ctx context.Context, since time.Time, each func(Change)) error
+}
+
+// ContainerReader is an optional capability of a Runtime: inspecting one
+// container by ID, so that an event re-reads only what it touches. A
+// container that no longer exists gives an error wrapping ErrGone.
+type ContainerReader interface {
+	Container(ctx context.Context, id string) (ContainerInfo, error)
 }

@@ -22,6 +22,7 @@ const (
 	exitNotFound    = 5   // unknown --container, --network or --project
 	exitOutput      = 6   // the output file or its renderer failed
 	exitNoKernel    = 7   // doctor/path: the daemon's host namespace cannot be read
+	exitTrouble     = 8   // diff: any other failure, kept apart from its 1 ("they differ")
 	exitInterrupted = 130 // SIGINT/SIGTERM
 )
 
@@ -77,8 +78,15 @@ func isFlagError(err error) bool {
 	return false
 }
 
+// errQuiet marks an exit code that is an answer, not a failure (diff's 1,
+// "they differ"): printError says nothing.
+var errQuiet = errors.New("quiet exit")
+
 // printError writes the one-line error message.
 func printError(w io.Writer, err error) {
+	if errors.Is(err, errQuiet) {
+		return
+	}
 	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
 	fmt.Fprintf(w, "netviz: %s\n", msg)
 }

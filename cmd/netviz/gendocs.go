@@ -150,9 +150,10 @@ var exitStatuses = []struct {
 	{exitUsage, "usage: a bad flag, argument, --format, template or output type; a docker flag or context netviz cannot take"},
 	{exitDaemon, "no Docker daemon answered (the message names where netviz looked)"},
 	{exitBadSnapshot, "a snapshot file is unreadable, malformed or of another schema version"},
-	{exitNotFound, "unknown --container or --network"},
+	{exitNotFound, "unknown --container, --network or --project"},
 	{exitOutput, "the output file or its renderer failed"},
 	{exitNoKernel, "doctor or path: the kernel view of the daemon's host is unavailable"},
+	{exitTrouble, "diff: any other failure, kept apart from diff's own 1 (the snapshots differ)"},
 	{exitInterrupted, "interrupted (SIGINT, SIGTERM)"},
 }
 

@@ -52,12 +52,46 @@ type addressed interface {
 }
 
 // inspectLive inspects the runtime and the kernel and firewall of its
-// daemon's host: the network namespace the daemon lives in (locateDaemon),
-// or none at all when that cannot be reached. With o.firewall, the packet
-// filter and sysctls are read through fw when the daemon shares netviz's
-// namespace (tests point it at a throwaway one; nil: netviz's own), in the
-// daemon's namespace otherwise.
+// daemon's host (see openHost).
 func inspectLive(ctx context.Context, o liveOptions, fw inspect.Firewall) (*topo.Snapshot, error) {
+	h, err := openHost(ctx, o, fw)
+	if err != nil {
+		return nil, err
+	}
+	defer h.close()
+	s, err := h.in.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if h.warn != nil {
+		s.Warnings = append([]topo.Warning{*h.warn}, s.Warnings...)
+	}
+	return s, nil
+}
+
+// liveHost is an open runtime with the kernel and firewall of its daemon's
+// host, ready to inspect or follow.
+type liveHost struct {
+	src runtimeSource
+	in  *inspect.Inspector
+	// kernel is nil when the daemon's namespace cannot be reached.
+	kernel *kernel.Kernel
+	// rules is the firewall reader, nil when not asked for or when the
+	// caller handed its own.
+	rules *netfilter.Reader
+	// warn says where the host is, or that it has no kernel view.
+	warn *topo.Warning
+}
+
+func (h *liveHost) close() { h.src.Close() }
+
+// openHost opens the runtime and finds its daemon's host: the network
+// namespace the daemon lives in (locateDaemon), or none at all when that
+// cannot be reached. With o.firewall, the packet filter and sysctls are
+// read through fw when the daemon shares netviz's namespace (tests point
+// it at a throwaway one; nil: netviz's own), in the daemon's namespace
+// otherwise.
+func openHost(ctx context.Context, o liveOptions, fw inspect.Firewall) (*liveHost, error) {
 	name := cmp.Or(o.runtime, defaultRuntime)
 	open, ok := runtimes[name]
 	if !ok {
@@ -67,7 +101,6 @@ func inspectLive(ctx context.Context, o liveOptions, fw inspect.Firewall) (*topo
 	if err != nil {
 		return nil, err
 	}
-	defer src.Close()
 	k := kernel.New()
 	var dh daemonHost
 	if a, ok := src.(addressed); ok && o.hostNetns == "" {
@@ -75,36 +108,35 @@ func inspectLive(ctx context.Context, o liveOptions, fw inspect.Firewall) (*topo
 	} else if o.hostNetns != "" {
 		dh.netns = o.hostNetns
 	}
-	in := &inspect.Inspector{
+	h := &liveHost{src: src, warn: dh.warn, in: &inspect.Inspector{
 		Runtime: src,
 		Opts: inspect.Options{All: o.all, Version: netvizVersion(),
 			Trace: func(phase string, took time.Duration) { slog.Debug("phase", "name", phase, "took", took) }},
-	}
+	}}
 	switch {
 	case dh.unavailable():
 		// No kernel, no firewall: netviz's own would be another host's.
 	case dh.netns != "":
-		in.Kernel = kernel.NewWithOptions(kernel.Options{HostNetns: dh.netns})
+		h.kernel = kernel.NewWithOptions(kernel.Options{HostNetns: dh.netns})
 		if o.firewall {
-			in.Firewall = netfilter.New(netfilter.Options{Netns: dh.netns})
+			h.rules = netfilter.New(netfilter.Options{Netns: dh.netns})
 		}
 	default:
-		in.Kernel = k
-		if o.firewall {
-			in.Firewall = fw
-			if fw == nil {
-				in.Firewall = netfilter.New(netfilter.Options{})
-			}
+		h.kernel = k
+		if o.firewall && fw == nil {
+			h.rules = netfilter.New(netfilter.Options{})
 		}
 	}
-	s, err := in.Snapshot(ctx)
-	if err != nil {
-		return nil, err
+	if h.kernel != nil {
+		h.in.Kernel = h.kernel
 	}
-	if dh.warn != nil {
-		s.Warnings = append([]topo.Warning{*dh.warn}, s.Warnings...)
+	switch {
+	case h.rules != nil:
+		h.in.Firewall = h.rules
+	case o.firewall && h.kernel != nil && fw != nil:
+		h.in.Firewall = fw
 	}
-	return s, nil
+	return h, nil
 }
 
 // colorable reports whether w is a terminal that may get colour (NO_COLOR

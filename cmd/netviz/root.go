@@ -104,6 +104,8 @@ needs root; without it netviz shows what Docker and the host namespace tell.`,
 		newRenderCommand(d),
 		newVersionCommand(d),
 		newGenDocsCommand(),
+		newDiffCommand(d),
+		newWatchCommand(d),
 	)
 	return root
 }

@@ -186,10 +186,19 @@ func summaryInfo(c container.Summary, pid int) inspect.ContainerInfo {
 // caller's context (to tell its cancellation from a per-call timeout). A
 // container that no longer exists gives an error wrapping inspect.ErrGone.
 func (s *Source) inspectOne(ctx, parent context.Context, listed container.Summary) (inspect.ContainerInfo, error) {
+	return s.inspectNamed(ctx, parent, listed.ID, summaryName(listed))
+}
+
+// inspectByID is inspectOne for a container known by ID alone (an event's).
+func (s *Source) inspectByID(ctx context.Context, id string) (inspect.ContainerInfo, error) {
+	return s.inspectNamed(ctx, ctx, id, shortID(id))
+}
+
+func (s *Source) inspectNamed(ctx, parent context.Context, id, name string) (inspect.ContainerInfo, error) {
 	cctx, cancel := s.callCtx(ctx)
 	defer cancel()
-	what := fmt.Sprintf("inspect container %q", summaryName(listed))
-	c, err := s.cli.ContainerInspect(cctx, listed.ID)
+	what := fmt.Sprintf("inspect container %q", name)
+	c, err := s.cli.ContainerInspect(cctx, id)
 	if err != nil {
 		if cerrdefs.IsNotFound(err) {
 			return inspect.ContainerInfo{}, fmt.Errorf("docker %s: %w", what, inspect.ErrGone)

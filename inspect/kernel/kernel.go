@@ -1,6 +1,15 @@
 package kernel
 
-import "github.com/netviz/netviz/inspect"
+import (
+	"errors"
+
+	"github.com/netviz/netviz/inspect"
+)
+
+// ErrWatchBroken is wrapped by WatchNamespace when a subscription ended on
+// its own: the kernel dropped notifications (ENOBUFS) or the socket failed.
+// Changes may have been lost; the caller should read again.
+var ErrWatchBroken = errors.New("netlink subscription ended")
 
 var (
 	_ inspect.Kernel          = (*Kernel)(nil)
@@ -21,6 +30,10 @@ type Options struct {
 	// nsids are asked, through sockets opened in it, so what the containers
 	// see of it is what the daemon's host sees.
 	HostNetns string
+	// ReceiveBuffer, when set, is the receive buffer (bytes) of the netlink
+	// sockets WatchNamespace subscribes with, forced past rmem_max; 0 keeps
+	// the kernel's default. Tests make it tiny to force ENOBUFS.
+	ReceiveBuffer int
 }
 
 func (o Options) withDefaults() Options {
