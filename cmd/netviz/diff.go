@@ -24,6 +24,7 @@ type diffOptions struct {
 	all        bool
 	network    string
 	container  string
+	project    string
 	format     string
 	noProblems bool
 }
@@ -48,7 +49,7 @@ When and by which netviz a snapshot was taken is not a difference.
 
 Exit status, as diff(1): 0 when they are the same, 1 when they differ,
 2 or more on an error (4: a snapshot unreadable or malformed, 5: no such
---container or --network on either side, 8: any other failure).`,
+--container, --network or --project on either side, 8: any other failure).`,
 		Example: `  netviz docker --format json > before.json
   docker compose up -d
   netviz diff before.json live
@@ -64,6 +65,7 @@ Exit status, as diff(1): 0 when they are the same, 1 when they differ,
 	fs.BoolVarP(&o.all, "all", "a", false, "include stopped and created containers")
 	fs.StringVar(&o.network, "network", "", "compare only this Docker network (name or ID) on both sides")
 	fs.StringVar(&o.container, "container", "", "compare only this container (name or ID) on both sides")
+	fs.StringVar(&o.project, "project", "", "compare only this Docker Compose project: its containers and networks, on both sides")
 	fs.StringVar(&o.format, "format", "text", "text, json (the whole result), or a Go template applied to each change (docker-style, 'table ...' for a header)")
 	fs.BoolVar(&o.noProblems, "no-problems", false, "leave netviz doctor's findings out")
 	return cmd
@@ -97,7 +99,7 @@ func runDiff(ctx context.Context, d deps, o diffOptions, oldArg, newArg string, 
 	if err != nil {
 		return err
 	}
-	flt := topo.Filter{Network: o.network, Container: o.container}
+	flt := topo.Filter{Network: o.network, Container: o.container, Project: o.project}
 	oldView, newView, err := filterBoth(flt, oldWhole, newWhole)
 	if err != nil {
 		return err
@@ -191,7 +193,7 @@ func filterBoth(f topo.Filter, old, new *topo.Snapshot) (*topo.Snapshot, *topo.S
 }
 
 func unknownName(err error) bool {
-	return errors.Is(err, topo.ErrUnknownContainer) || errors.Is(err, topo.ErrUnknownNetwork)
+	return errors.Is(err, topo.ErrUnknownContainer) || errors.Is(err, topo.ErrUnknownNetwork) || errors.Is(err, topo.ErrUnknownProject)
 }
 
 // emptyLike is s without containers, keeping the networks (with their

@@ -28,6 +28,7 @@ type watchOptions struct {
 	all        bool
 	network    string
 	container  string
+	project    string
 	format     string
 	noProblems bool
 }
@@ -74,6 +75,7 @@ Ctrl-C or SIGTERM ends it with exit status 0.`,
 	fs.BoolVarP(&o.all, "all", "a", false, "include stopped and created containers")
 	fs.StringVar(&o.network, "network", "", "follow only this Docker network (name or ID)")
 	fs.StringVar(&o.container, "container", "", "follow only this container (name or ID) and those sharing its namespace")
+	fs.StringVar(&o.project, "project", "", "follow only this Docker Compose project: its containers and networks")
 	fs.StringVar(&o.format, "format", "", "text (one line per change), json (JSON Lines), or a Go template applied to each change; default: the tree on a terminal, text elsewhere")
 	fs.BoolVar(&o.noProblems, "no-problems", false, "leave netviz doctor's findings out")
 	return cmd
@@ -105,7 +107,7 @@ func runWatch(ctx context.Context, d deps, o watchOptions, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	flt := topo.Filter{Network: o.network, Container: o.container}
+	flt := topo.Filter{Network: o.network, Container: o.container, Project: o.project}
 	// The watcher's own comparison is the view's when nothing is filtered
 	// out; with a filter the view compares its filtered snapshots itself.
 	compare := diff.Compare
