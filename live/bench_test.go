@@ -285,3 +285,46 @@ func BenchmarkLiveIdleCPUQuiet(b *testing.B) {
 	b.ReportMetric(100*used.Seconds()/wall.Seconds(), "cpu-%")
 	b.Logf("firewall: %s", w.FirewallMode())
 }
+
+// BenchmarkLiveReread: what one update reads on this host — everything
+// (a resync), or one container that started (its inspect, its namespace
+// and the host's links, as a start touches them).
+func BenchmarkLiveReread(b *testing.B) {
+	dockertest.New(b, "reread")
+	src, err := docker.New(docker.Options{PIDs: docker.RuntimePIDs{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	k := kernel.New()
+	fw := netfilter.New(netfilter.Options{})
+	tr := (&inspect.Inspector{Runtime: src, Kernel: k, Firewall: fw}).Track()
+	s, err := tr.Full(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var id string
+	for _, c := range s.Containers {
+		if c.State == topo.StateRunning && c.Namespace != "" {
+			id = c.ID
+		}
+	}
+	if id == "" {
+		b.Skip("no running container")
+	}
+	b.Run("full", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := tr.Full(b.Context()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("one-container", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := tr.Refresh(b.Context(), inspect.Touched{Containers: []string{id}, Host: true}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.ReportMetric(float64(len(s.Containers)), "containers")
+}
