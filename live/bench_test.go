@@ -151,10 +151,16 @@ func BenchmarkLiveStartLatency(b *testing.B) {
 	b.ReportMetric(float64(percentile(lat, 0.95).Microseconds())/1000, "p95-ms")
 }
 
+// cpuTime is the CPU this process and the programs it ran (iptables-save,
+// nft) have used.
 func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	var total time.Duration
+	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
+		var ru syscall.Rusage
+		syscall.Getrusage(who, &ru)
+		total += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return total
 }
 
 // BenchmarkLiveIdleCPU: the CPU a watcher uses over NETVIZ_IDLE_SECONDS
@@ -278,4 +284,47 @@ func BenchmarkLiveIdleCPUQuiet(b *testing.B) {
 	b.ReportMetric(float64(updates-1), "updates")
 	b.ReportMetric(100*used.Seconds()/wall.Seconds(), "cpu-%")
 	b.Logf("firewall: %s", w.FirewallMode())
+}
+
+// BenchmarkLiveReread: what one update reads on this host — everything
+// (a resync), or one container that started (its inspect, its namespace
+// and the host's links, as a start touches them).
+func BenchmarkLiveReread(b *testing.B) {
+	dockertest.New(b, "reread")
+	src, err := docker.New(docker.Options{PIDs: docker.RuntimePIDs{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	k := kernel.New()
+	fw := netfilter.New(netfilter.Options{})
+	tr := (&inspect.Inspector{Runtime: src, Kernel: k, Firewall: fw}).Track()
+	s, err := tr.Full(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var id string
+	for _, c := range s.Containers {
+		if c.State == topo.StateRunning && c.Namespace != "" {
+			id = c.ID
+		}
+	}
+	if id == "" {
+		b.Skip("no running container")
+	}
+	b.Run("full", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := tr.Full(b.Context()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("one-container", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := tr.Refresh(b.Context(), inspect.Touched{Containers: []string{id}, Host: true}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.ReportMetric(float64(len(s.Containers)), "containers")
 }

@@ -194,6 +194,9 @@ func (w *Watcher) Run(ctx context.Context, each func(Update)) error {
 	}
 	l := &loop{w: w, tr: w.src.Inspector.Track(), each: each, wg: &wg, watched: map[inspect.NSRef]context.CancelFunc{}}
 	if err := l.first(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	return l.run(ctx)
