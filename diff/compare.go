@@ -22,6 +22,10 @@ type Options struct {
 	OldFindings, NewFindings []topo.Finding
 	// NoFindings leaves doctor's findings out of the comparison.
 	NoFindings bool
+	// Narrow says the snapshots are filtered views (topo.Filter): the
+	// host's routes and firewall rules, which a filter keeps whole, are
+	// compared only where they are about what the views show.
+	Narrow bool
 }
 
 // Compare says what differs from old to new: what was added, removed and
@@ -41,6 +45,9 @@ func CompareWith(old, new *topo.Snapshot, o Options) Result {
 		new = &topo.Snapshot{}
 	}
 	d := newDiffer(old, new)
+	if o.Narrow {
+		d.scope = newScope(old, new)
+	}
 	d.host()
 	d.networks()
 	d.bridges()
@@ -81,6 +88,8 @@ type differ struct {
 	subsumed map[[2]string]int
 	// oldIdx and newIdx look things up in each snapshot without a scan.
 	oldIdx, newIdx index
+	// scope, when set, narrows host routes and rules to filtered views.
+	scope *scope
 }
 
 // index is what the comparison looks up in one snapshot, by key.

@@ -129,147 +129,152 @@ func compose(s *topo.Snapshot, project, service string, names ...string) {
 	}
 }
 
+// compareCase is a pair of hand-made snapshots and what Compare says.
+type compareCase struct {
+	name string
+	old  func() *topo.Snapshot
+	new  func() *topo.Snapshot
+	want Result
+}
+
+var compareCases = []compareCase{{
+	name: "identical apart from when and by which netviz",
+	old:  func() *topo.Snapshot { return host(3) },
+	new: func() *topo.Snapshot {
+		s := host(3)
+		s.GeneratedAt = s.GeneratedAt.Add(time.Hour)
+		s.NetvizVersion = "9.9.9"
+		s.Warnings = []topo.Warning{{Code: "container-gone", Message: "went while reading"}}
+		return s
+	},
+	want: Result{},
+}, {
+	name: "recreated container: new ID, namespace and host veth",
+	old:  func() *topo.Snapshot { return host(2) },
+	new: func() *topo.Snapshot {
+		s := host(2)
+		container(s, "app-worker-1").ID = strings.Repeat("3c4d", 16)
+		pair(s, "app-worker-1").ContainerID = strings.Repeat("3c4d", 16)
+		setNamespace(s, "app-worker-1", 4026539999)
+		renameHostVeth(s, "app-worker-1", "veth9f8e7d6")
+		return s
+	},
+	want: Result{Changed: []Change{
+		{ObjContainer, "app-worker-1", "id", "00000000000000000000000000000000000000000000000000000000c0ffee02", strings.Repeat("3c4d", 16)},
+		{ObjPair, "app-worker-1:eth0", "hostInterface", "veth1a2f19e", "veth9f8e7d6"},
+	}},
+}, {
+	name: "renamed host veth is one change",
+	old:  func() *topo.Snapshot { return host(2) },
+	new: func() *topo.Snapshot {
+		s := host(2)
+		renameHostVeth(s, "app-worker-2", "vethnew0001")
+		return s
+	},
+	want: Result{Changed: []Change{{ObjPair, "app-worker-2:eth0", "hostInterface", "veth1a3108d", "vethnew0001"}}},
+}, {
+	name: "restarted container: same ID, new namespace",
+	old:  func() *topo.Snapshot { return host(1) },
+	new: func() *topo.Snapshot {
+		s := host(1)
+		setNamespace(s, "lb", 4026538888)
+		return s
+	},
+	want: Result{Changed: []Change{{ObjContainer, "lb", "namespace", "ns-4026532200", "ns-4026538888"}}},
+}, {
+	name: "MTU of a container's link",
+	old:  func() *topo.Snapshot { return host(1) },
+	new: func() *topo.Snapshot {
+		s := host(1)
+		container(s, "grafana").Interfaces[1].MTU = 1400
+		return s
+	},
+	want: Result{Changed: []Change{{ObjInterface, "grafana:eth0", "mtu", 1500, 1400}}},
+}, {
+	name: "rule added to a chain, policy changed",
+	old:  func() *topo.Snapshot { return host(1) },
+	new: func() *topo.Snapshot {
+		s := host(1)
+		rs := &s.Firewall.RuleSets[0]
+		user, _ := rs.Chain("filter", "DOCKER-USER")
+		user.Rules = append([]topo.Rule{{Raw: "-s 10.9.0.0/16 -j DROP", Source: "10.9.0.0/16", Target: "DROP"}}, user.Rules...)
+		fwd, _ := rs.Chain("filter", "FORWARD")
+		fwd.Policy = "ACCEPT"
+		return s
+	},
+	want: Result{
+		Added:   []Item{{ObjRule, "filter/DOCKER-USER -A DOCKER-USER -s 10.9.0.0/16 -j DROP", ""}},
+		Changed: []Change{{ObjRule, "filter/FORWARD", "policy", "DROP", "ACCEPT"}},
+	},
+}, {
+	name: "finding resolved: the bridge came up",
+	old: func() *topo.Snapshot {
+		s := host(1)
+		s.Bridges[0].State = "down" // br-0f3c9a1b2d4e
+		s.Interfaces[3].Up = false
+		return s
+	},
+	new: func() *topo.Snapshot { return host(1) },
+	want: Result{
+		Removed: []Item{{ObjFinding, "bridge-down br-0f3c9a1b2d4e appnet",
+			"error: the bridge br-0f3c9a1b2d4e of network \"appnet\" is administratively down: nothing crosses it, so its containers cannot talk to each other or leave the host"}},
+		Changed: []Change{
+			{ObjBridge, "br-0f3c9a1b2d4e", "state", "down", "up"},
+			{ObjBridge, "br-0f3c9a1b2d4e", "up", false, true},
+		},
+	},
+}, {
+	name: "compose service scaled 1 → 3",
+	old: func() *topo.Snapshot {
+		s := host(1)
+		compose(s, "app", "worker", "app-worker-1")
+		return s
+	},
+	new: func() *topo.Snapshot {
+		s := host(3)
+		compose(s, "app", "worker", "app-worker-1", "app-worker-2", "app-worker-3")
+		return s
+	},
+	want: Result{
+		Added: []Item{
+			{ObjContainer, "app-worker-2", "image acme/worker:3.1, on appnet"},
+			{ObjContainer, "app-worker-3", "image acme/worker:3.1, on appnet"},
+		},
+		Notes: []Note{{ObjService, "app/worker", "project app: service worker scaled 1 → 3"}},
+	},
+}, {
+	name: "network and container with a published port removed",
+	old:  func() *topo.Snapshot { return host(1) },
+	new: func() *topo.Snapshot {
+		s := host(1)
+		s.Containers = slices.DeleteFunc(s.Containers, func(c topo.Container) bool { return c.Name == "app-worker-1" })
+		s.Pairs = slices.DeleteFunc(s.Pairs, func(p topo.Pair) bool { return p.Container == "app-worker-1" })
+		s.Networks = slices.DeleteFunc(s.Networks, func(n topo.Network) bool { return n.Name == "appnet" })
+		s.Bridges = slices.DeleteFunc(s.Bridges, func(b topo.Bridge) bool { return b.Network == "appnet" })
+		s.Interfaces = slices.DeleteFunc(s.Interfaces, func(i topo.Interface) bool {
+			return i.Name == "br-0f3c9a1b2d4e" || i.Master == "br-0f3c9a1b2d4e"
+		})
+		s.Routes = slices.DeleteFunc(s.Routes, func(r topo.Route) bool { return r.Interface == "br-0f3c9a1b2d4e" })
+		rs := &s.Firewall.RuleSets[0]
+		fwd, _ := rs.Chain("filter", "FORWARD")
+		fwd.Rules = slices.DeleteFunc(fwd.Rules, func(r topo.Rule) bool { return strings.Contains(r.Raw, "br-0f3c9a1b2d4e") })
+		post, _ := rs.Chain("nat", "POSTROUTING")
+		post.Rules = post.Rules[1:]
+		lb := container(s, "lb")
+		lb.Ports = append(lb.Ports, topo.Port{HostIP: "0.0.0.0", HostPort: 443, ContainerPort: 8443, Protocol: "tcp"})
+		return s
+	},
+	want: Result{
+		Added: []Item{{ObjPort, "lb 0.0.0.0:443->8443/tcp", ""}},
+		Removed: []Item{
+			{ObjNetwork, "appnet", "driver bridge, bridge br-0f3c9a1b2d4e, 172.18.0.0/16, 3 firewall rules"},
+			{ObjContainer, "app-worker-1", "image acme/worker:3.1, on appnet"},
+		},
+	},
+}}
+
 func TestCompare(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		old  func() *topo.Snapshot
-		new  func() *topo.Snapshot
-		want Result
-	}{{
-		name: "identical apart from when and by which netviz",
-		old:  func() *topo.Snapshot { return host(3) },
-		new: func() *topo.Snapshot {
-			s := host(3)
-			s.GeneratedAt = s.GeneratedAt.Add(time.Hour)
-			s.NetvizVersion = "9.9.9"
-			s.Warnings = []topo.Warning{{Code: "container-gone", Message: "went while reading"}}
-			return s
-		},
-		want: Result{},
-	}, {
-		name: "recreated container: new ID, namespace and host veth",
-		old:  func() *topo.Snapshot { return host(2) },
-		new: func() *topo.Snapshot {
-			s := host(2)
-			container(s, "app-worker-1").ID = strings.Repeat("3c4d", 16)
-			pair(s, "app-worker-1").ContainerID = strings.Repeat("3c4d", 16)
-			setNamespace(s, "app-worker-1", 4026539999)
-			renameHostVeth(s, "app-worker-1", "veth9f8e7d6")
-			return s
-		},
-		want: Result{Changed: []Change{
-			{ObjContainer, "app-worker-1", "id", "00000000000000000000000000000000000000000000000000000000c0ffee02", strings.Repeat("3c4d", 16)},
-			{ObjPair, "app-worker-1:eth0", "hostInterface", "veth1a2f19e", "veth9f8e7d6"},
-		}},
-	}, {
-		name: "renamed host veth is one change",
-		old:  func() *topo.Snapshot { return host(2) },
-		new: func() *topo.Snapshot {
-			s := host(2)
-			renameHostVeth(s, "app-worker-2", "vethnew0001")
-			return s
-		},
-		want: Result{Changed: []Change{{ObjPair, "app-worker-2:eth0", "hostInterface", "veth1a3108d", "vethnew0001"}}},
-	}, {
-		name: "restarted container: same ID, new namespace",
-		old:  func() *topo.Snapshot { return host(1) },
-		new: func() *topo.Snapshot {
-			s := host(1)
-			setNamespace(s, "lb", 4026538888)
-			return s
-		},
-		want: Result{Changed: []Change{{ObjContainer, "lb", "namespace", "ns-4026532200", "ns-4026538888"}}},
-	}, {
-		name: "MTU of a container's link",
-		old:  func() *topo.Snapshot { return host(1) },
-		new: func() *topo.Snapshot {
-			s := host(1)
-			container(s, "grafana").Interfaces[1].MTU = 1400
-			return s
-		},
-		want: Result{Changed: []Change{{ObjInterface, "grafana:eth0", "mtu", 1500, 1400}}},
-	}, {
-		name: "rule added to a chain, policy changed",
-		old:  func() *topo.Snapshot { return host(1) },
-		new: func() *topo.Snapshot {
-			s := host(1)
-			rs := &s.Firewall.RuleSets[0]
-			user, _ := rs.Chain("filter", "DOCKER-USER")
-			user.Rules = append([]topo.Rule{{Raw: "-s 10.9.0.0/16 -j DROP", Source: "10.9.0.0/16", Target: "DROP"}}, user.Rules...)
-			fwd, _ := rs.Chain("filter", "FORWARD")
-			fwd.Policy = "ACCEPT"
-			return s
-		},
-		want: Result{
-			Added:   []Item{{ObjRule, "filter/DOCKER-USER -A DOCKER-USER -s 10.9.0.0/16 -j DROP", ""}},
-			Changed: []Change{{ObjRule, "filter/FORWARD", "policy", "DROP", "ACCEPT"}},
-		},
-	}, {
-		name: "finding resolved: the bridge came up",
-		old: func() *topo.Snapshot {
-			s := host(1)
-			s.Bridges[0].State = "down" // br-0f3c9a1b2d4e
-			s.Interfaces[3].Up = false
-			return s
-		},
-		new: func() *topo.Snapshot { return host(1) },
-		want: Result{
-			Removed: []Item{{ObjFinding, "bridge-down br-0f3c9a1b2d4e appnet",
-				"error: the bridge br-0f3c9a1b2d4e of network \"appnet\" is administratively down: nothing crosses it, so its containers cannot talk to each other or leave the host"}},
-			Changed: []Change{
-				{ObjBridge, "br-0f3c9a1b2d4e", "state", "down", "up"},
-				{ObjBridge, "br-0f3c9a1b2d4e", "up", false, true},
-			},
-		},
-	}, {
-		name: "compose service scaled 1 → 3",
-		old: func() *topo.Snapshot {
-			s := host(1)
-			compose(s, "app", "worker", "app-worker-1")
-			return s
-		},
-		new: func() *topo.Snapshot {
-			s := host(3)
-			compose(s, "app", "worker", "app-worker-1", "app-worker-2", "app-worker-3")
-			return s
-		},
-		want: Result{
-			Added: []Item{
-				{ObjContainer, "app-worker-2", "image acme/worker:3.1, on appnet"},
-				{ObjContainer, "app-worker-3", "image acme/worker:3.1, on appnet"},
-			},
-			Notes: []Note{{ObjService, "app/worker", "project app: service worker scaled 1 → 3"}},
-		},
-	}, {
-		name: "network and container with a published port removed",
-		old:  func() *topo.Snapshot { return host(1) },
-		new: func() *topo.Snapshot {
-			s := host(1)
-			s.Containers = slices.DeleteFunc(s.Containers, func(c topo.Container) bool { return c.Name == "app-worker-1" })
-			s.Pairs = slices.DeleteFunc(s.Pairs, func(p topo.Pair) bool { return p.Container == "app-worker-1" })
-			s.Networks = slices.DeleteFunc(s.Networks, func(n topo.Network) bool { return n.Name == "appnet" })
-			s.Bridges = slices.DeleteFunc(s.Bridges, func(b topo.Bridge) bool { return b.Network == "appnet" })
-			s.Interfaces = slices.DeleteFunc(s.Interfaces, func(i topo.Interface) bool {
-				return i.Name == "br-0f3c9a1b2d4e" || i.Master == "br-0f3c9a1b2d4e"
-			})
-			s.Routes = slices.DeleteFunc(s.Routes, func(r topo.Route) bool { return r.Interface == "br-0f3c9a1b2d4e" })
-			rs := &s.Firewall.RuleSets[0]
-			fwd, _ := rs.Chain("filter", "FORWARD")
-			fwd.Rules = slices.DeleteFunc(fwd.Rules, func(r topo.Rule) bool { return strings.Contains(r.Raw, "br-0f3c9a1b2d4e") })
-			post, _ := rs.Chain("nat", "POSTROUTING")
-			post.Rules = post.Rules[1:]
-			lb := container(s, "lb")
-			lb.Ports = append(lb.Ports, topo.Port{HostIP: "0.0.0.0", HostPort: 443, ContainerPort: 8443, Protocol: "tcp"})
-			return s
-		},
-		want: Result{
-			Added: []Item{{ObjPort, "lb 0.0.0.0:443->8443/tcp", ""}},
-			Removed: []Item{
-				{ObjNetwork, "appnet", "driver bridge, bridge br-0f3c9a1b2d4e, 172.18.0.0/16, 3 firewall rules"},
-				{ObjContainer, "app-worker-1", "image acme/worker:3.1, on appnet"},
-			},
-		},
-	}} {
+	for _, tc := range compareCases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Compare(tc.old(), tc.new())
 			want := tc.want
@@ -418,5 +423,39 @@ func BenchmarkCompare500NoFindings(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		CompareWith(old, new, Options{NoFindings: true})
+	}
+}
+
+// Filtered views keep the host's routes and rules whole; Narrow compares
+// only those about what the views show, and those that name nothing.
+func TestCompareNarrow(t *testing.T) {
+	view := func(s *topo.Snapshot) *topo.Snapshot {
+		v, err := topo.Filter{Network: "bridge"}.Apply(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	old, new := host(1), host(1)
+	new.Routes = append(new.Routes, topo.Route{Dst: "10.1.0.0/16", Interface: "br-0f3c9a1b2d4e", Family: 4},
+		topo.Route{Dst: "10.2.0.0/16", Interface: "docker0", Family: 4})
+	fwd, _ := new.Firewall.RuleSets[0].Chain("filter", "FORWARD")
+	fwd.Rules = append(fwd.Rules,
+		topo.Rule{Raw: "-i br-0f3c9a1b2d4e -j DROP", In: "br-0f3c9a1b2d4e", Target: "DROP"},
+		topo.Rule{Raw: "-d 172.17.0.2/32 -j DROP", Dest: "172.17.0.2/32", Target: "DROP"},
+		topo.Rule{Raw: "-d 172.18.0.2/32 -j DROP", Dest: "172.18.0.2/32", Target: "DROP"},
+		topo.Rule{Raw: "-j LOG", Target: "LOG"})
+	new.Sort()
+	got := CompareWith(view(old), view(new), Options{NoFindings: true, Narrow: true})
+	var ids []string
+	for _, it := range got.Added {
+		ids = append(ids, it.ID)
+	}
+	want := []string{"10.2.0.0/16 dev docker0", "filter/FORWARD -A FORWARD -d 172.17.0.2/32 -j DROP", "filter/FORWARD -A FORWARD -j LOG"}
+	if !slices.Equal(ids, want) || len(got.Removed)+len(got.Changed) != 0 {
+		t.Errorf("added %q, want %q; whole result %+v", ids, want, got)
+	}
+	if all := CompareWith(view(old), view(new), Options{NoFindings: true}); len(all.Added) != 6 {
+		t.Errorf("without Narrow %d added, want all 6", len(all.Added))
 	}
 }

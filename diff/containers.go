@@ -184,7 +184,7 @@ func (d *differ) routes(prefix string, old, new []topo.Route) {
 	key := func(r *topo.Route) string { return prefix + routeText(*r) }
 	listed := func(r *topo.Route) bool {
 		_, whole := d.wholeBridges[r.Interface]
-		return r.Dst != "fe80::/64" && (prefix != "" || !whole)
+		return r.Dst != "fe80::/64" && (prefix != "" || !whole && d.scope.route(*r))
 	}
 	match(old, new, key,
 		func(r *topo.Route) {

@@ -5,7 +5,8 @@
 // change), a network by its name, an interface by its namespace owner and
 // name. `netviz diff`, `netviz watch` and `netviz serve` all speak it.
 //
-// It knows nothing of terminals or HTTP; see Text and the JSON tags.
+// It knows nothing of terminals or HTTP: render/changes writes a Result for
+// people, and its JSON tags are what `netviz diff --format json` prints.
 package diff
 
 import "time"
@@ -75,6 +76,9 @@ const (
 	ChangeRemoved = "removed"
 	ChangeChanged = "changed"
 	ChangeNote    = "note"
+	// ChangeWatching is the first line of `netviz watch --format json`:
+	// the host it follows, not each object the host holds.
+	ChangeWatching = "watching"
 )
 
 // Entry is one change on its own line, as `netviz watch --format json`
@@ -82,7 +86,8 @@ const (
 // shape, plus when and which way.
 type Entry struct {
 	Time time.Time `json:"time"`
-	// Change is "added", "removed", "changed" or "note".
+	// Change is "added", "removed", "changed" or "note" ("watching" for
+	// the first line of a watch).
 	Change string `json:"change"`
 	Object string `json:"object"`
 	ID     string `json:"id"`

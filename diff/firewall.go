@@ -83,6 +83,7 @@ func (d *differ) chains(old, new []chainRules) {
 		func(c *chainRules) { d.added(ObjRule, c.label, "chain, "+plural(len(c.rules), "rule")) },
 		func(o, n *chainRules) {
 			field(d, ObjRule, n.label, "policy", o.policy, n.policy)
+			o, n = o.within(d.scope), n.within(d.scope)
 			gone, came := multisetDiff(o.rules, n.rules)
 			for _, i := range gone {
 				if !d.subsume(o.raw[i]) {
@@ -98,6 +99,21 @@ func (d *differ) chains(old, new []chainRules) {
 				listField(d, ObjRule, n.label, "order", o.rules, n.rules)
 			}
 		})
+}
+
+// within keeps the rules about the scope (all of them without one).
+func (c *chainRules) within(sc *scope) *chainRules {
+	if sc == nil {
+		return c
+	}
+	out := &chainRules{label: c.label, policy: c.policy}
+	for i, r := range c.raw {
+		if sc.rule(r) {
+			out.rules = append(out.rules, c.rules[i])
+			out.raw = append(out.raw, r)
+		}
+	}
+	return out
 }
 
 // multisetDiff returns the indexes of the rules only in old and only in

@@ -103,6 +103,15 @@ func (t *Tracker) refresh(ctx context.Context, cr ContainerReader, touched Touch
 	for _, ref := range touched.Namespaces {
 		reread[ref] = true
 	}
+	if touched.Host {
+		// A namespace read before the host listed a veth into it may have
+		// had no nsid yet; pairing needs the one the host now shows.
+		for ref, nf := range f.namespaces {
+			if nf.NsID < 0 {
+				reread[ref] = true
+			}
+		}
+	}
 	t.rereadNamespaces(ctx, &f, reread)
 	if in.Firewall != nil && touched.Firewall {
 		fw, warn, err := in.Firewall.Firewall(ctx)

@@ -13,7 +13,7 @@ const maxCauses = 3
 // cause says what led to the batch's update, for people.
 func (b *batch) cause() string {
 	if len(b.causes) == 0 {
-		return "changes"
+		return "changes in the namespace of " + strings.Join(b.rereads, ", ")
 	}
 	if len(b.causes) <= maxCauses {
 		return strings.Join(b.causes, "; ")

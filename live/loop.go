@@ -148,21 +148,34 @@ type batch struct {
 	touched inspect.Touched
 	resync  string
 	causes  []string
+	firsts  int // how many of causes are the runtime's or resyncs
 	seen    map[string]bool
+	// rereads name the namespaces read again once followed: a cause only
+	// when nothing else is.
+	rereads []string
 }
 
-func (b *batch) empty() bool { return b.resync == "" && len(b.causes) == 0 }
+func (b *batch) empty() bool { return b.resync == "" && len(b.causes) == 0 && len(b.rereads) == 0 }
 
 func (b *batch) add(e event, tr *inspect.Tracker) {
 	if e.resync != "" {
 		if b.resync == "" {
 			b.resync = e.resync
 		}
-		b.note(e.resync)
+		b.note(e.resync, true)
+		return
+	}
+	t := &b.touched
+	if e.reread {
+		if !slices.Contains(t.Namespaces, *e.ns) {
+			t.Namespaces = append(t.Namespaces, *e.ns)
+		}
+		if !slices.Contains(b.rereads, e.where) {
+			b.rereads = append(b.rereads, e.where)
+		}
 		return
 	}
 	c := e.c
-	t := &b.touched
 	switch c.Kind {
 	case inspect.ChangeContainer:
 		t.Containers = appendNew(t.Containers, c.ID)
@@ -180,17 +193,26 @@ func (b *batch) add(e event, tr *inspect.Tracker) {
 	case inspect.ChangeFirewall:
 		t.Firewall = true
 	}
-	b.note(describe(e, tr))
+	b.note(describe(e, tr), c.Kind == inspect.ChangeContainer || c.Kind == inspect.ChangeNetwork)
 }
 
-func (b *batch) note(s string) {
+// note records why, once. The runtime's events and resyncs go before the
+// kernel's notifications: "container web1 started" says more than the
+// dozen link changes that came with it.
+func (b *batch) note(why string, first bool) {
 	if b.seen == nil {
 		b.seen = map[string]bool{}
 	}
-	if !b.seen[s] {
-		b.seen[s] = true
-		b.causes = append(b.causes, s)
+	if b.seen[why] {
+		return
 	}
+	b.seen[why] = true
+	if first {
+		b.causes = slices.Insert(b.causes, b.firsts, why)
+		b.firsts++
+		return
+	}
+	b.causes = append(b.causes, why)
 }
 
 func appendNew(ids []string, id string) []string {

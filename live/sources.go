@@ -84,9 +84,16 @@ func (w *Watcher) awaitRuntime(ctx context.Context, backoff *time.Duration, caus
 // events say what happened.
 func (w *Watcher) followNamespace(ctx context.Context, pid int, ns *inspect.NSRef, where string) {
 	backoff := minBackoff
-	for {
+	for first := true; ; first = false {
 		started := time.Now()
-		err := w.src.Kernel.WatchNamespace(ctx, pid, func(c inspect.Change) {
+		subscribed := func() {
+			// The namespace was read before it was followed: read it
+			// once more. (A resubscription is followed by a full read.)
+			if first && ns != nil {
+				w.send(ctx, event{ns: ns, where: where, reread: true})
+			}
+		}
+		err := w.src.Kernel.WatchNamespace(ctx, pid, subscribed, func(c inspect.Change) {
 			w.send(ctx, event{c: c, ns: ns, where: where})
 		})
 		if ctx.Err() != nil || (ns != nil && isGone(err)) {
@@ -109,11 +116,19 @@ func (w *Watcher) followNamespace(ctx context.Context, pid int, ns *inspect.NSRe
 // cover (iptables-legacy sends none); by polling a fingerprint of all rules
 // otherwise. A broken event stream is joined again, and everything read
 // again, since changes may have been lost.
-func (w *Watcher) followFirewall(ctx context.Context) {
+//
+// decided is closed once FirewallMode says which.
+func (w *Watcher) followFirewall(ctx context.Context, decided chan<- struct{}) {
 	every := fmt.Sprintf("polled every %s", w.o.FirewallPoll)
+	var once sync.Once
+	decide := func(mode string) {
+		w.fwMode.Store(mode)
+		once.Do(func() { close(decided) })
+	}
+	defer once.Do(func() { close(decided) })
 	fw := w.src.Firewall
 	if fw == nil {
-		w.fwMode.Store(every)
+		decide(every)
 		w.pollFirewall(ctx, w.fullFingerprint)
 		return
 	}
@@ -128,7 +143,7 @@ func (w *Watcher) followFirewall(ctx context.Context) {
 		err := fw.WatchRules(ctx, func() {
 			listening = true
 			if first {
-				w.fwMode.Store("nftables events; iptables-legacy " + every)
+				decide("nftables events; iptables-legacy " + every)
 				polling.Go(func() {
 					w.pollFirewall(ctx, func(ctx context.Context) (string, error) { return fw.Fingerprint(ctx, false) })
 				})
@@ -139,7 +154,7 @@ func (w *Watcher) followFirewall(ctx context.Context) {
 		}
 		if first && !listening {
 			w.o.Logger.Debug("live: no nftables events; polling the firewall", "err", err)
-			w.fwMode.Store(every)
+			decide(every)
 			w.pollFirewall(ctx, func(ctx context.Context) (string, error) { return fw.Fingerprint(ctx, true) })
 			return
 		}

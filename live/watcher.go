@@ -69,11 +69,11 @@ func (o Options) withDefaults() Options {
 // NamespaceWatcher follows the kernel's notifications in one network
 // namespace (inspect/kernel's Kernel).
 type NamespaceWatcher interface {
-	// WatchNamespace follows the namespace of process pid (0: the host)
-	// until ctx ends (nil) or the subscription breaks (an error: changes
-	// may have been lost). Errors wrapping inspect.ErrGone mean the
-	// process is gone.
-	WatchNamespace(ctx context.Context, pid int, each func(inspect.Change)) error
+	// WatchNamespace follows the namespace of process pid (0: the host):
+	// it calls subscribed once it listens, then each per change, until ctx
+	// ends (nil) or the subscription breaks (an error: changes may have
+	// been lost). Errors wrapping inspect.ErrGone mean the process is gone.
+	WatchNamespace(ctx context.Context, pid int, subscribed func(), each func(inspect.Change)) error
 }
 
 // FirewallWatcher follows the packet filter (inspect/netfilter's Reader).
@@ -130,8 +130,9 @@ func (w *Watcher) Resync() {
 	}
 }
 
-// FirewallMode says how firewall changes are noticed: "nftables events",
-// "polled every 3s", both, or "none" when the firewall is not read.
+// FirewallMode says how firewall changes are noticed: "nftables events;
+// iptables-legacy polled every 3s", "polled every 3s", or "none" when the
+// firewall is not read. It is known by the first update.
 func (w *Watcher) FirewallMode() string { return w.fwMode.Load().(string) }
 
 // event is what the sources send the loop: a change and where it was
@@ -144,6 +145,9 @@ type event struct {
 	where string
 	// resync, when set, asks for a full read and says why.
 	resync string
+	// reread asks for ns to be read again: it was read before its
+	// subscription began, and may have changed in between.
+	reread bool
 }
 
 // send hands e to the loop unless ctx has ended.
@@ -178,12 +182,22 @@ func (w *Watcher) Run(ctx context.Context, each func(Update)) error {
 	if w.src.Kernel != nil {
 		wg.Go(func() { w.followNamespace(ctx, 0, nil, "host") })
 	}
+	if w.src.Inspector.Firewall != nil {
+		decided := make(chan struct{})
+		wg.Go(func() { w.followFirewall(ctx, decided) })
+		// FirewallMode is known before the first update.
+		select {
+		case <-decided:
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	l := &loop{w: w, tr: w.src.Inspector.Track(), each: each, wg: &wg, watched: map[inspect.NSRef]context.CancelFunc{}}
 	if err := l.first(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
-	}
-	if w.src.Inspector.Firewall != nil {
-		wg.Go(func() { w.followFirewall(ctx) })
 	}
 	return l.run(ctx)
 }

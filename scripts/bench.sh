@@ -148,6 +148,34 @@ printf '  %-40s %10s\n' "--expand, embedded (netviz-graphviz)" "$(draw embedded 
 printf '  %-40s %10s\n' "grouped (default), native dot" "$(draw dot) ms"
 printf '  %-40s %10s\n' "grouped (default), embedded (netviz-graphviz)" "$(draw embedded) ms"
 
+# Live views: a watcher (package live) on this host, as watch and serve run
+# it: the latency from Docker's start event to the update that shows the
+# container (p50/p95 over LIVE_STARTS starts), its CPU over LIVE_IDLE
+# seconds on this host (whatever else changes here meanwhile is counted as
+# updates) and on a quiet one (nothing changes: the cost of following),
+# and its heap over LIVE_CYCLES start/stop cycles.
+printf '\nlive watcher on this host (%s running containers)\n' "$(docker ps -q | wc -l)"
+NETVIZ_BENCH_STARTS=${LIVE_STARTS:-50} NETVIZ_IDLE_SECONDS=${LIVE_IDLE:-60} NETVIZ_BENCH_CYCLES=${LIVE_CYCLES:-200} \
+	go test -count=1 -run '^$' -bench 'BenchmarkLive' -benchtime 1x -timeout 60m ./live |
+	awk '/^BenchmarkLive/ {name=$1; sub(/-[0-9]+$/, "", name); line=""; for (i=4; i<NF; i+=2) line=line sprintf(" %s=%s", $(i+1), $i); printf "  %-34s%s\n", name, line}'
+
+# diff: the host's snapshot against itself (every object matched, doctor's
+# checks on both sides), median of DIFF_RUNS runs; and Compare of two
+# generated 500-container hosts (go test -bench, median of 5).
+DIFF_RUNS=${DIFF_RUNS:-7}
+: >.bench/diff.txt
+for _ in $(seq 1 "$DIFF_RUNS"); do
+	t0=$EPOCHREALTIME
+	"$BIN" diff .bench/host.json .bench/host.json >/dev/null
+	since_ms "$t0" >>.bench/diff.txt
+done
+printf '\ndiff\n  %-40s %10s\n' "netviz diff host.json host.json" "$(median <.bench/diff.txt) ms"
+go test -count=5 -run '^$' -bench 'Compare500' ./diff >.bench/compare.txt
+for name in BenchmarkCompare500 BenchmarkCompare500NoFindings; do
+	ns=$(awk -v n="$name" '{sub(/-[0-9]+$/, "", $1)} $1 == n {print $3}' .bench/compare.txt | median)
+	printf '  %-40s %10s\n' "${name#Benchmark} (go test)" "$(awk -v ns="$ns" 'BEGIN{printf "%.1f ms", ns/1e6}')"
+done
+
 # netviz serve: Docker's start event to the event-stream message that adds
 # the container (p50/p95 over 50 starts), and its CPU over 60 s with none of
 # its own changes (other containers on the host still change).

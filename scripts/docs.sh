@@ -19,8 +19,12 @@ profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 for snap in docs/examples/*.json; do
 	name=$(basename "$snap" .json)
+	# NAME.flags, when there is one, holds render flags for that example
+	# (compose.flags: --group project).
+	flags=()
+	[ -f "${snap%.json}.flags" ] && read -r -a flags <"${snap%.json}.flags"
 	for ext in svg png mmd html; do
-		"$BIN" render "$snap" --all -o "$out/$name.$ext"
+		"$BIN" render "$snap" --all "${flags[@]}" -o "$out/$name.$ext"
 	done
 	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
@@ -28,3 +32,9 @@ for snap in docs/examples/*.json; do
 		--screenshot="$PWD/$out/$name-html.png" "file://$PWD/$out/$name.html" >/dev/null 2>&1
 	echo "docs: $out/$name.{svg,png,mmd,html} $out/$name-html.png" >&2
 done
+# docs/explain.md: the details panel of web1's eth0 with its commands.
+chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync \
+	--user-data-dir="$profile" --hide-scrollbars --window-size=1300,1180 \
+	--screenshot="$PWD/$out/explain-panel.png" "file://$PWD/$out/host.html#select=if_ns_4026532257_eth0" >/dev/null 2>&1
+echo "docs: $out/explain-panel.png" >&2

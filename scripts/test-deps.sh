@@ -2,8 +2,9 @@
 # Installs and starts what netviz's tests need, when it is missing:
 # Docker's daemon (Debian's docker.io), busybox-static (the test image is
 # made from it locally: no registry is needed), Graphviz (native dot for PNG),
-# iproute2, iptables and nftables (nft: doctor's native-table test), and
-# Chromium (the HTML viewer's browser test).
+# iproute2, iptables and nftables (nft: doctor's native-table test),
+# Chromium (the HTML viewer's browser test), and the programs of --explain's
+# commands.
 # Needs root; without it, it says what is missing and the integration tests
 # skip (or fail under CI=true).
 set -euo pipefail
@@ -20,6 +21,12 @@ command -v nsenter >/dev/null || need+=(util-linux)
 command -v iptables >/dev/null || need+=(iptables)
 command -v nft >/dev/null || need+=(nftables)
 command -v chromium >/dev/null || need+=(chromium)
+command -v docker-compose >/dev/null || need+=(docker-compose) # 1.29 on bookworm: the compose-project tests
+# What netviz docker --explain's commands run (ethtool and brctl are optional
+# there; installed so that their test runs them too).
+command -v sysctl >/dev/null || need+=(procps)
+command -v ethtool >/dev/null || need+=(ethtool)
+command -v brctl >/dev/null || need+=(bridge-utils)
 
 if [ "$(id -u)" != 0 ]; then
 	[ ${#need[@]} -eq 0 ] || log "not root: cannot install ${need[*]}"

@@ -4,22 +4,27 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Errors returned by Filter for a name that is not in the snapshot.
 var (
 	ErrUnknownContainer = errors.New("no such container")
 	ErrUnknownNetwork   = errors.New("no such network")
+	ErrUnknownProject   = errors.New("no such compose project")
 )
 
 // Filter selects part of a snapshot. Empty fields select everything.
 type Filter struct {
 	Network   string // Docker network name or ID
 	Container string // container name or ID
+	// Project is a Docker Compose project: its containers (and those in
+	// their namespaces), and its networks even when nothing is on them.
+	Project string
 }
 
 // Empty reports whether the filter selects everything.
-func (f Filter) Empty() bool { return f.Network == "" && f.Container == "" }
+func (f Filter) Empty() bool { return f.Network == "" && f.Container == "" && f.Project == "" }
 
 // Apply returns a copy of s that keeps only what the filter selects: the
 // containers (with everyone sharing their namespace), their pairs, networks
@@ -53,6 +58,7 @@ type keeper struct {
 	s         *Snapshot
 	network   *Network   // nil: any network
 	owner     *Container // nil: any container; else the namespace's owner
+	project   string     // "": any project
 	hostLinks map[string]bool
 }
 
@@ -79,6 +85,16 @@ func (f Filter) keeper(s *Snapshot) (*keeper, error) {
 			}
 		}
 	}
+	if f.Project != "" {
+		known := s.Projects()
+		if !slices.Contains(known, f.Project) {
+			if len(known) == 0 {
+				return nil, fmt.Errorf("%w: %q (nothing here was made by Docker Compose)", ErrUnknownProject, f.Project)
+			}
+			return nil, fmt.Errorf("%w: %q (known: %s)", ErrUnknownProject, f.Project, strings.Join(known, ", "))
+		}
+		k.project = f.Project
+	}
 	return k, nil
 }
 
@@ -86,6 +102,9 @@ func (k *keeper) containers() []Container {
 	var kept []Container
 	for _, c := range k.s.Containers {
 		if k.owner != nil && !sameNamespace(c, k.owner) {
+			continue
+		}
+		if k.project != "" && !inProject(c, k.project, k.s) {
 			continue
 		}
 		if k.network != nil && !onNetwork(c, k.network.Name, k.s) {
@@ -105,7 +124,7 @@ func (k *keeper) pairs(containers []Container) []Pair {
 	}
 	var kept []Pair
 	for _, p := range k.s.Pairs {
-		if k.owner != nil && !keepContainer[p.Container] {
+		if (k.owner != nil || k.project != "") && !keepContainer[p.Container] {
 			continue
 		}
 		if k.network != nil && p.Network != k.network.Name && (p.Bridge == "" || p.Bridge != k.network.Bridge) {
@@ -127,6 +146,11 @@ func (k *keeper) networks(containers []Container) ([]Network, map[string]bool) {
 		for _, c := range containers {
 			for _, e := range c.Endpoints {
 				keepNet[e.Network] = true
+			}
+		}
+		for _, n := range k.s.Networks {
+			if k.project != "" && n.Compose != nil && n.Compose.Project == k.project {
+				keepNet[n.Name] = true
 			}
 		}
 	}
@@ -203,6 +227,20 @@ func (k *keeper) namespaces(containers []Container, pairs []Pair) []Namespace {
 func sameNamespace(c Container, owner *Container) bool {
 	return c.Name == owner.Name || c.SharesNamespaceWith == owner.Name ||
 		owner.Namespace != "" && c.Namespace == owner.Namespace
+}
+
+// inProject reports whether c, or the container whose namespace it joined,
+// belongs to the compose project.
+func inProject(c Container, project string, s *Snapshot) bool {
+	if c.Project() == project {
+		return true
+	}
+	if c.SharesNamespaceWith != "" {
+		if o, ok := s.Container(c.SharesNamespaceWith); ok && o.Name != c.Name {
+			return o.Project() == project
+		}
+	}
+	return false
 }
 
 func onNetwork(c Container, network string, s *Snapshot) bool {

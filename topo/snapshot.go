@@ -117,7 +117,11 @@ func Encode(w io.Writer, s *Snapshot) error {
 
 // Sort puts every list in its documented order and replaces nil lists with
 // empty ones, so that JSON output is stable and never has null arrays.
+//
+// It also fills what is derived from other fields (the compose fields from
+// the labels), so that an older snapshot reads like a new one.
 func (s *Snapshot) Sort() {
+	s.fillCompose()
 	slices.SortFunc(s.Containers, func(a, b Container) int { return strings.Compare(a.Name, b.Name) })
 	for i := range s.Containers {
 		c := &s.Containers[i]

@@ -102,6 +102,8 @@ type Container struct {
 	// (network mode container:X); "" otherwise.
 	SharesNamespaceWith string            `json:"sharesNamespaceWith"`
 	Labels              map[string]string `json:"labels,omitempty"`
+	// Compose is set for a container Docker Compose made (from its labels).
+	Compose *Compose `json:"compose,omitempty"`
 	// Endpoints are Docker's view of the container's network attachments.
 	Endpoints []Endpoint `json:"endpoints"`
 	// Ports are the published ports.
@@ -183,6 +185,8 @@ type Network struct {
 	// Parent is the host link of a macvlan/ipvlan network.
 	Parent string            `json:"parent,omitempty"`
 	Labels map[string]string `json:"labels,omitempty"`
+	// Compose is set for a network Docker Compose made (from its labels).
+	Compose *ComposeNetwork `json:"compose,omitempty"`
 	// Options are the driver options (`docker network create -o`), with
 	// those of a --config-from network under the network's own.
 	Options map[string]string `json:"options,omitempty"`
@@ -290,6 +294,10 @@ type Pair struct {
 	Bridge string `json:"bridge"`
 	// Network is the Docker network name, "" when unknown.
 	Network string `json:"network"`
+	// Project and Service are the container's compose project and service,
+	// "" when compose did not make it.
+	Project string `json:"project,omitempty"`
+	Service string `json:"service,omitempty"`
 	// MAC of the container side, lower case.
 	MAC  string   `json:"mac"`
 	IPv4 string   `json:"ipv4"`

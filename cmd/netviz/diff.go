@@ -24,6 +24,7 @@ type diffOptions struct {
 	all        bool
 	network    string
 	container  string
+	project    string
 	format     string
 	noProblems bool
 }
@@ -48,7 +49,7 @@ When and by which netviz a snapshot was taken is not a difference.
 
 Exit status, as diff(1): 0 when they are the same, 1 when they differ,
 2 or more on an error (4: a snapshot unreadable or malformed, 5: no such
---container or --network on either side, 8: any other failure).`,
+--container, --network or --project on either side, 8: any other failure).`,
 		Example: `  netviz docker --format json > before.json
   docker compose up -d
   netviz diff before.json live
@@ -64,6 +65,7 @@ Exit status, as diff(1): 0 when they are the same, 1 when they differ,
 	fs.BoolVarP(&o.all, "all", "a", false, "include stopped and created containers")
 	fs.StringVar(&o.network, "network", "", "compare only this Docker network (name or ID) on both sides")
 	fs.StringVar(&o.container, "container", "", "compare only this container (name or ID) on both sides")
+	fs.StringVar(&o.project, "project", "", "compare only this Docker Compose project: its containers and networks, on both sides")
 	fs.StringVar(&o.format, "format", "text", "text, json (the whole result), or a Go template applied to each change (docker-style, 'table ...' for a header)")
 	fs.BoolVar(&o.noProblems, "no-problems", false, "leave netviz doctor's findings out")
 	return cmd
@@ -86,22 +88,18 @@ func runDiff(ctx context.Context, d deps, o diffOptions, oldArg, newArg string, 
 	if strings.TrimSpace(spec) == "text" {
 		spec = ""
 	}
-	f, err := parseFormat(spec, diff.Entry{}, format.Table, format.JSON, format.Template)
+	f, err := parseChangesFormat(spec, true)
 	if err != nil {
 		return err
 	}
 	if oldArg == "-" && newArg == "-" {
 		return usageErrorf("only one of OLD and NEW can be - (stdin)")
 	}
-	oldWhole, err := diffSide(ctx, d, o, oldArg)
+	oldWhole, newWhole, err := diffSides(ctx, d, o, oldArg, newArg)
 	if err != nil {
 		return err
 	}
-	newWhole, err := diffSide(ctx, d, o, newArg)
-	if err != nil {
-		return err
-	}
-	flt := topo.Filter{Network: o.network, Container: o.container}
+	flt := topo.Filter{Network: o.network, Container: o.container, Project: o.project}
 	oldView, newView, err := filterBoth(flt, oldWhole, newWhole)
 	if err != nil {
 		return err
@@ -122,6 +120,37 @@ func runDiff(ctx context.Context, d deps, o diffOptions, oldArg, newArg string, 
 		return errDiffer
 	}
 	return nil
+}
+
+// parseChangesFormat parses the --format of diff and watch: json, or a
+// template run on each diff.Entry, or with table (diff's text, which the
+// caller has turned into "") their own view. A bad value is refused in
+// their words: their view is "text", not format's "table".
+func parseChangesFormat(s string, table bool) (format.Spec, error) {
+	kinds := []format.Kind{format.JSON, format.Template}
+	if table {
+		kinds = append(kinds, format.Table)
+	}
+	f, err := parseFormat(s, diff.Entry{}, kinds...)
+	if err != nil && !strings.Contains(s, "{{") {
+		return format.Spec{}, usageErrorf("invalid --format %q: want text, json or a Go template such as '{{.Object}} {{.ID}}'", s)
+	}
+	return f, err
+}
+
+// diffSides reads both sides, a file before the live host: a bad file
+// fails before the host is read.
+func diffSides(ctx context.Context, d deps, o diffOptions, oldArg, newArg string) (old, new *topo.Snapshot, err error) {
+	if oldArg == liveSide && newArg != liveSide {
+		if new, err = diffSide(ctx, d, o, newArg); err == nil {
+			old, err = diffSide(ctx, d, o, oldArg)
+		}
+		return old, new, err
+	}
+	if old, err = diffSide(ctx, d, o, oldArg); err == nil {
+		new, err = diffSide(ctx, d, o, newArg)
+	}
+	return old, new, err
 }
 
 // diffSide reads one side: a snapshot file, stdin, or the live host.
@@ -164,7 +193,7 @@ func filterBoth(f topo.Filter, old, new *topo.Snapshot) (*topo.Snapshot, *topo.S
 }
 
 func unknownName(err error) bool {
-	return errors.Is(err, topo.ErrUnknownContainer) || errors.Is(err, topo.ErrUnknownNetwork)
+	return errors.Is(err, topo.ErrUnknownContainer) || errors.Is(err, topo.ErrUnknownNetwork) || errors.Is(err, topo.ErrUnknownProject)
 }
 
 // emptyLike is s without containers, keeping the networks (with their
@@ -196,12 +225,14 @@ func emptyLike(s, view *topo.Snapshot) *topo.Snapshot {
 
 // diffFindings diagnoses each whole side and keeps what its view shows,
 // as doctor --network does: the checks must see the whole host. A side
-// without the kernel's view has no findings worth comparing.
+// without the kernel's view has no findings worth comparing. Filtered
+// views compare only the routes and rules about them.
 func diffFindings(off bool, f topo.Filter, oldWhole, newWhole, oldView, newView *topo.Snapshot) diff.Options {
 	if off || refuseWithoutKernel(oldWhole, "diff") != nil || refuseWithoutKernel(newWhole, "diff") != nil {
-		return diff.Options{NoFindings: true}
+		return diff.Options{NoFindings: true, Narrow: !f.Empty()}
 	}
-	o := diff.Options{FindingsGiven: true, OldFindings: diagnose.Run(oldWhole), NewFindings: diagnose.Run(newWhole)}
+	o := diff.Options{FindingsGiven: true, OldFindings: diagnose.Run(oldWhole), NewFindings: diagnose.Run(newWhole),
+		Narrow: !f.Empty()}
 	if !f.Empty() {
 		o.OldFindings = diagnose.Within(o.OldFindings, oldView)
 		o.NewFindings = diagnose.Within(o.NewFindings, newView)

@@ -76,9 +76,11 @@ func TestDiffExitCodes(t *testing.T) {
 		{"stdin twice", []string{"diff", "-", "-"}, nil, exitUsage, "", "only one of OLD and NEW"},
 		{"one argument", []string{"diff", old}, nil, exitUsage, "", "accepts 2 arg(s)"},
 		{"bad format", []string{"diff", old, changed, "--format", "{{.Nope}}"}, nil, exitUsage, "", "Nope"},
+		{"not a diff format", []string{"diff", old, changed, "--format", "tree"}, nil, exitUsage, "", "want text, json or a Go template"},
 		{"unknown container on both sides", []string{"diff", old, changed, "--container", "ghost"}, nil, exitNotFound, "", `no such container: "ghost"`},
 		{"daemon unreachable", []string{"diff", old, "live"}, unreachable, exitDaemon, "", "unix:///var/run/docker.sock"},
 		{"other live failure", []string{"diff", "live", old}, errors.New("netlink says no"), exitTrouble, "", "netlink says no"},
+		{"a bad file before the live host", []string{"diff", "live", bad}, errors.New("read live"), exitBadSnapshot, "", "bad.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, out, errb := fakeDeps(t, tc.liveErr)

@@ -15,6 +15,9 @@ type dockerOptions struct {
 	source sourceOptions
 	format string
 	export exportOptions
+	// explain writes under each line of the tree the commands that show
+	// its facts by hand.
+	explain bool
 }
 
 func newDockerCommand(d deps) *cobra.Command {
@@ -30,6 +33,7 @@ an error, amber for a warning, with the finding's ID; netviz doctor explains
 each and how to fix it. --no-problems leaves the checks out.`,
 		Example: `  sudo netviz docker
   sudo netviz docker --network appnet
+  sudo netviz docker --explain            # under each line, the commands that show it by hand
   sudo netviz docker -o host.svg          # .svg .png .dot .mmd .html .json
   sudo netviz docker --format json > host.json
   netviz docker --from host.json`,
@@ -42,6 +46,7 @@ each and how to fix it. --no-problems leaves the checks out.`,
 	o.source.firewall = true
 	cmd.Flags().StringVar(&o.format, "format", "tree", "tree, json (a snapshot every command reads back with --from), or a Go template applied to the snapshot")
 	o.export.addFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&o.explain, "explain", false, "under each line of the tree, the commands (ip, bridge, nsenter, iptables or nft, docker) that show the same fact by hand; HTML diagrams always carry them")
 	return cmd
 }
 
@@ -54,6 +59,9 @@ func runDocker(ctx context.Context, d deps, o dockerOptions, w io.Writer) error 
 		return err
 	}
 	drawTree := o.export.output == "" && f.Kind() == format.Tree
+	if o.explain && !drawTree {
+		return usageErrorf("--explain writes commands under the tree: it does not go with --format %s or -o (an HTML diagram has them in each element's details)", o.format)
+	}
 	whole, s, err := o.source.loadWhole(ctx, d, drawTree)
 	if err != nil {
 		return err
@@ -71,6 +79,6 @@ func runDocker(ctx context.Context, d deps, o dockerOptions, w io.Writer) error 
 	case format.Template:
 		return format.ExecuteTemplate(w, f, []*topo.Snapshot{s})
 	default:
-		return tree.Write(w, s, tree.Options{Color: d.colorable(w), Problems: problems})
+		return tree.Write(w, s, tree.Options{Color: d.colorable(w), Problems: problems, ByProject: o.export.byProject(), Explain: o.explain, Recorded: o.source.from != ""})
 	}
 }

@@ -52,8 +52,7 @@ func runDoctor(ctx context.Context, d deps, o doctorOptions, w io.Writer) error 
 	// The checks see the whole host (a DNAT rule to another network's
 	// container is not stale because --network hid that container); the
 	// filter picks the findings shown.
-	whole := o.source
-	whole.network, whole.container = "", ""
+	whole := o.source.unfiltered()
 	s, err := whole.load(ctx, d, false)
 	if err != nil {
 		return err
@@ -62,7 +61,7 @@ func runDoctor(ctx context.Context, d deps, o doctorOptions, w io.Writer) error 
 		return err
 	}
 	findings := diagnose.Run(s)
-	if f := (topo.Filter{Network: o.source.network, Container: o.source.container}); !f.Empty() {
+	if f := o.source.filter(); !f.Empty() {
 		sub, err := f.Apply(s)
 		if err != nil {
 			return err

@@ -19,7 +19,7 @@ const (
 	exitUsage       = 2   // bad flags, arguments, --format or template, output type
 	exitDaemon      = 3   // no Docker daemon answered
 	exitBadSnapshot = 4   // --from / render input unreadable, malformed, wrong schema
-	exitNotFound    = 5   // unknown --container or --network
+	exitNotFound    = 5   // unknown --container, --network or --project
 	exitOutput      = 6   // the output file or its renderer failed
 	exitNoKernel    = 7   // doctor/path: the daemon's host namespace cannot be read
 	exitTrouble     = 8   // diff: any other failure, kept apart from its 1 ("they differ")
@@ -58,7 +58,7 @@ func exitCode(err error) int {
 		return ee.code
 	case errors.Is(err, inspect.ErrDaemonUnreachable):
 		return exitDaemon
-	case errors.Is(err, topo.ErrUnknownContainer), errors.Is(err, topo.ErrUnknownNetwork):
+	case errors.Is(err, topo.ErrUnknownContainer), errors.Is(err, topo.ErrUnknownNetwork), errors.Is(err, topo.ErrUnknownProject):
 		return exitNotFound
 	case isFlagError(err):
 		return exitUsage

@@ -25,6 +25,7 @@ type exportOptions struct {
 	engine     string
 	expand     bool
 	noProblems bool
+	group      string
 }
 
 // outputTypes maps file extensions to what is written.
@@ -37,6 +38,7 @@ func (o *exportOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.output, "output", "o", "", "write to this file; the type comes from the extension: .svg .png .dot .mmd .html .json")
 	fs.StringVar(&o.engine, "engine", "auto", "Graphviz engine for SVG/PNG/HTML: auto (native dot if installed), dot, or embedded (netviz-graphviz; SVG only)")
 	fs.BoolVar(&o.expand, "expand", false, "draw every container, even where many similar ones would be grouped into one node")
+	fs.StringVar(&o.group, "group", "none", "group the tree and diagrams: none, or project (each Docker Compose project's networks and containers together; independent of --expand)")
 	fs.BoolVar(&o.noProblems, "no-problems", false, "do not run netviz doctor's checks to mark what they find (red: error, amber: warning)")
 }
 
@@ -54,12 +56,20 @@ func (o *exportOptions) problems(whole, view *topo.Snapshot) []topo.Finding {
 	return viewProblems(whole, view)
 }
 
+// byProject reports whether to group by Docker Compose project.
+func (o *exportOptions) byProject() bool { return o.group == "project" }
+
 // validate checks the flags before any work is done.
 func (o *exportOptions) validate() error {
 	switch o.engine {
 	case "auto", "dot", "embedded":
 	default:
 		return usageErrorf("invalid --engine %q: want auto, dot or embedded", o.engine)
+	}
+	switch o.group {
+	case "none", "project":
+	default:
+		return usageErrorf("invalid --group %q: want none or project", o.group)
 	}
 	if o.output == "" {
 		return nil
@@ -81,7 +91,7 @@ func (o *exportOptions) write(ctx context.Context, d deps, s *topo.Snapshot, pro
 		}
 		return writeFileAtomic(o.output, buf.Bytes())
 	}
-	dg := diagram.Build(s, diagram.Options{Expand: o.expand, Now: d.now(), Problems: problems})
+	dg := diagram.Build(s, diagram.Options{Expand: o.expand, Now: d.now(), Problems: problems, ByProject: o.byProject()})
 	switch kind {
 	case "dot":
 		if err := dot.Write(&buf, dg); err != nil {

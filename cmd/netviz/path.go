@@ -58,8 +58,7 @@ func runPath(ctx context.Context, d deps, o pathOptions, src, dst string, w io.W
 		return usageErrorf("invalid --port %d: want 1-65535", o.port)
 	}
 	// The whole host: a path may cross networks --network would hide.
-	filters := o.source
-	filters.network, filters.container = "", ""
+	filters := o.source.unfiltered()
 	filters.all = true // a stopped SRC or DST is an answer ("not running"), not an unknown name
 	s, err := filters.load(ctx, d, false)
 	if err != nil {

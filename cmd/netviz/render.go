@@ -33,8 +33,7 @@ for a warning, with the finding's ID. --no-problems leaves the checks out.`,
 	}
 	fs := cmd.Flags()
 	fs.BoolVarP(&o.source.all, "all", "a", false, "include stopped and created containers")
-	fs.StringVar(&o.source.network, "network", "", "draw only this Docker network (name or ID)")
-	fs.StringVar(&o.source.container, "container", "", "draw only this container (name or ID) and those sharing its namespace")
+	o.source.addFilterFlags(fs, "draw")
 	o.export.addFlags(fs)
 	_ = cmd.MarkFlagRequired("output")
 	return cmd

@@ -23,6 +23,8 @@ type deps struct {
 	// colorable reports whether w is a terminal that may get colour.
 	colorable func(w io.Writer) bool
 	now       func() time.Time
+	// invokedAs is how the user called netviz when not as "netviz": "docker netviz".
+	invokedAs string
 }
 
 // liveOptions say how to inspect the live host.
@@ -74,6 +76,7 @@ It only reads: it never changes the host. Reading containers' namespaces
 needs root; without it netviz shows what Docker and the host namespace tell.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Annotations:   displayName(d.invokedAs),
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
 			level := slog.LevelWarn
 			if debug {
@@ -100,7 +103,9 @@ needs root; without it netviz shows what Docker and the host namespace tell.`,
 		newPathCommand(d),
 		newRenderCommand(d),
 		newVersionCommand(d),
+		newGenDocsCommand(),
 		newDiffCommand(d),
+		newWatchCommand(d),
 		newServeCommand(d),
 	)
 	return root

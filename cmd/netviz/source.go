@@ -21,6 +21,7 @@ type sourceOptions struct {
 	all       bool
 	network   string
 	container string
+	project   string
 	// firewall is set by commands that need the packet filter and sysctls.
 	firewall bool
 }
@@ -29,8 +30,28 @@ func (o *sourceOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.from, "from", "", "read a saved snapshot (netviz docker --format json) instead of the live host; - for stdin")
 	fs.StringVarP(&o.host, "host", "H", "", "Docker daemon to inspect (default: $DOCKER_HOST or the local socket)")
 	fs.BoolVarP(&o.all, "all", "a", false, "include stopped and created containers")
-	fs.StringVar(&o.network, "network", "", "show only this Docker network (name or ID)")
-	fs.StringVar(&o.container, "container", "", "show only this container (name or ID) and those sharing its namespace")
+	o.addFilterFlags(fs, "show")
+}
+
+// addFilterFlags adds the flags that pick part of the host: --network,
+// --container, --project. verb is what the command does with it ("show",
+// "draw").
+func (o *sourceOptions) addFilterFlags(fs *pflag.FlagSet, verb string) {
+	fs.StringVar(&o.network, "network", "", verb+" only this Docker network (name or ID)")
+	fs.StringVar(&o.container, "container", "", verb+" only this container (name or ID) and those sharing its namespace")
+	fs.StringVar(&o.project, "project", "", verb+" only this Docker Compose project: its containers and networks")
+}
+
+// filter is the part of the host the flags pick.
+func (o *sourceOptions) filter() topo.Filter {
+	return topo.Filter{Network: o.network, Container: o.container, Project: o.project}
+}
+
+// unfiltered is o without the flags that pick part of the host, for
+// commands that must read the whole host and pick afterwards.
+func (o sourceOptions) unfiltered() sourceOptions {
+	o.network, o.container, o.project = "", "", ""
+	return o
 }
 
 // load returns the filtered snapshot, from --from or the live host. Its
@@ -57,7 +78,7 @@ func (o *sourceOptions) loadWhole(ctx context.Context, d deps, viewShowsWarnings
 			return nil, nil, err
 		}
 	}
-	s, err = topo.Filter{Network: o.network, Container: o.container}.Apply(whole)
+	s, err = o.filter().Apply(whole)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -34,6 +34,9 @@ var (
 // wraps inspect.ErrDaemonUnreachable.
 func (s *Source) WatchChanges(ctx context.Context, since time.Time, each func(inspect.Change)) error {
 	if err := s.negotiate(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	args := filters.NewArgs(filters.Arg("type", string(events.ContainerEventType)), filters.Arg("type", string(events.NetworkEventType)))

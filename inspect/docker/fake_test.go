@@ -42,9 +42,14 @@ type fakeDaemon struct {
 	inFlight, maxInFlight, inspected atomic.Int64
 	started                          chan struct{} // gets a value per inspect started, if set
 
-	mu        sync.Mutex
-	paths     []string
-	listQuery string
+	// events are sent, one JSON object each, on /events, which then ends
+	// as a dropped stream does.
+	events []string
+
+	mu          sync.Mutex
+	paths       []string
+	listQuery   string
+	eventsQuery string
 }
 
 var _ http.Handler = (*fakeDaemon)(nil)
@@ -177,6 +182,14 @@ func (f *fakeDaemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		b, _ := json.Marshal(out)
 		f.json(w, b)
+	case route == "events":
+		f.mu.Lock()
+		f.eventsQuery = r.URL.RawQuery
+		f.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		for _, e := range f.events {
+			fmt.Fprintln(w, e)
+		}
 	case strings.HasPrefix(route, "containers/") && strings.HasSuffix(route, "/json"):
 		f.inspect(w, r, strings.TrimSuffix(strings.TrimPrefix(route, "containers/"), "/json"))
 	default:

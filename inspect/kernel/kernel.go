@@ -1,6 +1,15 @@
 package kernel
 
-import "github.com/netviz/netviz/inspect"
+import (
+	"errors"
+
+	"github.com/netviz/netviz/inspect"
+)
+
+// ErrWatchBroken is wrapped by WatchNamespace when a subscription ended on
+// its own: the kernel dropped notifications (ENOBUFS) or the socket failed.
+// Changes may have been lost; the caller should read again.
+var ErrWatchBroken = errors.New("netlink subscription ended")
 
 var (
 	_ inspect.Kernel          = (*Kernel)(nil)

@@ -54,4 +54,6 @@ func (k *Kernel) ListensHere(string) (bool, error) { return false, errNotLinux }
 func (k *Kernel) CanEnter(int) error { return errNotLinux }
 
 // WatchNamespace returns an error: there are no namespaces to follow here.
-func (k *Kernel) WatchNamespace(context.Context, int, func(inspect.Change)) error { return errNotLinux }
+func (k *Kernel) WatchNamespace(context.Context, int, func(), func(inspect.Change)) error {
+	return errNotLinux
+}

@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -16,17 +15,14 @@ import (
 	"github.com/netviz/netviz/inspect"
 )
 
-// ErrWatchBroken is wrapped by WatchNamespace when a subscription ended on
-// its own: the kernel dropped notifications (ENOBUFS) or the socket failed.
-// Changes may have been lost; the caller should read again.
-var ErrWatchBroken = errors.New("netlink subscription ended")
-
 // watchQueue is how many notifications each subscription holds for the
 // caller; the socket's receive buffer holds the rest.
 const watchQueue = 64
 
 // WatchNamespace follows the links, addresses and routes of the network
-// namespace of process pid (0: the host, HostNetns when set) and hands each
+// namespace of process pid (0: the host, HostNetns when set): it calls
+// subscribed (when not nil) once it listens, so that a caller can read the
+// namespace knowing nothing after that read is missed, then hands each
 // change to each, from one goroutine. It returns nil when ctx ends and an
 // error wrapping ErrWatchBroken when any of the three subscriptions ends
 // (ENOBUFS included); all three are then closed and drained, so no
@@ -35,7 +31,7 @@ const watchQueue = 64
 // The sockets are opened in the namespace by the netlink library on a
 // locked thread; the namespace file is closed as soon as they are, so a
 // subscription holds no namespace handle of netviz's.
-func (k *Kernel) WatchNamespace(ctx context.Context, pid int, each func(inspect.Change)) error {
+func (k *Kernel) WatchNamespace(ctx context.Context, pid int, subscribed func(), each func(inspect.Change)) error {
 	ns, err := k.watchNS(pid)
 	if err != nil {
 		return err
@@ -46,6 +42,9 @@ func (k *Kernel) WatchNamespace(ctx context.Context, pid int, each func(inspect.
 	defer s.close()
 	if err != nil {
 		return err
+	}
+	if subscribed != nil {
+		subscribed()
 	}
 	return s.follow(ctx, each)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 )
@@ -21,8 +22,8 @@ var counters = regexp.MustCompile(`\[\d+:\d+\]`)
 // Fingerprint sums the rules: with all, everything Firewall reads; else
 // only iptables-legacy's, which nftables events do not cover. Equal sums
 // mean equal rules. Without legacy tables in the namespace (none loaded,
-// as /proc/net/ip_tables_names says) nothing is run at all, so polling a
-// host that uses only nftables costs two small file reads.
+// as ip_tables_names says) nothing is run at all, so polling a host that
+// uses only nftables costs two small file reads.
 func (r *Reader) Fingerprint(ctx context.Context, all bool) (string, error) {
 	h := sha256.New()
 	if all {
@@ -35,7 +36,7 @@ func (r *Reader) Fingerprint(ctx context.Context, all bool) (string, error) {
 		}
 		return hex.EncodeToString(h.Sum(nil)), nil
 	}
-	if r.o.Netns == "" && !r.legacyTablesLoaded() {
+	if loaded, known := r.legacyTablesLoaded(); known && !loaded {
 		return "", nil
 	}
 	for _, prog := range legacySaves {
@@ -58,16 +59,27 @@ func (r *Reader) Fingerprint(ctx context.Context, all bool) (string, error) {
 }
 
 // legacyTablesLoaded reports whether any iptables-legacy table exists in
-// netviz's namespace (or whether that cannot be told).
-func (r *Reader) legacyTablesLoaded() bool {
-	for _, f := range []string{"/proc/net/ip_tables_names", "/proc/net/ip6_tables_names"} {
-		b, err := os.ReadFile(f)
-		if err != nil && !os.IsNotExist(err) {
-			return true
+// the reader's namespace, and whether that can be told: from
+// /proc/net/ip_tables_names for netviz's own namespace, from
+// /proc/PID/net/... for a Netns given as /proc/PID/ns/net (a daemon's).
+func (r *Reader) legacyTablesLoaded() (loaded, known bool) {
+	dir := "/proc/net"
+	if r.o.Netns != "" {
+		rest, ok := strings.CutPrefix(r.o.Netns, "/proc/")
+		pid, tail, _ := strings.Cut(rest, "/")
+		if !ok || tail != "ns/net" || strings.Trim(pid, "0123456789") != "" {
+			return false, false
 		}
-		if len(strings.TrimSpace(string(b))) > 0 {
-			return true
+		dir = "/proc/" + pid + "/net"
+	}
+	for _, name := range []string{"ip_tables_names", "ip6_tables_names"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		switch {
+		case err != nil && !os.IsNotExist(err):
+			return false, false
+		case len(strings.TrimSpace(string(b))) > 0:
+			return true, true
 		}
 	}
-	return false
+	return false, true
 }

@@ -117,7 +117,7 @@ func (r *Reader) Firewall(ctx context.Context) (topo.Firewall, []topo.Warning, e
 	}
 	if !found {
 		rd.warns = append(rd.warns, topo.Warning{Code: "firewall-unreadable",
-			Message: "iptables-save is not installed, so netviz cannot read the firewall rules (apt-get install iptables)"})
+			Message: "iptables-save is not installed, so netviz cannot read the firewall rules (apt-get install iptables; the netviz image has none: run netviz on the host for the rules)"})
 	}
 	nft, warn, err := r.nftables(ctx, &rd.fw)
 	if err != nil {

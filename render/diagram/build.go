@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netviz/netviz/explain"
 	"github.com/netviz/netviz/render/marks"
 	"github.com/netviz/netviz/topo"
 )
@@ -36,6 +37,9 @@ type Options struct {
 	// amber (warning) border and their IDs under the title. Those about
 	// nothing drawn mark the host cluster.
 	Problems []topo.Finding
+	// ByProject boxes the namespaces of each Docker Compose project's
+	// containers together (see Project).
+	ByProject bool
 }
 
 // Build decides what the diagram of s shows: clusters, nodes and
@@ -57,6 +61,7 @@ type netns struct {
 	ifaces     []topo.Interface      // as the snapshot lists them
 	grouped    bool                  // drawn inside a summary node
 	pairs      map[string]*topo.Pair // by container-side interface name
+	clusterID  string                // its cluster, once drawn
 }
 
 type builder struct {
@@ -78,6 +83,8 @@ type builder struct {
 	grouped    []group
 	marks      *marks.Marks
 	hostNode   map[string]string // host link name → node ID
+	ex         *explain.Explainer
+	explained  map[string][]explain.Command // by element ID, see explain.go
 	host       *Cluster
 	nsClusters []Cluster
 }
@@ -93,6 +100,8 @@ func newBuilder(s *topo.Snapshot, opt Options) *builder {
 		nsByID:      map[string]*netns{},
 		hostNode:    map[string]string{},
 		marks:       marks.New(s, opt.Problems),
+		ex:          explain.New(s),
+		explained:   map[string][]explain.Command{},
 	}
 	for i := range s.Interfaces {
 		b.hostIfs[s.Interfaces[i].Name] = &s.Interfaces[i]
@@ -241,8 +250,10 @@ func (b *builder) build() {
 	}
 	b.groupNodes()
 	b.stoppedNodes()
+	b.projects()
 	b.host.Problems = b.marks.List(b.marks.HostWide())
 	b.d.Clusters = append(append(b.d.Clusters, *b.host), b.nsClusters...)
+	b.attachExplain()
 }
 
 func (b *builder) titles() {

@@ -11,6 +11,7 @@
 package diagram
 
 import (
+	"github.com/netviz/netviz/explain"
 	"github.com/netviz/netviz/render/marks"
 	"github.com/netviz/netviz/topo"
 )
@@ -76,6 +77,8 @@ type Node struct {
 	Details []Field  `json:"details"`
 	// Problems are those marked on the node, most serious first.
 	Problems []topo.Finding `json:"problems,omitempty"`
+	// Explain are the commands that show the node's facts by hand.
+	Explain []explain.Command `json:"explain,omitempty"`
 }
 
 // Cluster is a box of boxes: the host or one network namespace.
@@ -87,6 +90,8 @@ type Cluster struct {
 	Nodes    []Node         `json:"nodes"`
 	Details  []Field        `json:"details"`
 	Problems []topo.Finding `json:"problems,omitempty"`
+	// Explain are the commands that show the cluster's facts by hand.
+	Explain []explain.Command `json:"explain,omitempty"`
 }
 
 // Edge is one line between two nodes.
@@ -109,6 +114,9 @@ type Diagram struct {
 	// Nodes are those outside any cluster: stopped containers, summaries.
 	Nodes []Node `json:"nodes"`
 	Edges []Edge `json:"edges"`
+	// Projects are boxes around the clusters of each Docker Compose
+	// project, when grouped by project (see project.go).
+	Projects []Project `json:"projects,omitempty"`
 }
 
 // NodeKinds returns the node kinds the diagram uses, in legend order.

@@ -30,6 +30,7 @@ func (b *builder) hostCluster() {
 			"namespace", s.Host.Namespace,
 		),
 	}
+	b.explain(b.host.ID, b.ex.Host(), b.ex.Firewall())
 	uplink := ""
 	if s.Host.Uplink != "" {
 		uplink = b.hostLink(s.Host.Uplink)
@@ -71,6 +72,7 @@ func (b *builder) hostCluster() {
 			Details:  containerFields(c),
 			Problems: b.marks.List(marks.Union(b.marks.Container(c.Name), b.marks.Rest(c.Name))),
 		})
+		b.explain(id, b.ex.Container(c), b.ex.Ports(c))
 		if uplink != "" {
 			b.edge(uplink, id, EdgeHostNetwork, "")
 		}
@@ -149,6 +151,10 @@ func (b *builder) bridgeNode(br *topo.Bridge) string {
 	if n != nil {
 		details = append(details, networkFields(n)...)
 	}
+	b.explain(id, b.ex.Bridge(*br))
+	if n != nil {
+		b.explain(id, b.ex.Network(n))
+	}
 	b.host.Nodes = append(b.host.Nodes, Node{ID: id, Kind: NodeBridge, Title: clip(br.Name), Lines: lines, Details: details,
 		Problems: b.marks.List(b.marks.Host(br.Name))})
 	return id
@@ -196,6 +202,7 @@ func (b *builder) hostLink(name string) string {
 	if p != nil {
 		details = append(details, pairFields(p)...)
 	}
+	b.explainHostLink(id, name, p)
 	b.host.Nodes = append(b.host.Nodes, Node{ID: id, Kind: kind, Title: clip(name), Lines: orEmpty(lines), Details: details,
 		Problems: b.marks.List(b.marks.Host(name))})
 	return id

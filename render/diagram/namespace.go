@@ -25,6 +25,7 @@ func (b *builder) namespaceCluster(n *netns) {
 		marked = marks.Union(marked, b.marks.Container(o.Name), b.marks.Rest(o.Name))
 	}
 	c.Problems = b.marks.List(marked)
+	n.clusterID = c.ID
 	b.nsClusters = append(b.nsClusters, c)
 }
 
@@ -62,6 +63,7 @@ func (b *builder) clusterHead(n *netns) Cluster {
 		c.Lines = append(c.Lines, "no container")
 	}
 	c.Details = append(c.Details, namespaceFields(n)...)
+	b.explainContainers(c.ID, n)
 	return c
 }
 
@@ -132,6 +134,7 @@ func (b *builder) linkNode(n *netns, i topo.Interface) Node {
 	}
 	node := Node{ID: id, Kind: kind, Title: clip(i.Name), Lines: orEmpty(lines), Details: details,
 		Problems: b.marks.List(marked)}
+	b.explainLink(id, n, i)
 
 	switch {
 	case p != nil:
@@ -212,6 +215,7 @@ func (b *builder) stoppedNodes() {
 		if len(nets) > 0 {
 			lines = append(lines, clip("networks: "+strings.Join(nets, ", ")))
 		}
+		b.explain(id, b.ex.Container(c))
 		b.d.Nodes = append(b.d.Nodes, Node{ID: id, Kind: NodeStoppedContainer, Title: clip(c.Name), Lines: lines, Details: containerFields(c),
 			Problems: b.marks.List(marks.Union(b.marks.Container(c.Name), b.marks.Rest(c.Name)))})
 		for _, e := range c.Endpoints {

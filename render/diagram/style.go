@@ -97,4 +97,5 @@ var clusterStyles = map[ClusterKind]ClusterStyle{
 	ClusterHost:      {Fill: "#f8fafc", Border: "#334155"},
 	ClusterContainer: {Fill: "#ffffff", Border: "#64748b"},
 	ClusterNetns:     {Fill: "#fafafa", Border: "#9ca3af", Dashed: true},
+	ClusterProject:   {Fill: "#eff6ff", Border: "#2563eb"},
 }

@@ -19,6 +19,8 @@ const (
 	textWarning                 // something wrong or uncertain
 	textProblemError            // the mark of an error netviz doctor found
 	textProblemWarning          // the mark of a warning netviz doctor found
+	textProject                 // a Docker Compose project's heading
+	textCommand                 // a command of --explain and what it shows
 )
 
 // textColors are SGR parameters per kind; kinds not listed stay plain.
@@ -34,6 +36,8 @@ var textColors = map[textKind]string{
 	textWarning:        "31",   // red
 	textProblemError:   "1;31", // bold red
 	textProblemWarning: "1;33", // bold yellow
+	textProject:        "1",    // bold
+	textCommand:        "2",    // faint
 }
 
 func problemTextKind(severity topo.Severity) textKind {

@@ -34,6 +34,7 @@ func (b *builder) firewallNode() *node {
 	case "0":
 		n.cells = append(n.cells, cellOf(textWarning, "ip_forward off"))
 	}
+	b.explainFirewall(n)
 	return n
 }
 
@@ -93,6 +94,7 @@ func (b *builder) leftovers() []*node {
 		}
 		spans := &lines[why].cells[0].spans
 		*spans = append(*spans, span{c.Name, kind})
+		b.explainOther(lines[why], c.Name)
 		if note != "" {
 			*spans = append(*spans, span{" (" + note + ")", textPlain})
 		}

@@ -28,6 +28,7 @@ func (b *builder) uplinkNode(name string) *node {
 			cellOf(textPlain, mtu(i.MTU)))
 	}
 	n.add(b.subNodes(name)...)
+	b.explainUplink(n, name)
 	return n
 }
 
@@ -81,6 +82,7 @@ func (b *builder) bridgeNode(br topo.Bridge) *node {
 		}
 	}
 	n.add(b.subNodes(br.Name)...)
+	b.explainBridge(n, br)
 	return n
 }
 
@@ -95,6 +97,7 @@ func (b *builder) linkNode(name string) *node {
 			cellOf(textPlain, strings.Join(termtext.GlobalAddrs(i.Addresses), " ")),
 			cellOf(textPlain, mtu(i.MTU)))
 	}
+	b.explainLink(n, name)
 	return n
 }
 
@@ -146,6 +149,7 @@ func (b *builder) subNodes(parent string) []*node {
 		if c.State != topo.StateRunning {
 			n.cells = append(n.cells, cellOf(textStopped, c.State))
 		}
+		b.explainSub(n, c, i)
 		b.details(n, c.Name)
 		out = append(out, n)
 	}
@@ -204,6 +208,7 @@ func (b *builder) pairNode(p topo.Pair, br *topo.Bridge) *node {
 		cellOf(textPlain, strings.Join(addrs, " ")),
 		cellOf(textPlain, p.MAC),
 	}}
+	n.cells = append(n.cells, b.serviceCells(p)...)
 	n.problems = b.marks.Host(p.HostInterface)
 	if p.Container != "" {
 		n.problems = marks.Union(n.problems, b.marks.Link(p.Container, p.ContainerInterface))
@@ -229,6 +234,7 @@ func (b *builder) pairNode(p topo.Pair, br *topo.Bridge) *node {
 			n.cells = append(n.cells, cellOf(textPlain, "host end "+strings.Join(a, " ")))
 		}
 	}
+	b.explainPair(n, p)
 	if p.Container != "" {
 		b.details(n, p.Container)
 	}
@@ -258,12 +264,16 @@ func (b *builder) details(n *node, name string) {
 				line.cells[0].spans = append(line.cells[0].spans, span{", ", textPlain})
 			}
 			line.cells[0].spans = append(line.cells[0].spans, span{o, textContainer})
+			b.explainOther(line, o)
 		}
 		n.add(line)
 	}
 	if c, ok := b.containers[name]; ok && len(c.Ports) > 0 {
-		n.add(&node{cells: []cell{cellOf(textPlain, "published "+termtext.PublishedPorts(c.Ports))}})
+		ports := &node{cells: []cell{cellOf(textPlain, "published "+termtext.PublishedPorts(c.Ports))}}
+		n.add(ports)
+		b.explainPorts(ports, c)
 	}
+	b.explainContainer(n, name)
 }
 
 // firewallNode says where Docker's rules are and whether the kernel

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/netviz/netviz/explain"
 	"github.com/netviz/netviz/render/marks"
 	"github.com/netviz/netviz/topo"
 )
@@ -37,6 +38,16 @@ type Options struct {
 	// and "⚠ id" for a warning ("!!" and "!" in ASCII); those about no line
 	// mark the host's. A line after the tree counts them.
 	Problems []topo.Finding
+	// ByProject draws the bridges of each Docker Compose project's
+	// networks under a "project NAME" heading that counts its services,
+	// and names the service on its containers' lines (see group.go).
+	ByProject bool
+	// Explain writes under each line the commands that show its facts by
+	// hand (package explain), with what to look for in their output.
+	Explain bool
+	// Recorded says the snapshot was read from a file: the explained
+	// commands are for the host it was taken on, with the PIDs of then.
+	Recorded bool
 }
 
 // Write writes the host as a tree: the uplink, then each bridge with
@@ -61,6 +72,11 @@ func Write(w io.Writer, s *topo.Snapshot, opt Options) error {
 	var buf bytes.Buffer
 	tw := writer{out: &buf, color: opt.Color, glyphs: glyphs}
 	b := newBuilder(s, glyphs, opt.Problems)
+	b.byProject = opt.ByProject
+	if opt.Explain {
+		b.ex = explain.New(s)
+		tw.explainHeader(s, opt, b.ex)
+	}
 	tw.tree(b.build())
 	tw.problems(b.marks.Problems())
 	tw.warnings(s.Warnings)
@@ -80,8 +96,14 @@ type builder struct {
 	// subs are the macvlan and ipvlan links in containers, by parent link.
 	subs  map[string][]subLink
 	marks *marks.Marks
+	// ex gives each line its commands with Options.Explain; nil without.
+	ex *explain.Explainer
 	// firstLine is, by container, the line its namespace's problems go on.
 	firstLine map[string]*node
+	// byProject groups by compose project; bridgeProject is, by bridge, the
+	// project whose heading it is drawn under.
+	byProject     bool
+	bridgeProject map[string]string
 }
 
 type subLink struct {
@@ -166,9 +188,11 @@ func (b *builder) build() *node {
 	default:
 		root.add(b.uplinkNode(uplink))
 	}
-	for _, br := range bridges {
+	plain, projects := b.splitByProject(bridges)
+	for _, br := range plain {
 		root.add(b.bridgeNode(br))
 	}
+	root.add(b.projectNodes(projects)...)
 
 	drawn := map[string]bool{uplink: true} // host links whose line carries their subs
 	for _, br := range bridges {
@@ -214,6 +238,8 @@ func (b *builder) build() *node {
 		}
 	}
 	root.problems = b.marks.HostWide()
+	b.explainHost(root)
+	b.explainProblems(root)
 	b.markLines(root)
 	return root
 }

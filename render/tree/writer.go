@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/netviz/netviz/explain"
 	"github.com/netviz/netviz/render/marks"
 	"github.com/netviz/netviz/render/termtext"
 	"github.com/netviz/netviz/topo"
@@ -20,6 +21,8 @@ type node struct {
 	children []*node
 	// problems are marked at the end of the line, after the cells.
 	problems []int
+	// explain are the commands written under the line (Options.Explain).
+	explain []explain.Command
 }
 
 // cell is one column of a line, made of spans that may differ in kind.
@@ -69,6 +72,7 @@ type writer struct {
 
 func (tw *writer) tree(root *node) {
 	tw.line("", root, cellWidths(root))
+	tw.commands("", root)
 	tw.children("", root.children)
 }
 
@@ -80,6 +84,7 @@ func (tw *writer) children(prefix string, kids []*node) {
 			branch, indent = tw.glyphs.last, tw.glyphs.space
 		}
 		tw.line(prefix+branch, k, widths[i])
+		tw.commands(prefix+indent, k)
 		tw.children(prefix+indent, k.children)
 	}
 }

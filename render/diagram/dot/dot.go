@@ -33,9 +33,7 @@ func Write(w io.Writer, d *diagram.Diagram) error {
 		quote(diagram.Font), quote(diagram.TextColor))
 	p("  edge [dir=none, fontname=%s, fontsize=9, arrowsize=0.6]\n", quote(diagram.Font))
 
-	for _, c := range d.Clusters {
-		writeCluster(bw, c)
-	}
+	writeClusters(bw, d)
 	if len(d.Nodes) > 0 {
 		p("\n")
 	}
@@ -182,6 +180,7 @@ func writeLegend(bw *bufio.Writer, d *diagram.Diagram) {
 		fmt.Fprintf(&sb, `<TR><TD BORDER="1"%s BGCOLOR="%s" COLOR="%s" WIDTH="34" HEIGHT="16"> </TD><TD ALIGN="LEFT">%s</TD></TR>`,
 			cellStyle, st.Fill, st.Border, escape(st.Legend))
 	}
+	sb.WriteString(projectLegendRow(d))
 	for _, sev := range d.ProblemSeverities() {
 		fmt.Fprintf(&sb, `<TR><TD BORDER="3" STYLE="rounded" BGCOLOR="#ffffff" COLOR="%s" WIDTH="34" HEIGHT="16"><FONT COLOR="%s"><B>%s</B></FONT></TD><TD ALIGN="LEFT">%s</TD></TR>`,
 			marks.LookOf(sev).Color, marks.LookOf(sev).Color, escape(marks.Glyph(sev)), escape(marks.LookOf(sev).Legend))

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/netviz/netviz/explain"
 	"github.com/netviz/netviz/render/diagram"
 	"github.com/netviz/netviz/render/marks"
 	"github.com/netviz/netviz/topo"
@@ -57,17 +58,22 @@ type nodeInfo struct {
 	Members []string `json:"members,omitempty"`
 	// Text is what the search box looks in, lower case.
 	Text string `json:"text"`
+	// Commands show the element's facts by hand: the panel lists them
+	// with a copy button.
+	Commands []explain.Command `json:"commands,omitempty"`
 }
 
 func nodeData(d *diagram.Diagram) map[string]nodeInfo {
 	data := map[string]nodeInfo{}
 	node := func(n diagram.Node) {
 		fields := panelFields(n.Problems, n.Details)
-		data[n.ID] = nodeInfo{Kind: string(n.Kind), Title: n.Title, Fields: fields, Text: searchText(n.Title, searchLines(n.Problems, n.Lines), fields)}
+		data[n.ID] = nodeInfo{Kind: string(n.Kind), Title: n.Title, Fields: fields, Text: searchText(n.Title, searchLines(n.Problems, n.Lines), fields),
+			Commands: n.Explain}
 	}
 	for _, c := range d.Clusters {
 		fields := panelFields(c.Problems, c.Details)
-		info := nodeInfo{Kind: "cluster " + string(c.Kind), Title: c.Title, Fields: fields, Text: searchText(c.Title, searchLines(c.Problems, c.Lines), fields)}
+		info := nodeInfo{Kind: "cluster " + string(c.Kind), Title: c.Title, Fields: fields, Text: searchText(c.Title, searchLines(c.Problems, c.Lines), fields),
+			Commands: c.Explain}
 		for _, n := range c.Nodes {
 			info.Members = append(info.Members, n.ID)
 			node(n)
@@ -77,6 +83,7 @@ func nodeData(d *diagram.Diagram) map[string]nodeInfo {
 	for _, n := range d.Nodes {
 		node(n)
 	}
+	projectData(d, data)
 	return data
 }
 

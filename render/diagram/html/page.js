@@ -85,7 +85,82 @@
       dl.appendChild(dt);
       dl.appendChild(dd);
     });
+    showCommands(info.commands || []);
     panel.hidden = false;
+  }
+
+  // The commands that show the element's facts by hand, each with what to
+  // look for and a copy button. Built here rather than in the page so that
+  // any page using this script and data gets them; names are only ever
+  // set as text.
+  function showCommands(cmds) {
+    var old = document.getElementById("nv-commands");
+    if (old) {
+      old.parentNode.removeChild(old);
+    }
+    if (!cmds.length) {
+      return;
+    }
+    var box = document.createElement("section");
+    box.id = "nv-commands";
+    var h = document.createElement("h3");
+    h.textContent = "See it yourself";
+    var note = document.createElement("div");
+    note.className = "nv-cmd-note";
+    note.textContent = "as root on the host the snapshot is of";
+    box.appendChild(h);
+    box.appendChild(note);
+    cmds.forEach(function (c) {
+      var item = document.createElement("div");
+      item.className = "nv-cmd";
+      var line = document.createElement("div");
+      line.className = "nv-cmd-line";
+      var code = document.createElement("code");
+      code.textContent = c.line;
+      var copy = document.createElement("button");
+      copy.className = "nv-copy";
+      copy.type = "button";
+      copy.textContent = "Copy";
+      copy.title = "Copy the command";
+      copy.addEventListener("click", function () { copyText(c.line, copy, code); });
+      line.appendChild(code);
+      line.appendChild(copy);
+      var what = document.createElement("div");
+      what.className = "nv-cmd-what";
+      what.textContent = (c.optional ? "(if installed) " : "") + c.what;
+      item.appendChild(line);
+      item.appendChild(what);
+      box.appendChild(item);
+    });
+    panel.appendChild(box);
+  }
+
+  function copied(button, ok) {
+    button.textContent = ok ? "Copied" : "Selected: Ctrl+C";
+    setTimeout(function () { button.textContent = "Copy"; }, 1500);
+  }
+  // The clipboard API needs a secure context, which a page opened from a
+  // file may not be: then select the command and let execCommand copy it,
+  // or leave it selected for the user to.
+  function copyText(text, button, code) {
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { copied(button, true); },
+        function () { copied(button, selectAndCopy(code)); });
+      return;
+    }
+    copied(button, selectAndCopy(code));
+  }
+  function selectAndCopy(code) {
+    var range = document.createRange();
+    range.selectNodeContents(code);
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    try {
+      return document.execCommand("copy");
+    } catch (e) {
+      return false;
+    }
   }
 
   function clearHits() {

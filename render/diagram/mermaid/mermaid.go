@@ -51,14 +51,7 @@ func Write(w io.Writer, d *diagram.Diagram) error {
 type printer func(format string, args ...any)
 
 func writeNodes(p printer, d *diagram.Diagram) {
-	for _, c := range d.Clusters {
-		p("  subgraph %s[\"%s\"]\n", c.ID, label(c.Title, c.Problems, c.Lines))
-		p("    direction LR\n")
-		for _, n := range c.Nodes {
-			p("    %s[\"%s\"]\n", n.ID, label(n.Title, n.Problems, n.Lines))
-		}
-		p("  end\n")
-	}
+	writeClusters(p, d)
 	for _, n := range d.Nodes {
 		p("  %s[\"%s\"]\n", n.ID, label(n.Title, n.Problems, n.Lines))
 	}
@@ -74,6 +67,7 @@ func writeLegend(p printer, d *diagram.Diagram) {
 	for _, k := range nodeKinds {
 		p("    legend_%s[\"%s\"]\n", className(string(k)), escape(k.Style().Legend))
 	}
+	writeProjectLegend(p, d)
 	for _, sev := range severities {
 		p("    legend_problem_%s[\"%s\"]\n", sev, escape(marks.Glyph(sev)+" "+marks.LookOf(sev).Legend))
 	}
@@ -140,6 +134,7 @@ func writeStyles(p printer, d *diagram.Diagram) {
 		}
 		p("\n")
 	}
+	writeProjectStyles(p, d)
 }
 
 // writeClasses gives each node its class. A node with problems gets one

@@ -1,0 +1,353 @@
+package main
+
+// netviz as a Docker CLI plugin (`docker netviz …`). The protocol, written
+// here rather than taken from github.com/docker/cli's plugin package (which
+// pulls in some fifty modules):
+//
+//   - docker finds ~/.docker/cli-plugins/docker-netviz and runs it with the
+//     single argument docker-cli-plugin-metadata; the plugin prints a JSON
+//     object (pluginMetadata) and exits 0. Anything else and docker lists it
+//     as an invalid plugin.
+//   - `docker [global flags] netviz ARGS` then runs it with all of the CLI's
+//     own arguments: [-H x | --context y | --config z | -D …] "netviz" ARGS,
+//     with DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND set to docker's path. The
+//     plugin must parse docker's global flags itself: docker does not turn
+//     --context into an address, so the plugin reads the context store.
+//   - Since Docker 25 the CLI also passes DOCKER_CLI_PLUGIN_SOCKET, a unix
+//     socket it closes when it wants the plugin to stop (a signal it received
+//     while stdin is not a terminal, so the plugin got none); a plugin that
+//     never connects is only killed on the third signal.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+const (
+	pluginName            = "netviz"
+	pluginMetadataCommand = "docker-cli-plugin-metadata"
+	// pluginEnv is set by docker when it runs a plugin.
+	pluginEnv       = "DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND"
+	pluginSocketEnv = "DOCKER_CLI_PLUGIN_SOCKET"
+)
+
+// pluginMetadata is what docker-cli-plugin-metadata prints; docker shows
+// ShortDescription in `docker --help` and `docker info`.
+type pluginMetadata struct {
+	SchemaVersion    string
+	Vendor           string
+	Version          string
+	ShortDescription string
+	URL              string
+}
+
+// writePluginMetadata answers docker-cli-plugin-metadata. It is not a
+// cobra command: a hidden one would still widen the command list of
+// netviz --help.
+func writePluginMetadata(w io.Writer) error {
+	return json.NewEncoder(w).Encode(pluginMetadata{
+		SchemaVersion:    "0.1.0",
+		Vendor:           "netviz",
+		Version:          netvizVersion(),
+		ShortDescription: "Show what Docker built in this host's network",
+		URL:              "https://github.com/netviz/netviz",
+	})
+}
+
+// displayName makes the usage lines of help say how netviz was called
+// ("docker netviz veth [flags]").
+func displayName(invokedAs string) map[string]string {
+	if invokedAs == "" {
+		return nil
+	}
+	return map[string]string{cobra.CommandDisplayNameAnnotation: invokedAs}
+}
+
+// invocation is how netviz was started, turned into its own arguments.
+type invocation struct {
+	args []string
+	// env is set in the process before the commands run: the Docker client
+	// and the daemon locator read DOCKER_HOST, DOCKER_CERT_PATH and
+	// DOCKER_TLS_VERIFY, so a context becomes what its user would have typed.
+	env    map[string]string
+	plugin bool
+}
+
+// dockerGlobals are the docker CLI's global flags that take a value; the
+// others (-D, --debug, --tls, --tlsverify) take none.
+var dockerGlobals = map[string]string{
+	"-H": "host", "--host": "host",
+	"-c": "context", "--context": "context",
+	"--config": "config",
+	"-l":       "log-level", "--log-level": "log-level",
+	"--tlscacert": "tlscacert", "--tlscert": "tlscert", "--tlskey": "tlskey",
+}
+
+// parseInvocation reads argv (program name first). It is a plugin
+// invocation when the program is named docker-netviz or docker set
+// pluginEnv; otherwise argv[1:] are netviz's arguments untouched. getenv
+// and home are the environment and home directory.
+func parseInvocation(argv []string, getenv func(string) string, home string) (invocation, error) {
+	args := argv[1:]
+	base := filepath.Base(argv[0])
+	if base != "docker-"+pluginName && getenv(pluginEnv) == "" {
+		return invocation{args: args}, nil
+	}
+	inv := invocation{plugin: true, env: map[string]string{}}
+	if len(args) > 0 && args[0] == pluginMetadataCommand {
+		inv.args = args
+		return inv, nil
+	}
+	globals, rest, err := splitDockerGlobals(args)
+	if err != nil && !slices.Contains(args, pluginName) {
+		// docker-netviz run by hand with netviz's own flags (--help, -a):
+		// docker would have put its word after its flags.
+		globals, rest, err = map[string][]string{}, args, nil
+	}
+	if err != nil {
+		return invocation{}, err
+	}
+	// docker puts the plugin's name after its own flags; run by hand,
+	// docker-netviz takes netviz's arguments directly.
+	if len(rest) > 0 && rest[0] == pluginName {
+		rest = rest[1:]
+	}
+	if globals["debug"] != nil || last(globals["log-level"]) == "debug" {
+		rest = append([]string{"--debug"}, rest...)
+	}
+	inv.args = rest
+	if err := resolveEndpoint(globals, getenv, home, inv.env); err != nil {
+		return invocation{}, err
+	}
+	return inv, nil
+}
+
+// splitDockerGlobals takes docker's global flags off the front of args:
+// -H x, -Hx, -H=x, --host x, --host=x and the boolean flags.
+func splitDockerGlobals(args []string) (map[string][]string, []string, error) {
+	globals := map[string][]string{}
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") && args[0] != "-" {
+		a := args[0]
+		args = args[1:]
+		if a == "--" {
+			break
+		}
+		switch a {
+		case "-D", "--debug":
+			globals["debug"] = append(globals["debug"], "true")
+			continue
+		case "--tls", "--tlsverify":
+			globals[strings.TrimPrefix(a, "--")] = append(globals[strings.TrimPrefix(a, "--")], "true")
+			continue
+		}
+		name, value, hasValue := strings.Cut(a, "=")
+		if !strings.HasPrefix(a, "--") && len(a) > 2 && !hasValue {
+			name, value, hasValue = a[:2], a[2:], true // -Hunix:///x
+		}
+		key, ok := dockerGlobals[name]
+		if !ok {
+			return nil, nil, usageErrorf("unknown docker flag %q before %q", name, pluginName)
+		}
+		if !hasValue {
+			if len(args) == 0 {
+				return nil, nil, usageErrorf("docker flag %s needs a value", name)
+			}
+			value, args = args[0], args[1:]
+		}
+		globals[key] = append(globals[key], value)
+	}
+	return globals, args, nil
+}
+
+// resolveEndpoint turns docker's -H, --context, --config, the TLS flags,
+// DOCKER_HOST, DOCKER_CONTEXT and the current context of config.json into
+// environment for the Docker client, with the docker CLI's precedence:
+// -H or --context (not both), then DOCKER_HOST, DOCKER_CONTEXT, the
+// config's currentContext, then the default socket.
+func resolveEndpoint(g map[string][]string, getenv func(string) string, home string, env map[string]string) error {
+	if len(g["host"]) > 1 {
+		return usageErrorf("docker -H: netviz reads one daemon, got %d", len(g["host"]))
+	}
+	if len(g["host"]) == 1 && len(g["context"]) > 0 {
+		return usageErrorf("conflicting options: cannot specify both -H and --context")
+	}
+	if err := tlsFlagsEnv(g, env); err != nil {
+		return err
+	}
+	if len(g["host"]) == 1 {
+		env["DOCKER_HOST"] = g["host"][0]
+		return nil
+	}
+	configDir := last(g["config"])
+	if configDir == "" {
+		configDir = getenv("DOCKER_CONFIG")
+	}
+	if configDir == "" {
+		configDir = filepath.Join(home, ".docker")
+	}
+	name := last(g["context"])
+	if name == "" && getenv("DOCKER_HOST") != "" {
+		return nil
+	}
+	if name == "" {
+		name = getenv("DOCKER_CONTEXT")
+	}
+	if name == "" {
+		var err error
+		if name, err = currentContext(configDir); err != nil {
+			return err
+		}
+	}
+	if name == "" || name == "default" {
+		return nil
+	}
+	return contextEnv(configDir, name, env)
+}
+
+// tlsFlagsEnv maps docker's TLS flags onto the client's environment, which
+// names one directory holding ca.pem, cert.pem and key.pem.
+func tlsFlagsEnv(g map[string][]string, env map[string]string) error {
+	dir := ""
+	for _, f := range []struct{ key, file string }{{"tlscacert", "ca.pem"}, {"tlscert", "cert.pem"}, {"tlskey", "key.pem"}} {
+		p := last(g[f.key])
+		if p == "" {
+			continue
+		}
+		if filepath.Base(p) != f.file || (dir != "" && filepath.Dir(p) != dir) {
+			return usageErrorf("docker --%s %q: netviz takes TLS files only as ca.pem, cert.pem and key.pem in one directory (or set DOCKER_CERT_PATH)", f.key, p)
+		}
+		dir = filepath.Dir(p)
+	}
+	if dir != "" {
+		env["DOCKER_CERT_PATH"] = dir
+	}
+	if g["tlsverify"] != nil {
+		env["DOCKER_TLS_VERIFY"] = "1"
+	}
+	return nil
+}
+
+// currentContext is config.json's currentContext ("" when unset or when
+// there is no config file).
+func currentContext(configDir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(configDir, "config.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", withCode(exitUsage, fmt.Errorf("docker config: %w", err))
+	}
+	var cfg struct{ CurrentContext string }
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return "", usageErrorf("docker config %q: %v", filepath.Join(configDir, "config.json"), err)
+	}
+	return cfg.CurrentContext, nil
+}
+
+// contextEnv reads context name from docker's store: meta/<sha256(name)>/
+// meta.json holds its docker endpoint, tls/<sha256(name)>/docker its
+// certificates when it has any.
+func contextEnv(configDir, name string, env map[string]string) error {
+	sum := sha256.Sum256([]byte(name))
+	id := hex.EncodeToString(sum[:])
+	meta := filepath.Join(configDir, "contexts", "meta", id, "meta.json")
+	b, err := os.ReadFile(meta)
+	if errors.Is(err, os.ErrNotExist) {
+		return usageErrorf("docker context %q not found (docker context ls lists them)", name)
+	}
+	if err != nil {
+		return withCode(exitUsage, fmt.Errorf("docker context %q: %w", name, err))
+	}
+	var m struct {
+		Endpoints map[string]struct {
+			Host          string
+			SkipTLSVerify bool
+		}
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return usageErrorf("docker context %q: %s: %v", name, meta, err)
+	}
+	ep, ok := m.Endpoints["docker"]
+	if !ok || ep.Host == "" {
+		return usageErrorf("docker context %q has no docker endpoint", name)
+	}
+	env["DOCKER_HOST"] = ep.Host
+	tls := filepath.Join(configDir, "contexts", "tls", id, "docker")
+	if _, err := os.Stat(filepath.Join(tls, "ca.pem")); err == nil {
+		env["DOCKER_CERT_PATH"] = tls
+		if !ep.SkipTLSVerify {
+			env["DOCKER_TLS_VERIFY"] = "1"
+		}
+	}
+	return nil
+}
+
+func last(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[len(v)-1]
+}
+
+// runInvocation runs netviz as it was started: directly, or by docker as
+// a plugin. It is main's only entry.
+func runInvocation(ctx context.Context, argv []string, d deps) int {
+	home, _ := os.UserHomeDir()
+	inv, err := parseInvocation(argv, os.Getenv, home)
+	if err != nil {
+		printError(d.stderr, err)
+		return exitCode(err)
+	}
+	for k, v := range inv.env {
+		if err := os.Setenv(k, v); err != nil {
+			printError(d.stderr, err)
+			return exitFailure
+		}
+	}
+	if inv.plugin && len(inv.args) == 1 && inv.args[0] == pluginMetadataCommand {
+		if err := writePluginMetadata(d.stdout); err != nil {
+			printError(d.stderr, err)
+			return exitFailure
+		}
+		return exitOK
+	}
+	if inv.plugin {
+		d.invokedAs = "docker " + pluginName
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		watchPluginSocket(os.Getenv(pluginSocketEnv), cancel)
+	}
+	return run(ctx, inv.args, d)
+}
+
+// watchPluginSocket connects to the socket docker passes its plugins and
+// calls stop when docker closes it: docker's way of saying "stop" when the
+// plugin did not get the signal itself.
+func watchPluginSocket(addr string, stop func()) {
+	if addr == "" {
+		return
+	}
+	conn, err := net.Dial("unix", addr)
+	if err != nil {
+		return // an older CLI, or it is gone: nothing to watch
+	}
+	go func() {
+		defer conn.Close()
+		// Whether docker closed it or died, the plugin has no one to answer.
+		_, _ = io.Copy(io.Discard, conn)
+		stop()
+	}()
+}
