@@ -70,9 +70,7 @@ func draw(ctx context.Context, st *state, o Options) ([]byte, error) {
 	return json.Marshal(drawing{Seq: st.seq, Title: d.Title, Subtitle: d.Subtitle, SVG: string(svg), Data: data})
 }
 
-// diagramOptions are how the served UI draws a state. Grouping by compose
-// project (on by default in the UI, issue 9) belongs here once
-// render/diagram can group that way.
+// diagramOptions are how the served UI draws a state.
 func diagramOptions(st *state, o Options, problems []topo.Finding) diagram.Options {
-	return diagram.Options{Version: o.Version, Now: st.time, Problems: problems}
+	return diagram.Options{Version: o.Version, Now: st.time, Problems: problems, ByProject: o.ByProject}
 }

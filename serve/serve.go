@@ -36,6 +36,9 @@ type Options struct {
 	// Engine is the Graphviz engine the diagram is drawn with: auto, dot
 	// or embedded ("" is auto).
 	Engine string
+	// ByProject boxes each Docker Compose project's containers together
+	// in the diagram (netviz serve's default).
+	ByProject bool
 	// FirewallMode says how firewall changes are noticed ("nftables
 	// events", "polling every 5s"); shown in the page's status line.
 	FirewallMode func() string

@@ -12,6 +12,7 @@ import (
 	"github.com/netviz/netviz/diagnose"
 	"github.com/netviz/netviz/diff"
 	"github.com/netviz/netviz/internal/rendertest"
+	"github.com/netviz/netviz/internal/testenv"
 	"github.com/netviz/netviz/pathfind"
 	"github.com/netviz/netviz/render/format"
 	"github.com/netviz/netviz/topo"
@@ -251,5 +252,30 @@ func TestStatic(t *testing.T) {
 	}
 	if strings.Contains(body(t, resp), "package serve") {
 		t.Error("served a source file")
+	}
+}
+
+// TestDiagramByProject checks the served diagram boxes compose projects
+// when asked (netviz serve's default) and not otherwise.
+func TestDiagramByProject(t *testing.T) {
+	testenv.RequireProgram(t, "dot", "graphviz")
+	snap := rendertest.Diagram(t, "compose")
+	for _, by := range []bool{true, false} {
+		s := New(Options{Loopback: true, ByProject: by})
+		s.Publish(update(1, snap, diff.Result{}))
+		d := diagramOf(t, start(t, s))
+		var data map[string]struct{ Kind, Title string }
+		if err := json.Unmarshal(d.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		projects := 0
+		for _, info := range data {
+			if info.Kind == "cluster project" {
+				projects++
+			}
+		}
+		if want := map[bool]int{true: 2, false: 0}[by]; projects != want {
+			t.Errorf("ByProject %v: %d project boxes, want %d", by, projects, want)
+		}
 	}
 }

@@ -21,6 +21,7 @@ type serveOptions struct {
 	host   string
 	all    bool
 	engine string
+	group  string
 }
 
 func newServeCommand(d deps) *cobra.Command {
@@ -51,6 +52,7 @@ nothing it serves changes the host. docs/live.md lists the endpoints.`,
 	f.StringVarP(&o.host, "host", "H", "", "Docker daemon to follow (default: $DOCKER_HOST or the local socket)")
 	f.BoolVarP(&o.all, "all", "a", false, "include stopped and created containers")
 	f.StringVar(&o.engine, "engine", "auto", "Graphviz engine for the diagram: auto (native dot if installed), dot, or embedded (netviz-graphviz)")
+	f.StringVar(&o.group, "group", "project", "group the diagram: project (each Docker Compose project's containers boxed together), or none")
 	return cmd
 }
 
@@ -59,6 +61,9 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer) error {
 	case "auto", "dot", "embedded":
 	default:
 		return usageErrorf("invalid --engine %q: want auto, dot or embedded", o.engine)
+	}
+	if o.group != "project" && o.group != "none" {
+		return usageErrorf("invalid --group %q: want project or none", o.group)
 	}
 	if _, _, err := net.SplitHostPort(o.listen); err != nil {
 		return usageErrorf("invalid --listen %q: want HOST:PORT, e.g. 127.0.0.1:7800", o.listen)
@@ -83,7 +88,7 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer) error {
 		return err
 	}
 	defer closeHost()
-	srv := serve.New(serve.Options{Loopback: loopback, Token: token, Engine: o.engine,
+	srv := serve.New(serve.Options{Loopback: loopback, Token: token, Engine: o.engine, ByProject: o.group == "project",
 		FirewallMode: w.FirewallMode, Version: netvizVersion()})
 	fmt.Fprintf(stderr, "netviz serve: http://%s/%s\n", openable(ln.Addr()), link)
 

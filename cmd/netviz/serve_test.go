@@ -22,6 +22,7 @@ func TestServeUsage(t *testing.T) {
 	}{
 		{[]string{"serve", "--engine", "bogus"}, exitUsage, `invalid --engine "bogus"`},
 		{[]string{"serve", "--listen", "nonsense"}, exitUsage, `invalid --listen "nonsense"`},
+		{[]string{"serve", "--group", "network"}, exitUsage, `invalid --group "network"`},
 		{[]string{"serve", "extra"}, exitUsage, "unknown command"},
 		{[]string{"serve", "--listen", busy.Addr().String()}, exitFailure, "cannot listen on"},
 	} {
