@@ -72,13 +72,14 @@ func TestServeBrowserFollowsDocker(t *testing.T) {
 	b.WaitFor(t, "the new container in the change log",
 		`document.getElementById("nv-log").textContent.indexOf("+ container "+`+browsertest.JSString(name)+`) >= 0`)
 	if *serveScreenshot != "" {
-		b.Resize(t, 1500, 1150)
+		b.Resize(t, 1500, 1500)
 		// Select the container's box (its namespace cluster) and bring it
 		// into view, as a link to it does.
 		b.Eval(t, `location.hash = "select=" + Array.from(document.querySelectorAll("#nv-canvas g.cluster")).find(function (g) {
 			return g.querySelector("title").textContent.indexOf(`+browsertest.JSString(name)+`) >= 0 ||
 				g.textContent.indexOf(`+browsertest.JSString(name)+`) >= 0; }).id`, nil)
 		b.WaitFor(t, "the container's details", `!document.getElementById("nv-details").hidden`)
+		b.Eval(t, `document.getElementById("nv-fit").click()`, nil)
 		b.Eval(t, `document.getElementById("nv-src").value = `+browsertest.JSString(name)+`;
 			document.getElementById("nv-dst").value = "1.1.1.1";
 			document.querySelector("#nv-path button").click()`, nil)
