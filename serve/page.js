@@ -266,7 +266,8 @@
       noteNames([]);
       setConn("live", "live");
       status(ev);
-      triedSeq = 0;
+      // A resync may come from a restarted server, counting from 1 again.
+      shownSeq = 0; wantSeq = 0; triedSeq = 0;
       refresh(ev.seq);
     });
     es.addEventListener("update", function (m) {

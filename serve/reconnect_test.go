@@ -1,0 +1,84 @@
+package serve
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/netviz/netviz/diff"
+	"github.com/netviz/netviz/internal/browsertest"
+	"github.com/netviz/netviz/internal/rendertest"
+	"github.com/netviz/netviz/internal/testenv"
+)
+
+// serveAt serves s on addr until the returned func is called.
+func serveAt(t *testing.T, s *Server, addr string) (stop func()) {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	// The old listener's port may take a moment to be free again.
+	for range 50 {
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// TestBrowserReconnect stops the server under an open page and starts
+// another on the same address, with another host counting from seq 1: the
+// page says it lost the stream, reconnects by itself, and resyncs to the
+// new host without a reload.
+func TestBrowserReconnect(t *testing.T) {
+	testenv.RequireProgram(t, "dot", "graphviz")
+	b := browsertest.New(t)
+	first := New(Options{Loopback: true})
+	for seq := uint64(1); seq <= 3; seq++ {
+		first.Publish(update(seq, rendertest.Diagram(t, "multinet"), added("postgres")))
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	stop := serveAt(t, first, addr)
+
+	b.Navigate(t, "http://"+addr+"/")
+	b.WaitFor(t, "the first host", `document.getElementById("nv-title").textContent.indexOf("shop-prod-1") >= 0`)
+	b.WaitFor(t, "a live connection", `document.getElementById("nv-conn").textContent === "live"`)
+	b.Eval(t, `window.nvSameDocument = true`, nil)
+
+	stop()
+	b.WaitFor(t, "the lost connection", `document.getElementById("nv-conn").textContent !== "live"`)
+	second := New(Options{Loopback: true})
+	second.Publish(update(1, rendertest.Diagram(t, "pod"), diff.Result{}))
+	serveAt(t, second, addr)
+	b.WaitFor(t, "the second host", `document.getElementById("nv-title").textContent.indexOf("web-01") >= 0 &&
+		document.getElementById("nv-canvas").textContent.indexOf("pod-sidecar") >= 0`)
+	b.WaitFor(t, "a live connection again", `document.getElementById("nv-conn").textContent === "live"`)
+	var same bool
+	b.Eval(t, `window.nvSameDocument === true`, &same)
+	if !same {
+		t.Error("the page reloaded")
+	}
+}
