@@ -210,7 +210,8 @@ func (b *Browser) WaitFor(t *testing.T, what, expr string) {
 	defer cancel()
 	for {
 		var ok bool
-		b.Eval(t, "!!("+expr+")", &ok)
+		// Until the page has loaded, its elements may not exist yet.
+		b.Eval(t, "(function () { try { return !!("+expr+"); } catch (e) { return false; } })()", &ok)
 		if ok {
 			return
 		}
