@@ -182,3 +182,4 @@ done
 printf '\nnetviz serve (go test -bench BenchmarkServe ./cmd/netviz)\n'
 go test -count=1 -run '^$' -bench 'BenchmarkServeEventLatency$' -benchtime=50x ./cmd/netviz | grep '^Benchmark'
 go test -count=1 -run '^$' -bench 'BenchmarkServeIdleCPU$' -benchtime=1x ./cmd/netviz | grep '^Benchmark'
+go test -count=1 -run '^$' -bench 'BenchmarkIdleServer$' -benchtime=1x ./serve | grep '^Benchmark'

@@ -18,7 +18,7 @@ import (
 
 // start serves s on a loopback port, as `netviz serve` does, until the test
 // ends, and returns its base URL.
-func start(t *testing.T, s *Server) string {
+func start(t testing.TB, s *Server) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -47,7 +47,7 @@ func added(name string) diff.Result {
 }
 
 // get does a GET with optional header pairs.
-func get(t *testing.T, url string, header ...string) *http.Response {
+func get(t testing.TB, url string, header ...string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
@@ -102,7 +102,7 @@ type stream struct {
 	events chan event
 }
 
-func openStream(t *testing.T, url string, header ...string) (*http.Response, *stream) {
+func openStream(t testing.TB, url string, header ...string) (*http.Response, *stream) {
 	t.Helper()
 	resp := get(t, url, header...)
 	if resp.StatusCode != http.StatusOK {
