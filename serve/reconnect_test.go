@@ -82,3 +82,30 @@ func TestBrowserReconnect(t *testing.T) {
 		t.Error("the page reloaded")
 	}
 }
+
+// TestBrowserToken opens the link netviz serve prints beyond loopback: the
+// page loads, its script, style, fetches and event stream all pass on the
+// cookie, the token leaves the address bar, and the page's script cannot
+// read the cookie.
+func TestBrowserToken(t *testing.T) {
+	testenv.RequireProgram(t, "dot", "graphviz")
+	b := browsertest.New(t)
+	token, err := NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Token: token})
+	s.Publish(update(1, rendertest.Diagram(t, "pod"), diff.Result{}))
+	base := start(t, s)
+	b.Navigate(t, base+"/?token="+token)
+	b.WaitFor(t, "the diagram", `document.querySelector("#nv-canvas svg g.node")`)
+	b.WaitFor(t, "a live connection", `document.getElementById("nv-conn").textContent === "live"`)
+	b.WaitFor(t, "doctor's findings", `document.getElementById("nv-doctor").children.length > 0`)
+	var page struct{ Search, Cookie string }
+	b.Eval(t, `({search: location.search, cookie: document.cookie})`, &page)
+	if page.Search != "" || page.Cookie != "" {
+		t.Errorf("the address keeps %q, the script reads cookie %q", page.Search, page.Cookie)
+	}
+	s.Publish(update(2, rendertest.Diagram(t, "pod"), added("late-comer")))
+	b.WaitFor(t, "the update", `document.getElementById("nv-log").textContent.indexOf("late-comer") >= 0`)
+}
