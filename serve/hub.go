@@ -112,9 +112,9 @@ func (c *client) take() (ms []message, resync bool) {
 	return ms, resync
 }
 
-// Hub holds the latest update and hands each new one to every event-stream
+// hub holds the latest update and hands each new one to every event-stream
 // client without waiting for any of them.
-type Hub struct {
+type hub struct {
 	mu      sync.Mutex
 	cur     *state
 	log     []diff.Entry
@@ -122,14 +122,14 @@ type Hub struct {
 	max     int
 }
 
-func newHub(maxClients int) *Hub {
-	return &Hub{clients: map[*client]struct{}{}, max: maxClients}
+func newHub(maxClients int) *hub {
+	return &hub{clients: map[*client]struct{}{}, max: maxClients}
 }
 
-// Publish makes u the current state and queues its changes for every
+// publish makes u the current state and queues its changes for every
 // client. It never blocks on a client: one that falls too far behind is
 // resynced with the whole snapshot when it catches up.
-func (h *Hub) Publish(u live.Update) {
+func (h *hub) publish(u live.Update) {
 	if u.Snapshot == nil {
 		return
 	}
@@ -149,14 +149,14 @@ func (h *Hub) Publish(u live.Update) {
 
 // current returns the latest state (nil before the first update) and the
 // change log, oldest first.
-func (h *Hub) current() (*state, []diff.Entry) {
+func (h *hub) current() (*state, []diff.Entry) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.cur, h.log
 }
 
 // join adds a client, or returns nil when there are already max.
-func (h *Hub) join() *client {
+func (h *hub) join() *client {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.clients) >= h.max {
@@ -167,7 +167,7 @@ func (h *Hub) join() *client {
 	return c
 }
 
-func (h *Hub) leave(c *client) {
+func (h *hub) leave(c *client) {
 	h.mu.Lock()
 	delete(h.clients, c)
 	h.mu.Unlock()

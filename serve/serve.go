@@ -49,7 +49,7 @@ type Options struct {
 // Server answers the UI's requests from the latest update it was given.
 type Server struct {
 	opts     Options
-	hub      *Hub
+	hub      *hub
 	draws    drawCache
 	mux      *http.ServeMux
 	timeouts timeouts
@@ -90,7 +90,7 @@ func New(o Options) *Server {
 
 // Publish makes u what the server shows and sends its changes to every
 // event stream. It does not block on slow clients.
-func (s *Server) Publish(u live.Update) { s.hub.Publish(u) }
+func (s *Server) Publish(u live.Update) { s.hub.publish(u) }
 
 // Handler is the whole UI, guarded (headers, Host check, token).
 func (s *Server) Handler() http.Handler { return s.guard(s.mux) }
