@@ -43,6 +43,10 @@ type updateEvent struct {
 // that reconnects with the Last-Event-ID of the current state only gets
 // what follows; one that missed updates gets a snapshot again.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		w.Header().Set("Content-Type", "text/event-stream")
+		return // a probe, not a client: no stream to hold open
+	}
 	c := s.hub.join()
 	if c == nil {
 		w.Header().Set("Retry-After", "5")

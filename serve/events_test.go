@@ -204,3 +204,18 @@ func TestStreamOutlivesTimeouts(t *testing.T) {
 		t.Errorf("a connection that never finished its request is still open (read %q)", buf[:n])
 	}
 }
+
+func TestEventsHead(t *testing.T) {
+	s := New(Options{Loopback: true, MaxClients: 1})
+	base := start(t, s)
+	for range 3 { // more than the bound: a HEAD holds no stream
+		resp, err := http.Head(base + "/api/events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+			t.Errorf("HEAD /api/events: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+	}
+}
