@@ -87,10 +87,13 @@ func TestServeBrowserFollowsDocker(t *testing.T) {
 		b.Screenshot(t, *serveScreenshot)
 	}
 
-	w.Remove(name)
-	b.WaitFor(t, "the container gone from the diagram", "!("+drawn+")")
-	b.WaitFor(t, "the removal in the change log",
+	// Stopped, it goes: serve shows running containers, as netviz docker
+	// does without --all.
+	w.Docker("stop", "-t", "1", name)
+	b.WaitFor(t, "the stopped container gone from the diagram", "!("+drawn+")")
+	b.WaitFor(t, "its removal in the change log",
 		`document.getElementById("nv-log").textContent.indexOf("− container "+`+browsertest.JSString(name)+`) >= 0`)
+	w.Remove(name)
 	var same bool
 	b.Eval(t, `window.nvSameDocument === true`, &same)
 	if !same {
