@@ -178,7 +178,8 @@
       getJSON("/api/diagram").then(show),
       getJSON("/api/doctor").then(showFindings, function (e) { showFindings(null, e); })
     ]).catch(function (e) {
-      setConn("down", "cannot draw: " + e.message);
+      // The stream is fine; the drawing is not (no Graphviz, say).
+      $("nv-sub").textContent = "cannot draw the diagram: " + e.message;
     }).then(function () {
       loading = false;
       refresh(wantSeq);
