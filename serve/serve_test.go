@@ -279,3 +279,17 @@ func TestDiagramByProject(t *testing.T) {
 		}
 	}
 }
+
+// TestDiagramError: a drawing that fails is a JSON error, and the other
+// endpoints still answer.
+func TestDiagramError(t *testing.T) {
+	s := New(Options{Loopback: true, Engine: "no-such-engine"})
+	s.Publish(update(1, rendertest.Text(t, "full"), diff.Result{}))
+	base := start(t, s)
+	if msg := jsonError(t, get(t, base+"/api/diagram"), http.StatusInternalServerError); !strings.Contains(msg, "cannot draw") {
+		t.Errorf("error %q", msg)
+	}
+	if resp := get(t, base+"/api/doctor"); resp.StatusCode != http.StatusOK {
+		t.Errorf("doctor after a failed drawing: %d", resp.StatusCode)
+	}
+}
