@@ -50,9 +50,18 @@ type Snapshot struct {
 	Routes []Route `json:"routes,omitempty"`
 	// Namespaces are the network namespaces found, sorted by ID, the host's first.
 	Namespaces []Namespace `json:"namespaces"`
-	// Pairs are the veth pairs with one end in the host namespace, sorted by
-	// container name, container interface, host interface.
+	// Pairs are the veth pairs with one end in the host namespace (or, on a
+	// Swarm node, in one of Docker's own namespaces: see Pair.HostNamespace),
+	// sorted by container name, container interface, host interface.
 	Pairs []Pair `json:"pairs"`
+	// Swarm is what this host is in a swarm; nil when it is in none.
+	Swarm *SwarmNode `json:"swarm,omitempty"`
+	// Overlays are the overlay networks this node holds a sandbox of,
+	// sorted by network name (see overlay.go).
+	Overlays []Overlay `json:"overlays,omitempty"`
+	// IPVS are the kernel's IPVS virtual services in Docker's namespaces,
+	// when they could be read (a warning says when not).
+	IPVS []VirtualService `json:"ipvs,omitempty"`
 	// Firewall is the host namespace's iptables rules (see netfilter.go).
 	Firewall Firewall `json:"firewall"`
 	// Sysctls are the host namespace's kernel settings that decide whether
@@ -267,8 +276,12 @@ type Namespace struct {
 	// veth's link-netnsid refers to); -1 when none is assigned.
 	NsID int  `json:"nsid"`
 	Host bool `json:"host,omitempty"`
-	// Name is the namespace's name under /run/netns, if it has one.
+	// Name is the namespace's name under /run/netns, if it has one, or,
+	// for one of Docker's own (Role set), its name under Docker's exec root.
 	Name string `json:"name,omitempty"`
+	// Role is, for a namespace Docker made for itself on a Swarm node, what
+	// it is for: RoleOverlaySandbox, RoleIngressSandbox, RoleLoadBalancer.
+	Role string `json:"role,omitempty"`
 	// Owner is the container whose namespace this is.
 	Owner string `json:"owner,omitempty"`
 	// Containers are all containers in the namespace (owner and sharers), sorted.
@@ -312,6 +325,15 @@ type Pair struct {
 	NamespaceName string `json:"namespaceName,omitempty"`
 	// SharedWith lists other containers that share the peer's namespace.
 	SharedWith []string `json:"sharedWith,omitempty"`
+	// HostNamespace is, when the "host" end is not in the host namespace,
+	// the ID of the namespace it is in: an overlay sandbox whose br0 it is
+	// a port of, or ingress_sbox for that sandbox's leg on docker_gwbridge
+	// (then Container is "" and Sandbox names it).
+	HostNamespace string `json:"hostNamespace,omitempty"`
+	// Sandbox names Docker's own namespace at the far end of a pair that
+	// belongs to no container ("ingress_sbox", "lb_<netid>"), so that it
+	// is not taken for an orphan.
+	Sandbox string `json:"sandbox,omitempty"`
 	// Verified is true when the container side's own peer attributes point
 	// back at the host veth.
 	Verified bool `json:"verified"`
