@@ -11,8 +11,9 @@ import (
 	"github.com/netviz/netviz/topo"
 )
 
-// retryAfter is how long a failed read waits before it is tried again.
-const retryAfter = time.Second
+// retryAfter is how long a failed read waits before it is tried again (a
+// variable for tests).
+var retryAfter = time.Second
 
 // loop is Run's state: the tracker, the last snapshot handed out, the
 // batch being gathered and the container namespaces being watched.
