@@ -31,7 +31,8 @@ func (t *Tracker) ContainerNetworks(id string) (networks []string, running bool)
 // between two states, as things the kernel or a runtime is about to
 // change: "pair vethA/vethB" for a veth pair with both ends in the host
 // namespace, "bridge docker0 carrier" for a bridge whose state disagrees
-// with its ports'.
+// with its ports', "container web stopping" for a container the runtime
+// said runs whose process was gone when its namespace was read.
 //
 // The first is the state a container runtime's work passes through:
 // Docker makes a container's pair in the host namespace, puts one end on
@@ -44,9 +45,21 @@ func (t *Tracker) ContainerNetworks(id string) (networks []string, running bool)
 // an interface about to go or a state about to flip. A pair someone made
 // to stay in the host, or a bridge with spanning tree holding its ports,
 // looks the same: that is for the caller to tell, by how long it lasts.
+// The third is a container read between its process's end and the
+// runtime's noticing it: listed as running, with no interface. The
+// runtime's die follows.
 func (t *Tracker) Unsettled() []string {
-	if t.f == nil || t.f.host == nil {
+	if t.f == nil {
 		return nil
+	}
+	var out []string
+	for _, w := range t.f.warnings {
+		if w.Code == "container-gone" {
+			out = append(out, fmt.Sprintf("container %s stopping", w.Subject))
+		}
+	}
+	if t.f.host == nil {
+		return out
 	}
 	links := t.f.host.Namespace.Links
 	byIndex := make(map[int]*Link, len(links))
@@ -58,7 +71,6 @@ func (t *Tracker) Unsettled() []string {
 			portUp[l.MasterIndex] = true
 		}
 	}
-	var out []string
 	for i := range links {
 		l := &links[i]
 		switch {

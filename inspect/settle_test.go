@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -60,6 +61,22 @@ func TestUnsettled(t *testing.T) {
 	}
 	if got := (&Inspector{}).Track().Unsettled(); got != nil {
 		t.Errorf("before any read: %q", got)
+	}
+}
+
+// A container whose process is gone when its namespace is read is on its
+// way out: the runtime's die is coming.
+func TestUnsettledStoppingContainer(t *testing.T) {
+	k := &fakeKernel{host: HostFacts{Namespace: NamespaceFacts{Ref: NSRef{Dev: 4, Inode: 1}, NsID: -1}},
+		pidNS: map[int]NSRef{101: {Dev: 4, Inode: 101}}, namespaces: map[NSRef]NamespaceFacts{},
+		readErr: map[int]error{101: fmt.Errorf("pid 101: %w", ErrGone)}}
+	rt := &fakeRuntime{containers: []ContainerInfo{{ID: "w", Name: "web", State: topo.StateRunning, PID: 101}}}
+	tr := (&Inspector{Runtime: rt, Kernel: k}).Track()
+	if _, err := tr.Full(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tr.Unsettled(), []string{"container web stopping"}; !slices.Equal(got, want) {
+		t.Errorf("Unsettled() = %q, want %q", got, want)
 	}
 }
 
