@@ -265,7 +265,12 @@ func (b *batch) add(e event, tr *inspect.Tracker) {
 		if b.resync == "" {
 			b.resync = e.resync
 		}
+		// A resync goes first: it is why the update is a full read,
+		// whatever else came with it.
 		b.note(e.resync, true)
+		if i := slices.Index(b.causes, e.resync); i > 0 {
+			b.causes = slices.Insert(slices.Delete(b.causes, i, i+1), 0, e.resync)
+		}
 		return
 	}
 	t := &b.touched
