@@ -251,7 +251,8 @@ type batch struct {
 	touched inspect.Touched
 	resync  string
 	causes  []string
-	firsts  int // how many of causes are the runtime's or resyncs
+	firsts  int               // how many of causes are the runtime's or resyncs
+	names   map[string]string // container names the batch's events gave, by ID
 	seen    map[string]bool
 	// rereads name the namespaces read again once followed: a cause only
 	// when nothing else is.
@@ -301,7 +302,13 @@ func (b *batch) add(e event, tr *inspect.Tracker) {
 	case inspect.ChangeFirewall:
 		t.Firewall = true
 	}
-	b.note(describe(e, tr), c.Kind == inspect.ChangeContainer || c.Kind == inspect.ChangeNetwork)
+	if c.Kind == inspect.ChangeContainer && c.Name != "" {
+		if b.names == nil {
+			b.names = map[string]string{}
+		}
+		b.names[c.Container] = c.Name
+	}
+	b.note(describe(e, tr, b.names), c.Kind == inspect.ChangeContainer || c.Kind == inspect.ChangeNetwork)
 }
 
 // note records why, once. The runtime's events and resyncs go before the

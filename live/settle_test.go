@@ -126,8 +126,8 @@ func TestStartIsOneUpdate(t *testing.T) {
 	if len(u.Changes.Removed) != 1 || u.Changes.Removed[0].ID != "interface docker0 down" {
 		t.Errorf("removed %+v, want docker0's state before alone", u.Changes.Removed)
 	}
-	if !strings.Contains(u.Cause, "container web started") {
-		t.Errorf("cause %q", u.Cause)
+	if !strings.Contains(u.Cause, "container web connected to network bridge") || !strings.Contains(u.Cause, "container web started") {
+		t.Errorf("cause %q, want web's connect (by the name its create gave) and start", u.Cause)
 	}
 	// Read once for all of it: nothing while Docker was at work.
 	if n := h.count(func() int { return h.hostReads }); n != 2 {
