@@ -52,7 +52,8 @@ func pairOf(s *topo.Snapshot, name string) (topo.Pair, bool) {
 }
 
 // `docker run` and `docker rm -f` followed as `netviz watch` follows them
-// (running containers only): the container arrives in one update with its
+// (running containers only), on the default bridge and on a network of
+// its own: the container arrives in one update with its
 // interface and pair, the host end already up; no update before shows
 // either end of its pair in the host; it leaves in one update with both
 // ends, and no update between shows its end back in the host, its pair
@@ -67,8 +68,14 @@ func pairOf(s *topo.Snapshot, name string) (topo.Pair, bool) {
 func TestDockerRunAndRemoveSettle(t *testing.T) {
 	w := dockertest.New(t, "settle")
 	f := followRead(t, kernel.Options{}, false, live.Options{SettleMax: time.Minute}, inspect.Options{})
-	for i := range 5 {
-		name := w.Run(fmt.Sprintf("s%d", i), nil)
+	net := w.Network("n")
+	for i := range 6 {
+		// Docker's default bridge and a network of the test's, in turn.
+		var args []string
+		if i%2 == 1 {
+			args = []string{"--network", net}
+		}
+		name := w.Run(fmt.Sprintf("s%d", i), args)
 		var before []live.Update
 		var u live.Update
 		for {
