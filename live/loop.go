@@ -143,9 +143,10 @@ func earliest(a, b time.Time) time.Time {
 
 // apply reads what the batch touched and hands out an Update if the
 // snapshot changed. A failed read keeps the batch, now asking for a full
-// read, for the next try. A read that finds the host unsettled (a veth
-// pair with both ends in the host: a runtime's work half-done) keeps the
-// batch too, until the next change or SettleMax after its first.
+// read, for the next try. A read that finds the host unsettled (see
+// inspect.Tracker.Unsettled: a veth pair with both ends in the host, a
+// runtime's work half-done) keeps the batch too, until the next change or
+// SettleMax after its first.
 func (l *loop) apply(ctx context.Context, now time.Time) {
 	b := l.b
 	var (
