@@ -85,20 +85,25 @@ func (t *Tracker) refresh(ctx context.Context, cr ContainerReader, touched Touch
 		}
 		f.networks = nets
 	}
+	// The runtime before the kernel: Docker makes and unmakes a
+	// container's network while it holds the container, and answers its
+	// inspect only after; the kernel read next then sees what it finished,
+	// not the veth pair it was half-way through.
+	reread, err := t.refreshContainers(ctx, cr, &f, touched.Containers)
+	if err != nil {
+		return nil, err
+	}
 	if touched.Host && in.Kernel != nil {
-		// First: listing the host's veths is what has the kernel assign
-		// the nsids that the namespaces' reads then report.
+		// Before the namespaces: listing the host's veths is what has the
+		// kernel assign the nsids that the namespaces' reads then report.
 		host, err := in.Kernel.Host(ctx)
 		if err != nil {
 			f.host = nil
 			f.warn(topo.Warning{Code: "host-unreadable", Message: fmt.Sprintf("cannot read the host network namespace: %v", err)})
 		} else {
 			f.host = &host
+			delete(reread, host.Namespace.Ref)
 		}
-	}
-	reread, err := t.refreshContainers(ctx, cr, &f, touched.Containers)
-	if err != nil {
-		return nil, err
 	}
 	for _, ref := range touched.Namespaces {
 		reread[ref] = true

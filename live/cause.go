@@ -28,8 +28,9 @@ var containerVerbs = map[string]string{
 }
 
 // describe says one change in words: "container web1 started", "link
-// veth12ab up in host", "firewall rules changed".
-func describe(e event, tr *inspect.Tracker) string {
+// veth12ab up in host", "firewall rules changed". names are the names of
+// containers the batch's own events gave, newer than the last read's.
+func describe(e event, tr *inspect.Tracker, names map[string]string) string {
 	c := e.c
 	switch c.Kind {
 	case inspect.ChangeContainer:
@@ -41,9 +42,9 @@ func describe(e event, tr *inspect.Tracker) string {
 		}
 		switch c.Action {
 		case "connect":
-			return fmt.Sprintf("container %s connected to network %s", containerName(c.Container, "", tr), net)
+			return fmt.Sprintf("container %s connected to network %s", containerName(c.Container, names[c.Container], tr), net)
 		case "disconnect":
-			return fmt.Sprintf("container %s disconnected from network %s", containerName(c.Container, "", tr), net)
+			return fmt.Sprintf("container %s disconnected from network %s", containerName(c.Container, names[c.Container], tr), net)
 		case "create":
 			return fmt.Sprintf("network %s created", net)
 		default:

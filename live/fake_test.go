@@ -94,6 +94,9 @@ func (h *fakeHost) Containers(context.Context, bool) ([]inspect.ContainerInfo, [
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.lists++
+	if h.down {
+		return nil, nil, fmt.Errorf("%w: fake", inspect.ErrDaemonUnreachable)
+	}
 	return slices.Clone(h.containers), nil, nil
 }
 
@@ -101,6 +104,9 @@ func (h *fakeHost) Container(_ context.Context, id string) (inspect.ContainerInf
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.inspects[id]++
+	if h.down {
+		return inspect.ContainerInfo{}, fmt.Errorf("%w: fake", inspect.ErrDaemonUnreachable)
+	}
 	for _, c := range h.containers {
 		if c.ID == id {
 			return c, nil

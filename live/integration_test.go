@@ -71,12 +71,19 @@ type follower struct {
 
 func follow(t *testing.T, ko kernel.Options, firewall bool, o live.Options) *follower {
 	t.Helper()
+	return followRead(t, ko, firewall, o, inspect.Options{All: true})
+}
+
+// followRead is follow with the inspector's options: All false follows
+// running containers only, as `netviz watch` does by default.
+func followRead(t *testing.T, ko kernel.Options, firewall bool, o live.Options, io inspect.Options) *follower {
+	t.Helper()
 	src, err := docker.New(docker.Options{PIDs: docker.RuntimePIDs{}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	k := kernel.NewWithOptions(ko)
-	in := &inspect.Inspector{Runtime: src, Kernel: k, Opts: inspect.Options{All: true}}
+	in := &inspect.Inspector{Runtime: src, Kernel: k, Opts: io}
 	sources := live.Sources{Inspector: in, Kernel: k}
 	if firewall {
 		fw := netfilter.New(netfilter.Options{Netns: ko.HostNetns})

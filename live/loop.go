@@ -11,8 +11,9 @@ import (
 	"github.com/netviz/netviz/topo"
 )
 
-// retryAfter is how long a failed read waits before it is tried again.
-const retryAfter = time.Second
+// retryAfter is how long a failed read waits before it is tried again (a
+// variable for tests).
+var retryAfter = time.Second
 
 // loop is Run's state: the tracker, the last snapshot handed out, the
 // batch being gathered and the container namespaces being watched.
@@ -27,6 +28,11 @@ type loop struct {
 	b    batch
 	// watched holds the cancel of each container namespace's watch.
 	watched map[inspect.NSRef]context.CancelFunc
+	settle  *settler
+	// retryAt is when a failed read may be tried again; failing is its
+	// error, logged once.
+	retryAt time.Time
+	failing string
 }
 
 // first reads everything and hands out Seq 1.
@@ -36,6 +42,8 @@ func (l *loop) first(ctx context.Context) error {
 		return err
 	}
 	l.emit(s, Update{Full: true, Cause: "start"})
+	// What was unsettled before watching began is not waited for.
+	l.settle.accept(l.tr.Unsettled())
 	l.watchNamespaces(ctx)
 	return nil
 }
@@ -44,7 +52,6 @@ func (l *loop) run(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
-	var deadline time.Time // when the batch must be read, quiet or not
 	for {
 		select {
 		case <-ctx.Done():
@@ -52,31 +59,95 @@ func (l *loop) run(ctx context.Context) error {
 		case err := <-l.w.fatal:
 			return err
 		case <-l.w.resync:
-			l.b.add(event{resync: "resync asked for"}, l.tr)
+			l.take(event{resync: "resync asked for"}, time.Now())
 		case e := <-l.w.events:
-			l.b.add(e, l.tr)
+			l.take(e, time.Now())
 		case <-timer.C:
-			deadline = time.Time{}
-			l.apply(ctx)
-			if l.b.empty() {
-				continue
+			if now := time.Now(); !l.held(now) {
+				l.apply(ctx, now)
 			}
-			// A failed read left its batch: try again later.
-			timer.Reset(retryAfter)
-			continue
 		}
-		now := time.Now()
-		if deadline.IsZero() {
-			deadline = now.Add(l.w.o.MaxDelay)
+		if at, ok := l.wake(time.Now()); ok {
+			timer.Reset(time.Until(at))
+		} else {
+			timer.Stop()
 		}
-		timer.Reset(min(l.w.o.Debounce, deadline.Sub(now)))
 	}
+}
+
+// take adds e to the batch and notes what it begins or ends.
+func (l *loop) take(e event, now time.Time) {
+	b := &l.b
+	if b.empty() {
+		b.began = now
+	}
+	if b.anchor.IsZero() {
+		b.anchor = now
+	}
+	b.last = now
+	b.add(e, l.tr)
+	if e.resync == "" && !e.reread && (e.c.Kind == inspect.ChangeContainer || e.c.Kind == inspect.ChangeNetwork) {
+		if l.settle.observe(e.c, l.tr, now) {
+			if _, still := l.settle.holding(now); !still {
+				// The runtime says it is done: what it did in the
+				// kernel came before it said so. Read now.
+				b.release = true
+			}
+		}
+	}
+}
+
+// held says whether the batch waits for the runtime to finish what it is
+// doing (see settler), which it does for Options.SettleMax at most.
+func (l *loop) held(now time.Time) bool {
+	_, ok := l.settle.holding(now)
+	return ok && now.Before(l.b.began.Add(l.w.o.SettleMax))
+}
+
+// wake says when the batch is to be read: once the sources have been
+// quiet for Debounce, or MaxDelay after its first change, or at once when
+// the runtime finished a transition; not while a transition is open
+// (until SettleMax after its first change), and not before a failed read
+// may be tried again.
+func (l *loop) wake(now time.Time) (time.Time, bool) {
+	b := &l.b
+	if b.empty() {
+		return time.Time{}, false
+	}
+	o := l.w.o
+	limit := b.began.Add(o.SettleMax)
+	var at time.Time
+	switch until, ok := l.settle.holding(now); {
+	case ok && now.Before(limit):
+		at = earliest(until, limit)
+	case b.release:
+		at = now
+	case b.anchor.IsZero():
+		// Read, and found unsettled: the next change, or the limit.
+		at = limit
+	default:
+		at = earliest(b.last.Add(o.Debounce), b.anchor.Add(o.MaxDelay))
+	}
+	if at.Before(l.retryAt) {
+		at = l.retryAt
+	}
+	return at, true
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // apply reads what the batch touched and hands out an Update if the
 // snapshot changed. A failed read keeps the batch, now asking for a full
-// read, for the next try.
-func (l *loop) apply(ctx context.Context) {
+// read, for the next try. A read that finds the host unsettled (see
+// inspect.Tracker.Unsettled: a veth pair with both ends in the host, a
+// runtime's work half-done) keeps the batch too, until the next change or
+// SettleMax after its first.
+func (l *loop) apply(ctx context.Context, now time.Time) {
 	b := l.b
 	var (
 		s   *topo.Snapshot
@@ -89,15 +160,43 @@ func (l *loop) apply(ctx context.Context) {
 	}
 	if err != nil {
 		if ctx.Err() == nil {
-			l.w.o.Logger.Warn("live: read failed; reading everything again shortly", "err", err)
+			l.failed(err)
 			l.b.resync = "resync: after a failed read"
+			l.b.anchor, l.b.release = now, false
+			l.retryAt = time.Now().Add(retryAfter)
 		}
 		return
+	}
+	l.recovered()
+	if un := l.settle.unwaited(l.tr.Unsettled()); len(un) > 0 {
+		if time.Now().Before(b.began.Add(l.w.o.SettleMax)) {
+			l.b.anchor, l.b.release = time.Time{}, false
+			return
+		}
+		l.settle.accept(un)
 	}
 	l.b = batch{}
 	cause := b.cause()
 	l.emit(s, Update{Full: b.resync != "", Cause: cause})
 	l.watchNamespaces(ctx)
+}
+
+// failed logs a failed read: once, and again when the error says
+// something else, not at every retry while the daemon is away.
+func (l *loop) failed(err error) {
+	if msg := err.Error(); msg != l.failing {
+		l.failing = msg
+		l.w.o.Logger.Warn("live: read failed; reading everything again shortly", "err", err)
+	}
+}
+
+// recovered logs that reads work again after they failed.
+func (l *loop) recovered() {
+	if l.failing != "" {
+		l.failing = ""
+		l.retryAt = time.Time{}
+		l.w.o.Logger.Info("live: reading works again")
+	}
 }
 
 // emit stamps s with the sources' warnings and hands it out if it differs
@@ -145,10 +244,16 @@ func (l *loop) watchNamespaces(ctx context.Context) {
 
 // batch is the changes gathered since the last read.
 type batch struct {
+	// began is the first change's time; anchor the first since the batch
+	// was last read (zero: none since); last the latest's.
+	began, anchor, last time.Time
+	// release says the runtime finished a transition: read now.
+	release bool
 	touched inspect.Touched
 	resync  string
 	causes  []string
-	firsts  int // how many of causes are the runtime's or resyncs
+	firsts  int               // how many of causes are the runtime's or resyncs
+	names   map[string]string // container names the batch's events gave, by ID
 	seen    map[string]bool
 	// rereads name the namespaces read again once followed: a cause only
 	// when nothing else is.
@@ -162,7 +267,12 @@ func (b *batch) add(e event, tr *inspect.Tracker) {
 		if b.resync == "" {
 			b.resync = e.resync
 		}
+		// A resync goes first: it is why the update is a full read,
+		// whatever else came with it.
 		b.note(e.resync, true)
+		if i := slices.Index(b.causes, e.resync); i > 0 {
+			b.causes = slices.Insert(slices.Delete(b.causes, i, i+1), 0, e.resync)
+		}
 		return
 	}
 	t := &b.touched
@@ -193,7 +303,13 @@ func (b *batch) add(e event, tr *inspect.Tracker) {
 	case inspect.ChangeFirewall:
 		t.Firewall = true
 	}
-	b.note(describe(e, tr), c.Kind == inspect.ChangeContainer || c.Kind == inspect.ChangeNetwork)
+	if c.Kind == inspect.ChangeContainer && c.Name != "" {
+		if b.names == nil {
+			b.names = map[string]string{}
+		}
+		b.names[c.Container] = c.Name
+	}
+	b.note(describe(e, tr, b.names), c.Kind == inspect.ChangeContainer || c.Kind == inspect.ChangeNetwork)
 }
 
 // note records why, once. The runtime's events and resyncs go before the

@@ -84,12 +84,17 @@ func (w *Watcher) awaitRuntime(ctx context.Context, backoff *time.Duration, caus
 // events say what happened.
 func (w *Watcher) followNamespace(ctx context.Context, pid int, ns *inspect.NSRef, where string) {
 	backoff := minBackoff
+	resync := "" // why to read everything once subscribed again
 	for first := true; ; first = false {
 		started := time.Now()
 		subscribed := func() {
 			// The namespace was read before it was followed: read it
-			// once more. (A resubscription is followed by a full read.)
-			if first && ns != nil {
+			// once more. After a broken subscription, read everything
+			// once listening again, not before: what changed in between
+			// would otherwise be announced to no one.
+			if resync != "" {
+				w.send(ctx, event{resync: resync})
+			} else if first && ns != nil {
 				w.send(ctx, event{ns: ns, where: where, reread: true})
 			}
 		}
@@ -103,7 +108,7 @@ func (w *Watcher) followNamespace(ctx context.Context, pid int, ns *inspect.NSRe
 		if time.Since(started) > maxBackoff {
 			backoff = minBackoff
 		}
-		w.send(ctx, event{resync: fmt.Sprintf("resync: netlink subscription in %s ended (%v)", where, err)})
+		resync = fmt.Sprintf("resync: netlink subscription in %s ended (%v)", where, err)
 		if !sleep(ctx, backoff) {
 			return
 		}

@@ -18,6 +18,7 @@ import (
 const (
 	DefaultDebounce     = 50 * time.Millisecond
 	DefaultMaxDelay     = 200 * time.Millisecond
+	DefaultSettleMax    = 2 * time.Second
 	DefaultFirewallPoll = 3 * time.Second
 	DefaultGiveUp       = time.Minute
 )
@@ -34,6 +35,11 @@ type Options struct {
 	// MaxDelay bounds how long a batch may wait for quiet
 	// (DefaultMaxDelay when zero), so a busy host still updates.
 	MaxDelay time.Duration
+	// SettleMax bounds how long a batch may wait for the runtime to
+	// finish starting or stopping a container (DefaultSettleMax when
+	// zero): until then what the host shows is Docker's work half-done.
+	// A start or stop that ends sooner is read as soon as it does.
+	SettleMax time.Duration
 	// FirewallPoll is how often the rules are checked where the kernel
 	// sends no event for their changes (DefaultFirewallPoll when zero).
 	FirewallPoll time.Duration
@@ -53,6 +59,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxDelay < o.Debounce {
 		o.MaxDelay = o.Debounce
+	}
+	if o.SettleMax <= 0 {
+		o.SettleMax = DefaultSettleMax
+	}
+	if o.SettleMax < o.MaxDelay {
+		o.SettleMax = o.MaxDelay
 	}
 	if o.FirewallPoll <= 0 {
 		o.FirewallPoll = DefaultFirewallPoll
@@ -192,7 +204,8 @@ func (w *Watcher) Run(ctx context.Context, each func(Update)) error {
 			return nil
 		}
 	}
-	l := &loop{w: w, tr: w.src.Inspector.Track(), each: each, wg: &wg, watched: map[inspect.NSRef]context.CancelFunc{}}
+	l := &loop{w: w, tr: w.src.Inspector.Track(), each: each, wg: &wg,
+		watched: map[inspect.NSRef]context.CancelFunc{}, settle: newSettler(w.o.SettleMax)}
 	if err := l.first(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil

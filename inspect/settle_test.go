@@ -1,0 +1,101 @@
+package inspect
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/netviz/netviz/topo"
+)
+
+// trackerOf is a Tracker that has read host links and containers.
+func trackerOf(t *testing.T, links []Link, cs ...ContainerInfo) *Tracker {
+	t.Helper()
+	k := &fakeKernel{host: HostFacts{Hostname: "h", Namespace: NamespaceFacts{Ref: NSRef{Dev: 4, Inode: 1}, NsID: -1, Links: links}},
+		pidNS: map[int]NSRef{}, namespaces: map[NSRef]NamespaceFacts{}}
+	for _, c := range cs {
+		if c.PID > 0 {
+			k.pidNS[c.PID] = NSRef{Dev: 4, Inode: uint64(c.PID)}
+		}
+	}
+	tr := (&Inspector{Runtime: &fakeRuntime{containers: cs}, Kernel: k, Opts: Options{All: true}}).Track()
+	if _, err := tr.Full(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func TestUnsettled(t *testing.T) {
+	docker0 := func(state string) Link {
+		return Link{Index: 5, Name: "docker0", Kind: topo.KindBridge, OperState: state, Up: true, LinkNetNsID: -1}
+	}
+	veth := func(i int, name string, peer, nsid, master int, state string) Link {
+		return Link{Index: i, Name: name, Kind: topo.KindVeth, OperState: state, Up: true, ParentIndex: peer, LinkNetNsID: nsid, MasterIndex: master}
+	}
+	for _, tc := range []struct {
+		name  string
+		links []Link
+		want  []string
+	}{
+		{"nothing", nil, nil},
+		{"a pair being made: both ends in the host, one on the bridge",
+			[]Link{docker0("down"), veth(10, "vethA", 11, -1, 5, "lowerlayerdown"), veth(11, "vethB", 10, -1, 0, "down")},
+			[]string{"pair vethA/vethB"}},
+		{"a made pair: the peer in a container's namespace",
+			[]Link{docker0("up"), veth(10, "vethA", 2, 0, 5, "up")}, nil},
+		{"a host veth whose peer index is another namespace's",
+			[]Link{veth(10, "vethA", 11, 0, 0, "up"), veth(11, "vethB", 10, -1, 0, "up")}, nil},
+		{"a bridge up with no port up: its carrier is about to go",
+			[]Link{docker0("up"), veth(10, "vethA", 2, 0, 5, "down")}, []string{"bridge docker0 carrier"}},
+		{"a bridge down with a port up: its carrier is about to come",
+			[]Link{docker0("down"), veth(10, "vethA", 2, 0, 5, "up")}, []string{"bridge docker0 carrier"}},
+		{"a bridge down with no port", []Link{docker0("down")}, nil},
+		{"a bridge with spanning tree is left alone",
+			[]Link{{Index: 5, Name: "br0", Kind: topo.KindBridge, OperState: "down", Up: true, STP: true, LinkNetNsID: -1}, veth(10, "vethA", 2, 0, 5, "up")}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := trackerOf(t, tc.links).Unsettled(); !slices.Equal(got, tc.want) {
+				t.Errorf("Unsettled() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if got := (&Inspector{}).Track().Unsettled(); got != nil {
+		t.Errorf("before any read: %q", got)
+	}
+}
+
+// A container whose process is gone when its namespace is read is on its
+// way out: the runtime's die is coming.
+func TestUnsettledStoppingContainer(t *testing.T) {
+	k := &fakeKernel{host: HostFacts{Namespace: NamespaceFacts{Ref: NSRef{Dev: 4, Inode: 1}, NsID: -1}},
+		pidNS: map[int]NSRef{101: {Dev: 4, Inode: 101}}, namespaces: map[NSRef]NamespaceFacts{},
+		readErr: map[int]error{101: fmt.Errorf("pid 101: %w", ErrGone)}}
+	rt := &fakeRuntime{containers: []ContainerInfo{{ID: "w", Name: "web", State: topo.StateRunning, PID: 101}}}
+	tr := (&Inspector{Runtime: rt, Kernel: k}).Track()
+	if _, err := tr.Full(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tr.Unsettled(), []string{"container web stopping"}; !slices.Equal(got, want) {
+		t.Errorf("Unsettled() = %q, want %q", got, want)
+	}
+}
+
+func TestContainerNetworks(t *testing.T) {
+	tr := trackerOf(t, nil,
+		ContainerInfo{ID: "up", Name: "web", State: topo.StateRunning, PID: 101,
+			Endpoints: []topo.Endpoint{{Network: "bridge", NetworkID: "n1"}, {Network: "app", NetworkID: "n2"}}},
+		ContainerInfo{ID: "made", Name: "db", State: topo.StateCreated})
+	for _, tc := range []struct {
+		id      string
+		nets    []string
+		running bool
+	}{
+		{"up", []string{"n2", "n1"}, true}, // sorted by network name, as read
+		{"made", nil, false},
+		{"unknown", nil, false},
+	} {
+		if nets, running := tr.ContainerNetworks(tc.id); !slices.Equal(nets, tc.nets) || running != tc.running {
+			t.Errorf("ContainerNetworks(%q) = %v, %v; want %v, %v", tc.id, nets, running, tc.nets, tc.running)
+		}
+	}
+}
