@@ -44,7 +44,7 @@ func (f *facts) warn(w ...topo.Warning) { f.warnings = append(f.warnings, w...) 
 // answered before it starts.
 func build(f *facts) *topo.Snapshot {
 	b := newBuilder(f)
-	s := &topo.Snapshot{SchemaVersion: topo.SchemaVersion, Host: b.hostRecord(), Networks: f.networks}
+	s := &topo.Snapshot{SchemaVersion: topo.SchemaVersion, Host: b.hostRecord(), Networks: cloneNetworks(f.networks)}
 	if f.host != nil {
 		s.Routes = f.host.Namespace.Routes
 	}
@@ -154,7 +154,7 @@ func (b *builder) containerRecords() []topo.Container {
 		tc := topo.Container{
 			Name: c.Name, ID: c.ID, Image: c.Image, State: c.State,
 			NetworkMode: c.NetworkMode, PID: c.PID, Labels: c.Labels,
-			Endpoints: c.Endpoints, Ports: c.Ports,
+			Endpoints: cloneEndpoints(c.Endpoints), Ports: slices.Clone(c.Ports),
 		}
 		if target, ok := strings.CutPrefix(c.NetworkMode, "container:"); ok {
 			if o := findContainer(b.f.containers, target); o != nil {
@@ -419,4 +419,24 @@ func uplink(routes []topo.Route) string {
 		return ""
 	}
 	return routes[best].Interface
+}
+
+// cloneNetworks copies what Snapshot.Sort writes to. Facts outlive one
+// build (a Tracker rebuilds from them on every change), and snapshots
+// already handed out must not change under their readers.
+func cloneNetworks(ns []topo.Network) []topo.Network {
+	out := slices.Clone(ns)
+	for i := range out {
+		out[i].Subnets = slices.Clone(out[i].Subnets)
+	}
+	return out
+}
+
+// cloneEndpoints copies a container's endpoints for the same reason.
+func cloneEndpoints(es []topo.Endpoint) []topo.Endpoint {
+	out := slices.Clone(es)
+	for i := range out {
+		out[i].IPv6 = slices.Clone(out[i].IPv6)
+	}
+	return out
 }

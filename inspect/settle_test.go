@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/netviz/netviz/topo"
 )
@@ -90,12 +91,43 @@ func TestContainerNetworks(t *testing.T) {
 		nets    []string
 		running bool
 	}{
-		{"up", []string{"n2", "n1"}, true}, // sorted by network name, as read
+		{"up", []string{"n1", "n2"}, true}, // as the runtime gave them: building a snapshot must not reorder the facts
 		{"made", nil, false},
 		{"unknown", nil, false},
 	} {
 		if nets, running := tr.ContainerNetworks(tc.id); !slices.Equal(nets, tc.nets) || running != tc.running {
 			t.Errorf("ContainerNetworks(%q) = %v, %v; want %v, %v", tc.id, nets, running, tc.nets, tc.running)
+		}
+	}
+}
+
+// A Tracker builds every snapshot from the same cached facts; a snapshot
+// handed out (to serve's readers, say) must not share what the next
+// build's Sort writes to, or readers race with the watcher.
+func TestTrackedSnapshotsShareNothingSortWrites(t *testing.T) {
+	eps := []topo.Endpoint{{Network: "z", NetworkID: "n1", IPv6: []string{"fd00::2/64"}}, {Network: "a", NetworkID: "n2"}}
+	tr := trackerOf(t, nil, ContainerInfo{ID: "up", Name: "web", State: topo.StateRunning, PID: 101, Endpoints: eps,
+		Ports: []topo.Port{{HostPort: 2, ContainerPort: 2}, {HostPort: 1, ContainerPort: 1}}})
+	tr.in.Runtime.(*fakeRuntime).networks = []topo.Network{{Name: "z", ID: "n1", Subnets: []topo.Subnet{{Subnet: "10.0.0.0/24"}}}}
+	first, err := tr.Full(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := tr.Refresh(t.Context(), Touched{Containers: []string{"up"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1, c2 := first.Containers[0], second.Containers[0]
+	for name, same := range map[string]bool{
+		"endpoints":   unsafe.SliceData(c1.Endpoints) == unsafe.SliceData(c2.Endpoints),
+		"ports":       unsafe.SliceData(c1.Ports) == unsafe.SliceData(c2.Ports),
+		"networks":    unsafe.SliceData(first.Networks) == unsafe.SliceData(second.Networks),
+		"subnets":     unsafe.SliceData(first.Networks[0].Subnets) == unsafe.SliceData(second.Networks[0].Subnets),
+		"runtime's":   unsafe.SliceData(c1.Endpoints) == unsafe.SliceData(eps),
+		"endpoint v6": unsafe.SliceData(c1.Endpoints[1].IPv6) == unsafe.SliceData(c2.Endpoints[1].IPv6),
+	} {
+		if same {
+			t.Errorf("two tracked snapshots share their %s", name)
 		}
 	}
 }
