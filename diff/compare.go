@@ -57,6 +57,7 @@ func CompareWith(old, new *topo.Snapshot, o Options) Result {
 	d.hostInterfaces()
 	d.routes("", old.Routes, new.Routes)
 	d.firewall()
+	d.movedRuleChanges()
 	if !o.NoFindings {
 		of, nf := o.OldFindings, o.NewFindings
 		if !o.FindingsGiven {
@@ -84,6 +85,12 @@ type differ struct {
 	// wholeIPs are the addresses (no prefix length) of containers added or
 	// removed, mapped to the container's name.
 	wholeIPs map[string]string
+	// movedIPs are the addresses a container kept from one side to the
+	// other had only before or has only now (it changed networks), and
+	// moved collects the rules about them that came or went, reported as
+	// one change of that container (see firewall.go).
+	movedIPs map[string]string
+	moved    map[string]*movedRules
 	// subsumed counts the firewall rules left out per item (object+id).
 	subsumed map[[2]string]int
 	// oldIdx and newIdx look things up in each snapshot without a scan.
@@ -129,7 +136,7 @@ func newDiffer(old, new *topo.Snapshot) *differ {
 	return &differ{old: old, new: new,
 		r:               Result{Added: []Item{}, Removed: []Item{}, Changed: []Change{}},
 		addedContainers: map[string]bool{}, removedContainers: map[string]bool{},
-		wholeBridges: map[string]string{}, wholeIPs: map[string]string{}, subsumed: map[[2]string]int{},
+		wholeBridges: map[string]string{}, wholeIPs: map[string]string{}, movedIPs: map[string]string{}, moved: map[string]*movedRules{}, subsumed: map[[2]string]int{},
 		oldIdx: newIndex(old), newIdx: newIndex(new),
 	}
 }

@@ -459,3 +459,37 @@ func TestCompareNarrow(t *testing.T) {
 		t.Errorf("without Narrow %d added, want all 6", len(all.Added))
 	}
 }
+
+// A container that keeps its name but changes address (moved to another
+// network) takes the rules Docker wrote for its old and new addresses
+// with it, as one "firewall rules" change, not as loose rule lines.
+func TestCompareMovedContainerTakesItsRules(t *testing.T) {
+	old, new := host(1), host(1)
+	var moved string
+	for i := range new.Containers {
+		for j := range new.Containers[i].Endpoints {
+			if e := &new.Containers[i].Endpoints[j]; e.IPv4 == "172.17.0.2/16" {
+				e.IPv4, moved = "172.17.0.9/16", new.Containers[i].Name
+			}
+		}
+	}
+	if moved == "" {
+		t.Fatal("the fleet has no container at 172.17.0.2")
+	}
+	nat, _ := new.Firewall.RuleSets[0].Chain("nat", "DOCKER")
+	nat.Rules[0] = topo.Rule{Raw: "! -i docker0 -p tcp -m tcp --dport 80 -j DNAT --to-destination 172.17.0.9:8080",
+		In: "!docker0", Protocol: "tcp", DPort: "80", Target: "DNAT", ToDestination: "172.17.0.9:8080"}
+	got := Compare(old, new)
+	for _, it := range append(got.Added, got.Removed...) {
+		if it.Object == ObjRule {
+			t.Errorf("rule listed on its own: %+v", it)
+		}
+	}
+	want := Change{ObjContainer, moved, "firewall rules",
+		[]string{"nat/DOCKER -A DOCKER ! -i docker0 -p tcp -m tcp --dport 80 -j DNAT --to-destination 172.17.0.2:8080"},
+		[]string{"nat/DOCKER -A DOCKER ! -i docker0 -p tcp -m tcp --dport 80 -j DNAT --to-destination 172.17.0.9:8080"}}
+	if !slices.ContainsFunc(got.Changed, func(c Change) bool { return reflect.DeepEqual(c, want) }) {
+		g, _ := json.MarshalIndent(got.Changed, "", "  ")
+		t.Errorf("no change %+v in\n%s", want, g)
+	}
+}

@@ -39,6 +39,35 @@ func (d *differ) noteWholeIPs(c *topo.Container) {
 	}
 }
 
+// noteMovedIPs remembers the addresses a kept container lost or gained,
+// so that the rules Docker wrote or removed for them are told as part of
+// the container's change, as a new container's are counted in its line.
+func (d *differ) noteMovedIPs(o, n *topo.Container) {
+	addrs := func(c *topo.Container) map[string]bool {
+		m := map[string]bool{}
+		for _, e := range c.Endpoints {
+			if e.IPv4 != "" {
+				m[addrOnly(e.IPv4)] = true
+			}
+			for _, a := range e.IPv6 {
+				m[addrOnly(a)] = true
+			}
+		}
+		return m
+	}
+	before, after := addrs(o), addrs(n)
+	for a := range before {
+		if !after[a] {
+			d.movedIPs[a] = n.Name
+		}
+	}
+	for a := range after {
+		if !before[a] {
+			d.movedIPs[a] = n.Name
+		}
+	}
+}
+
 func containerDetail(c *topo.Container) string {
 	parts := []string{"image " + c.Image}
 	if nets := endpointNetworks(c); len(nets) > 0 {
@@ -90,6 +119,7 @@ func (d *differ) container(o, n *topo.Container) {
 				listField(d, ObjContainer, id, "ipv6 on "+ne.Network, oe.IPv6, ne.IPv6)
 			})
 	}
+	d.noteMovedIPs(o, n)
 	d.ports(o, n)
 	d.interfaces(id, o.Interfaces, n.Interfaces, d.oldIdx.pairEnds[o.Name], d.newIdx.pairEnds[n.Name])
 	d.routes(id+": ", d.oldIdx.routes(o), d.newIdx.routes(n))

@@ -86,12 +86,12 @@ func (d *differ) chains(old, new []chainRules) {
 			o, n = o.within(d.scope), n.within(d.scope)
 			gone, came := multisetDiff(o.rules, n.rules)
 			for _, i := range gone {
-				if !d.subsume(o.raw[i]) {
+				if !d.subsume(o.raw[i]) && !d.moveRule(o.raw[i], o.label, o.rules[i], false) {
 					d.removed(ObjRule, o.rules[i], "")
 				}
 			}
 			for _, i := range came {
-				if !d.subsume(n.raw[i]) {
+				if !d.subsume(n.raw[i]) && !d.moveRule(n.raw[i], n.label, n.rules[i], true) {
 					d.added(ObjRule, n.rules[i], "")
 				}
 			}
@@ -175,4 +175,45 @@ func ruleAddr(a string) string {
 		}
 	}
 	return addrOnly(a)
+}
+
+// movedRules are the rules about a kept container's old or new addresses
+// that went or came.
+type movedRules struct{ gone, came []string }
+
+// moveRule reports whether r is about an address a kept container lost or
+// gained, and keeps it for that container's "firewall rules" change.
+func (d *differ) moveRule(r topo.Rule, chain, rule string, came bool) bool {
+	for _, a := range []string{r.Dest, r.Source, r.ToDestination} {
+		c, ok := d.movedIPs[ruleAddr(a)]
+		if !ok || a == "" {
+			continue
+		}
+		m := d.moved[c]
+		if m == nil {
+			m = &movedRules{}
+			d.moved[c] = m
+		}
+		text := chain + " " + rule
+		if strings.HasPrefix(rule, chain) {
+			text = rule
+		}
+		if came {
+			m.came = append(m.came, text)
+		} else {
+			m.gone = append(m.gone, text)
+		}
+		return true
+	}
+	return false
+}
+
+// movedRuleChanges reports each kept container's rules that went with an
+// address it lost and came with one it gained, as one change.
+func (d *differ) movedRuleChanges() {
+	for name, m := range d.moved {
+		slices.Sort(m.gone)
+		slices.Sort(m.came)
+		listField(d, ObjContainer, name, "firewall rules", m.gone, m.came)
+	}
 }
