@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -156,7 +157,7 @@ func proxy(t *testing.T, path string) string {
 // are followed, and every snapshot says so.
 func TestFollowerWithoutAKernelView(t *testing.T) {
 	w := dockertest.New(t, "fnk")
-	f, closeAll, err := openFollower(t.Context(), liveOptions{host: proxy(t, "/var/run/docker.sock")}, compareLinks)
+	f, closeAll, err := openFollower(t.Context(), liveOptions{host: proxy(t, engineSocket(t))}, compareLinks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,4 +176,19 @@ func TestFollowerWithoutAKernelView(t *testing.T) {
 	if f.FirewallMode() != "none" {
 		t.Errorf("FirewallMode = %q without a kernel view", f.FirewallMode())
 	}
+}
+
+// engineSocket is the unix socket of the engine under test: DOCKER_HOST's
+// when scripts/test.sh points the suite at another engine, else the
+// default one.
+func engineSocket(t *testing.T) string {
+	h := os.Getenv("DOCKER_HOST")
+	if h == "" {
+		return "/var/run/docker.sock"
+	}
+	path, ok := strings.CutPrefix(h, "unix://")
+	if !ok {
+		t.Skipf("DOCKER_HOST %s is not a unix socket to put a TCP proxy in front of", h)
+	}
+	return path
 }
