@@ -58,6 +58,7 @@ func TestFirewallCommandsFollowTheBackend(t *testing.T) {
 		lacks(t, e.Ports(containerOf(t, s, "web1")), "iptables")
 		n, _ := s.Network("bridge")
 		contains(t, e.Network(n), "nft list chain ip docker-bridges nat-postrouting-out__docker0")
+		lacks(t, e.Network(n), "nft list chain ip docker-bridges nat-postrouting-in__docker0") // empty: no masquerade to show
 	})
 	t.Run("a rule a finding names", func(t *testing.T) {
 		s := fwtest.Host(t)

@@ -2,6 +2,7 @@ package explain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/netviz/netviz/topo"
@@ -148,8 +149,8 @@ func (e *Explainer) natChain(port topo.Port) (table, chain string, nft bool) {
 	return "", "", false
 }
 
-// natChainsOf are the chains of Docker's nftables table for a bridge
-// (nat-postrouting-out__docker0, filter-forward-in__docker0...).
+// natChainsOf are the NAT chains of Docker's nftables table for a bridge
+// that masquerade (nat-postrouting-out__docker0).
 func (e *Explainer) natChainsOf(bridge string) []string {
 	t, ok := e.s.Firewall.Nftable("ip", topo.DockerNftTable)
 	if !ok {
@@ -157,7 +158,13 @@ func (e *Explainer) natChainsOf(bridge string) []string {
 	}
 	var out []string
 	for _, c := range t.Chains {
-		if strings.HasPrefix(c.Name, "nat-") && strings.HasSuffix(c.Name, "__"+bridge) {
+		if !strings.HasPrefix(c.Name, "nat-") || !strings.HasSuffix(c.Name, "__"+bridge) {
+			continue
+		}
+		// Only a chain that masquerades shows what the command says it
+		// shows (Docker 29 leaves nat-postrouting-in__B empty unless
+		// hairpin NAT is needed).
+		if slices.ContainsFunc(c.Rules, func(r topo.Rule) bool { return strings.Contains(r.Raw, "masquerade") }) {
 			out = append(out, c.Name)
 		}
 	}
