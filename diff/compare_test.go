@@ -493,3 +493,41 @@ func TestCompareMovedContainerTakesItsRules(t *testing.T) {
 		t.Errorf("no change %+v in\n%s", want, g)
 	}
 }
+
+// Docker 29's nftables backend: a moved container's "DROP DIRECT ACCESS"
+// rule names its old address only in the rule's text, and each bridge has
+// chains of its own that come and go with its network.
+func TestCompareNftablesRulesFollowTheirObjects(t *testing.T) {
+	raw := func(addr string) topo.NftTable {
+		return topo.NftTable{Family: "ip", Name: "docker-bridges", Chains: []topo.NftChain{{Chain: topo.Chain{Name: "raw-PREROUTING",
+			Rules: []topo.Rule{{Raw: `ip daddr ` + addr + ` iifname != "docker0" drop comment "DROP DIRECT ACCESS"`}}}}}}
+	}
+	old, new := host(1), host(1)
+	old.Firewall.Nftables = []topo.NftTable{raw("172.17.0.2")}
+	new.Firewall.Nftables = []topo.NftTable{raw("172.17.0.9")}
+	for i := range new.Containers {
+		for j := range new.Containers[i].Endpoints {
+			if e := &new.Containers[i].Endpoints[j]; e.IPv4 == "172.17.0.2/16" {
+				e.IPv4 = "172.17.0.9/16"
+			}
+		}
+	}
+	got := Compare(old, new)
+	for _, it := range append(got.Added, got.Removed...) {
+		if it.Object == ObjRule {
+			t.Errorf("rule listed on its own: %+v", it)
+		}
+	}
+	if !slices.ContainsFunc(got.Changed, func(c Change) bool { return c.Field == "firewall rules" }) {
+		t.Errorf("no firewall rules change in %+v", got.Changed)
+	}
+
+	d := newDiffer(old, new)
+	d.wholeBridges["br-1437210fcc12"] = "web"
+	if !d.subsumeChain("ip docker-bridges filter-forward-in__br-1437210fcc12") || d.subsumed[[2]string{ObjNetwork, "web"}] != 1 {
+		t.Error("a whole network's own nftables chain is listed on its own")
+	}
+	if d.subsumeChain("ip docker-bridges filter-forward-in__br-other") || d.subsumeChain("ip filter FORWARD") {
+		t.Error("a chain of another bridge, or no bridge, is taken for the network's")
+	}
+}

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -79,8 +80,16 @@ func nftChains(f *topo.Firewall) []chainRules {
 func (d *differ) chains(old, new []chainRules) {
 	key := func(c *chainRules) string { return c.label }
 	match(old, new, key,
-		func(c *chainRules) { d.removed(ObjRule, c.label, "chain, "+plural(len(c.rules), "rule")) },
-		func(c *chainRules) { d.added(ObjRule, c.label, "chain, "+plural(len(c.rules), "rule")) },
+		func(c *chainRules) {
+			if !d.subsumeChain(c.label) {
+				d.removed(ObjRule, c.label, "chain, "+plural(len(c.rules), "rule"))
+			}
+		},
+		func(c *chainRules) {
+			if !d.subsumeChain(c.label) {
+				d.added(ObjRule, c.label, "chain, "+plural(len(c.rules), "rule"))
+			}
+		},
 		func(o, n *chainRules) {
 			field(d, ObjRule, n.label, "policy", o.policy, n.policy)
 			o, n = o.within(d.scope), n.within(d.scope)
@@ -145,8 +154,8 @@ func multisetDiff(old, new []string) (gone, came []int) {
 // masquerading) and for each container's published ports — and counts it
 // on that item instead.
 func (d *differ) subsume(r topo.Rule) bool {
-	for _, a := range []string{r.Dest, r.Source, r.ToDestination} {
-		if c, ok := d.wholeIPs[ruleAddr(a)]; ok && a != "" {
+	for _, a := range ruleAddrs(r) {
+		if c, ok := d.wholeIPs[a]; ok {
 			d.subsumed[[2]string{ObjContainer, c}]++
 			return true
 		}
@@ -184,9 +193,9 @@ type movedRules struct{ gone, came []string }
 // moveRule reports whether r is about an address a kept container lost or
 // gained, and keeps it for that container's "firewall rules" change.
 func (d *differ) moveRule(r topo.Rule, chain, rule string, came bool) bool {
-	for _, a := range []string{r.Dest, r.Source, r.ToDestination} {
-		c, ok := d.movedIPs[ruleAddr(a)]
-		if !ok || a == "" {
+	for _, a := range ruleAddrs(r) {
+		c, ok := d.movedIPs[a]
+		if !ok {
 			continue
 		}
 		m := d.moved[c]
@@ -216,4 +225,46 @@ func (d *differ) movedRuleChanges() {
 		slices.Sort(m.came)
 		listField(d, ObjContainer, name, "firewall rules", m.gone, m.came)
 	}
+}
+
+// subsumeChain reports whether a chain that came or went is one Docker's
+// nftables backend keeps per bridge ("ip docker-bridges
+// filter-forward-in__br-1a2b"), of a network listed whole, and counts it
+// on that network.
+func (d *differ) subsumeChain(label string) bool {
+	_, bridge, ok := strings.Cut(label, "__")
+	if !ok {
+		return false
+	}
+	if net, whole := d.wholeBridges[bridge]; whole {
+		d.subsumed[[2]string{ObjNetwork, net}]++
+		return true
+	}
+	return false
+}
+
+// ruleAddrs are the addresses a rule is about: its parsed -d, -s and
+// --to-destination, or, for a native nftables rule kept as text, the
+// words after saddr, daddr and "dnat to" ("ip daddr 172.18.0.2
+// iifname != ...").
+func ruleAddrs(r topo.Rule) []string {
+	var out []string
+	for _, a := range []string{r.Dest, r.Source, r.ToDestination} {
+		if a != "" {
+			out = append(out, ruleAddr(a))
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	words := strings.Fields(r.Raw)
+	for i := 0; i+1 < len(words); i++ {
+		switch words[i] {
+		case "saddr", "daddr", "to":
+			if a := ruleAddr(words[i+1]); net.ParseIP(a) != nil {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }
