@@ -82,7 +82,7 @@ func ip(args ...string) error {
 // namespace with eth0 whose peer is a port of br0. Nothing is created in the
 // host's namespace.
 func (s *Swarm) makeBridge() error {
-	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return err
 	}
 	br := s.BridgeNetns
@@ -264,7 +264,7 @@ func (s *Swarm) join() error {
 // (docker save | docker load: no registry).
 func (s *Swarm) LoadImage(t testing.TB, image string) {
 	t.Helper()
-	tarball := filepath.Join(s.dir, strings.NewReplacer("/", "_", ":", "_").Replace(image)+".tar")
+	tarball := filepath.Join(s.Dir, strings.NewReplacer("/", "_", ":", "_").Replace(image)+".tar")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	save := exec.CommandContext(ctx, "docker", "save", "-o", tarball, image)

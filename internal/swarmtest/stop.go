@@ -57,8 +57,8 @@ func (s *Swarm) stop() {
 			s.t.Errorf("swarmtest cleanup: %v", err)
 		}
 	}
-	if s.dir != "" {
-		if err := os.RemoveAll(s.dir); err != nil {
+	if s.Dir != "" {
+		if err := os.RemoveAll(s.Dir); err != nil {
 			s.t.Errorf("swarmtest cleanup: %v", err)
 		}
 	}

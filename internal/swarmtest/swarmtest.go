@@ -55,7 +55,8 @@ type Swarm struct {
 	// address or route of the host uses.
 	Subnet netip.Prefix
 	Nodes  []*Node
-	dir    string
+	// Dir holds the nodes' directories, each named by its node's Name.
+	Dir string
 	// Timings of Start, for the curious (no test asserts on them).
 	Started, Joined time.Duration
 }
@@ -114,7 +115,7 @@ func Start(t testing.TB, nodes int, opts ...Option) *Swarm {
 	bins := requireEngine(t)
 	s := &Swarm{t: t, Prefix: "nvs" + w.ID}
 	s.BridgeNetns = s.Prefix + "-br"
-	s.dir = filepath.Join(RunDir, s.Prefix)
+	s.Dir = filepath.Join(RunDir, s.Prefix)
 	s.Subnet = freeSubnet(t)
 	s.BridgeAddr = s.Subnet.Addr().Next()
 	// Registered first, so it runs last: after the cleanups of the
@@ -128,7 +129,10 @@ func Start(t testing.TB, nodes int, opts ...Option) *Swarm {
 	for i := range nodes {
 		addr = addr.Next()
 		n := &Node{Index: i, Name: fmt.Sprintf("%sn%d", s.Prefix, i), Netns: fmt.Sprintf("%s-n%d", s.Prefix, i),
-			Addr: addr, Manager: i < cfg.managers, Dir: filepath.Join(s.dir, fmt.Sprintf("n%d", i))}
+			Addr: addr, Manager: i < cfg.managers}
+		// Named after the hostname, so that one service spec can mount each
+		// node's own socket: src=<Dir of the swarm>/{{.Node.Hostname}}/docker.sock.
+		n.Dir = filepath.Join(s.Dir, n.Name)
 		n.Socket = "unix://" + filepath.Join(n.Dir, "docker.sock")
 		n.ExecRoot = filepath.Join(n.Dir, "exec")
 		s.Nodes = append(s.Nodes, n)
