@@ -222,11 +222,16 @@ func (n *Node) DockerErr(args ...string) (string, error) {
 	return run(exec.CommandContext(ctx, "docker", append([]string{"-H", n.Socket}, args...)...))
 }
 
-// Command is name args run in the node's network namespace (nsenter --net,
-// as dockerd runs) with DOCKER_HOST at the node: netviz run this way sees
-// what it would see running on that node.
+// Command is name args run in the node's network namespace and its UTS
+// namespace (its hostname), as its dockerd runs, with DOCKER_HOST at the
+// node: netviz run this way sees what it would see running on that node,
+// and reports the node's hostname.
 func (n *Node) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, "nsenter", append([]string{"--net=/run/netns/" + n.Netns, name}, args...)...)
+	ns := []string{"--net=/run/netns/" + n.Netns}
+	if n.dockerd != nil && n.dockerd.Process != nil {
+		ns = append(ns, fmt.Sprintf("--uts=/proc/%d/ns/uts", n.dockerd.Process.Pid))
+	}
+	cmd := exec.CommandContext(ctx, "nsenter", append(append(ns, name), args...)...)
 	cmd.Env = append(cleanEnv(), n.Env()...)
 	return cmd
 }

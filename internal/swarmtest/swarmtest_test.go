@@ -25,6 +25,12 @@ func TestIntegrationSwarmOverlayPing(t *testing.T) {
 			t.Errorf("node %d: docker info says %q, want %q", n.Index, got, n.Name+" active "+n.Addr.String())
 		}
 	}
+	for _, n := range s.Nodes {
+		// What a program run on the node (netviz) takes for its host.
+		if got, err := run(n.Command(context.Background(), "hostname")); err != nil || got != n.Name {
+			t.Errorf("node %d: hostname in Command: %q, %v; want %q", n.Index, got, err, n.Name)
+		}
+	}
 	roles := s.Manager().Docker(t, "node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}")
 	if !strings.Contains(roles, s.Node(0).Name+" Leader") {
 		t.Errorf("node 0 is not the leader:\n%s", roles)
