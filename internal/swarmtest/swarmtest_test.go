@@ -133,3 +133,18 @@ func countSwarmPorts(t *testing.T, s *Swarm) func() map[string]int {
 		return counts
 	}
 }
+
+// BenchmarkSwarmStart measures Start of 3 nodes: the dockerds up (start-s)
+// and the joins until every node is Ready (join-s); ns/op also counts the
+// image load. Run with -benchtime 1x (make bench): each iteration is a swarm
+// that lives until the benchmark ends.
+func BenchmarkSwarmStart(b *testing.B) {
+	var started, joined float64
+	for range b.N {
+		s := Start(b, 3)
+		started += s.Started.Seconds()
+		joined += s.Joined.Seconds()
+	}
+	b.ReportMetric(started/float64(b.N), "start-s")
+	b.ReportMetric(joined/float64(b.N), "join-s")
+}
