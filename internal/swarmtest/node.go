@@ -85,6 +85,9 @@ func (s *Swarm) makeBridge() error {
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return err
 	}
+	if err := writeOwner(s.Dir); err != nil {
+		return err
+	}
 	br := s.BridgeNetns
 	steps := [][]string{
 		{"netns", "add", br},
@@ -154,6 +157,10 @@ func (s *Swarm) startNode(n *Node, bins engineBins) error {
 	path := bins.runc + ":" + bins.docker + ":" + os.Getenv("PATH")
 	var err error
 	if n.containerd, err = n.spawn(path, "containerd", "containerd", "-c", filepath.Join(n.Dir, "containerd.toml")); err != nil {
+		return err
+	}
+	// For sweepStale, should this process die before its cleanup.
+	if err := os.WriteFile(filepath.Join(n.Dir, "containerd.pid"), []byte(fmt.Sprintln(n.containerd.Process.Pid)), 0o644); err != nil {
 		return err
 	}
 	if err := waitFor(30*time.Second, func() bool { _, err := os.Stat(csock); return err == nil }); err != nil {

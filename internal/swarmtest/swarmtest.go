@@ -113,6 +113,7 @@ func Start(t testing.TB, nodes int, opts ...Option) *Swarm {
 		testenv.RequireProgram(t, prog, pkg)
 	}
 	bins := requireEngine(t)
+	sweepStale(t)
 	s := &Swarm{t: t, Prefix: "nvs" + w.ID}
 	s.BridgeNetns = s.Prefix + "-br"
 	s.Dir = filepath.Join(RunDir, s.Prefix)
