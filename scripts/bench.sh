@@ -183,3 +183,6 @@ printf '\nnetviz serve (go test -bench BenchmarkServe ./cmd/netviz)\n'
 go test -count=1 -run '^$' -bench 'BenchmarkServeEventLatency$' -benchtime=50x ./cmd/netviz | grep '^Benchmark'
 go test -count=1 -run '^$' -bench 'BenchmarkServeIdleCPU$' -benchtime=1x ./cmd/netviz | grep '^Benchmark'
 go test -count=1 -run '^$' -bench 'BenchmarkIdleServer$' -benchtime=1x ./serve | grep '^Benchmark'
+
+printf '\na 3-node Swarm on this machine (go test -bench BenchmarkSwarmStart ./internal/swarmtest)\n'
+go test -count=1 -run '^$' -bench 'BenchmarkSwarmStart$' -benchtime=1x ./internal/swarmtest | grep '^Benchmark'
