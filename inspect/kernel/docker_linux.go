@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/netviz/netviz/inspect"
+	"github.com/netviz/netviz/topo"
 )
 
 var _ inspect.DockerNamespaceReader = (*Kernel)(nil)
@@ -112,7 +113,11 @@ func (k *Kernel) readDockerNS(ctx context.Context, host *hostNS, path string, ot
 		return facts, err
 	}
 	d.PeerNsIDs = peerNsIDs(h, others)
-	d.IPVS, d.IPVSErr = readIPVS(ns)
+	// Only the routing mesh and the load balancers hold IPVS services;
+	// an overlay sandbox never does.
+	if role := inspect.DockerRole(filepath.Base(path)); role == topo.RoleIngressSandbox || role == topo.RoleLoadBalancer {
+		d.IPVS, d.IPVSErr = readIPVS(ns)
+	}
 	facts.Docker = d
 	return facts, nil
 }
