@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -289,4 +290,23 @@ func (b *builder) ipvs() []topo.VirtualService {
 func firstLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s
+}
+
+// refreshDocker reads Docker's own namespaces again for a live view (and
+// the swarm too when networks changed: services come and go with them),
+// so that a refresh does not lose them: no container's process leads to
+// them, so the container re-reads drop them.
+func (in *Inspector) refreshDocker(ctx context.Context, f *facts, networks bool) {
+	if networks {
+		f.swarm, f.swarmWarn = SwarmFacts{}, nil
+		in.readSwarm(ctx, f)
+	}
+	for _, ref := range f.docker {
+		delete(f.namespaces, ref)
+	}
+	f.docker = nil
+	f.warnings = slices.DeleteFunc(f.warnings, func(w topo.Warning) bool {
+		return strings.HasPrefix(w.Code, "docker-namespaces-")
+	})
+	in.readDockerNamespaces(ctx, f)
 }

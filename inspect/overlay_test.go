@@ -226,3 +226,34 @@ func TestNoSwarmNoDockerNamespaces(t *testing.T) {
 		t.Errorf("asked %v, swarm %+v, overlays %+v: want nothing read without a netns directory", k.asked, s.Swarm, s.Overlays)
 	}
 }
+
+// swarmReadingRuntime is a swarm node whose runtime inspects one
+// container at a time, as live views need.
+type swarmReadingRuntime struct {
+	*readingRuntime
+	swarm SwarmFacts
+}
+
+func (r swarmReadingRuntime) Swarm(context.Context) (SwarmFacts, error) { return r.swarm, nil }
+
+// A live view re-reads a container: Docker's namespaces, which no
+// container's process leads to, must not drop out of the model (the
+// ingress_sbox leg would turn into an orphan again).
+func TestRefreshKeepsDockerNamespaces(t *testing.T) {
+	in, _ := swarmWorld(t)
+	rt := in.Runtime.(swarmRuntime)
+	in.Runtime = swarmReadingRuntime{readingRuntime: &readingRuntime{fakeRuntime: rt.fakeRuntime, inspect: map[string]int{}}, swarm: rt.swarm}
+	tr := in.Track()
+	full, err := tr.Full(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1, _ := full.Container("c1")
+	for _, touched := range []Touched{{Containers: []string{c1.ID}}, {Host: true}, {Networks: true}} {
+		got, err := tr.Refresh(t.Context(), touched)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameSnapshot(t, got, full)
+	}
+}
