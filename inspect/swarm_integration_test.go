@@ -279,3 +279,75 @@ func containerPID(t *testing.T, s *topo.Snapshot, name string) int {
 	}
 	return c.PID
 }
+
+// TestIntegrationSwarmOverlayPeers: on a 3-node swarm with a container on
+// an attachable overlay on every node, node 0's snapshot knows the other
+// two as VTEPs of that overlay — the remote entries of its VXLAN device's
+// forwarding database, as `bridge fdb` shows them — with their
+// containers' MACs and overlay addresses; doctor finds no partition, no
+// orphan and no blocked swarm port on any node.
+func TestIntegrationSwarmOverlayPeers(t *testing.T) {
+	sw := swarmtest.Start(t, 3)
+	ov := sw.Overlay(t, "ov", true)
+	names := sw.RunOnEach(t, ov)
+	n0 := sw.Node(0)
+	// Gossip installs the remote entries; the far containers' addresses
+	// arrive once a packet needs them: ping both.
+	for i := 1; i < 3; i++ {
+		if out, ok := n0.Ping(names[0], names[i], 1); !ok {
+			t.Fatalf("ping %s from node 0: %s", names[i], out)
+		}
+	}
+	s := snapshotOf(t, n0)
+	var o *topo.Overlay
+	for i := range s.Overlays {
+		if s.Overlays[i].Network == ov {
+			o = &s.Overlays[i]
+		}
+	}
+	if o == nil {
+		t.Fatalf("no overlay %s on node 0: %+v", ov, s.Overlays)
+	}
+	var fdb []struct {
+		MAC string `json:"mac"`
+		Dst string `json:"dst"`
+	}
+	groundTruth(t, []string{"--net=" + filepath.Join(n0.ExecRoot, "netns", o.NamespaceName)}, &fdb, "bridge", "-j", "fdb", "show", "dev", o.VXLAN.Name)
+	want := map[string][]string{}
+	for _, e := range fdb {
+		if e.Dst != "" {
+			want[e.Dst] = append(want[e.Dst], e.MAC)
+		}
+	}
+	got := map[string][]string{}
+	for _, p := range o.Peers {
+		got[p.VTEP] = p.MACs
+	}
+	for _, n := range sw.Nodes[1:] {
+		if len(got[n.Addr.String()]) == 0 {
+			t.Errorf("node %d (%s) is no VTEP of %s on node 0: %+v", n.Index, n.Addr, ov, o.Peers)
+		}
+	}
+	for vtep, macs := range want {
+		slices.Sort(macs)
+		if !slices.Equal(got[vtep], macs) {
+			t.Errorf("VTEP %s: netviz says MACs %v, bridge fdb %v", vtep, got[vtep], macs)
+		}
+	}
+	for _, p := range o.Peers {
+		if len(p.IPs) == 0 {
+			t.Errorf("VTEP %s: no overlay address for its MACs %v (the sandbox's neighbours)", p.VTEP, p.MACs)
+		}
+	}
+	t.Logf("node 0, overlay %s: VXLAN %+v, peers %+v", ov, o.VXLAN, o.Peers)
+	if s.Swarm == nil || s.Swarm.Nodes != 3 {
+		t.Errorf("swarm = %+v, want 3 nodes", s.Swarm)
+	}
+	for _, n := range sw.Nodes {
+		for _, f := range diagnose.Run(snapshotOf(t, n)) {
+			if f.ID == diagnose.OrphanVeth || f.ID == diagnose.OverlayPartitioned || f.ID == diagnose.SwarmPortsBlocked || f.ID == diagnose.OverlayMTU {
+				t.Errorf("doctor on node %d: %s %v: %s", n.Index, f.ID, f.SubjectNames(), f.Message)
+			}
+		}
+	}
+}
