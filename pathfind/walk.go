@@ -25,6 +25,7 @@ func (w *walker) run(from, to endpoint) {
 		w.containerToContainer(from.container, to)
 	case from.container != nil && to.host:
 		w.containerToHost(from.container, to)
+	case from.container != nil && to.addr.IsValid() && w.overlayRemote(from.container, to.addr):
 	case from.container != nil:
 		w.containerToOutside(from.container, to)
 	case from.host && to.container != nil:
@@ -80,6 +81,9 @@ func (w *walker) containerToContainer(src *topo.Container, to endpoint) {
 					return
 				}
 				w.reach(fmt.Sprintf("same bridge network %q: delivered by %s", a.network.Name, a.network.Bridge))
+				return
+			case topo.DriverOverlay:
+				w.overlaySame(src, dst, a, b)
 				return
 			case "macvlan", "ipvlan":
 				w.hop(fmt.Sprintf("%s:%s", src.Name, a.iface), a.network.Driver+" on "+a.network.Parent)
@@ -205,6 +209,9 @@ func (w *walker) hostToHost(to endpoint) {
 			w.dnat(d, "", netip.Addr{})
 			return
 		}
+		if w.noIngressDNAT(to.port) {
+			return
+		}
 		if c, p, ok := w.published(to.addr, to.port); ok {
 			w.hop(fmt.Sprintf("docker-proxy %s:%d", p.HostIP, p.HostPort), "published port; loopback is not DNATed, Docker's userland proxy takes it")
 			w.hostToContainer(endpoint{container: c}, "")
@@ -308,6 +315,9 @@ func (w *walker) outsideToHost(from, to endpoint) {
 		d := w.nat("PREROUTING", firewall.Packet{In: uplink, Src: from.addr, Dst: to.addr, DPort: to.port, DstLocal: true})
 		if d.Verdict == "DNAT" {
 			w.dnat(d, uplink, from.addr)
+			return
+		}
+		if w.noIngressDNAT(to.port) {
 			return
 		}
 	}
