@@ -117,6 +117,23 @@ func TestIntegrationSwarmNodeMatchesGroundTruth(t *testing.T) {
 			t.Errorf("doctor on a healthy swarm node: %s %v: %s", f.ID, f.SubjectNames(), f.Message)
 		}
 	}
+	// The node's own firewall drops VXLAN: doctor says so, from the rule
+	// the node's iptables really holds.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if out, err := n.Command(ctx, "iptables", "-I", "INPUT", "-p", "udp", "--dport", "4789", "-j", "DROP").CombinedOutput(); err != nil {
+		t.Fatalf("iptables in node 0: %v: %s", err, out)
+	}
+	var blocked []string
+	for _, f := range diagnose.Run(snapshotOf(t, n)) {
+		if f.ID == diagnose.SwarmPortsBlocked {
+			blocked = append(blocked, strings.Join(f.SubjectNames(), " "))
+			t.Logf("%s %s: %s (fix: %s)", f.Severity, f.ID, f.Message, f.Fix)
+		}
+	}
+	if len(blocked) != 1 || !strings.HasSuffix(blocked[0], "4789/udp") {
+		t.Errorf("swarm-ports-blocked after dropping 4789/udp in INPUT: %v", blocked)
+	}
 }
 
 // checkDockerNamespaces: every namespace under the exec root that is
