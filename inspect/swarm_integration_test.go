@@ -20,6 +20,7 @@ import (
 	"github.com/netviz/netviz/inspect/kernel"
 	"github.com/netviz/netviz/inspect/netfilter"
 	"github.com/netviz/netviz/internal/swarmtest"
+	"github.com/netviz/netviz/pathfind"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -359,6 +360,18 @@ func TestIntegrationSwarmOverlayPeers(t *testing.T) {
 	t.Logf("node 0, overlay %s: VXLAN %+v, peers %+v", ov, o.VXLAN, o.Peers)
 	if s.Swarm == nil || s.Swarm.Nodes != 3 {
 		t.Errorf("swarm = %+v, want 3 nodes", s.Swarm)
+	}
+	// path from node 0's container to node 2's: into the sandbox, out by
+	// VXLAN to node 2, then beyond what node 0 can see.
+	c2, _ := snapshotOf(t, sw.Node(2)).Container(names[2])
+	addr2, _, _ := strings.Cut(c2.Endpoints[0].IPv4, "/")
+	r, err := pathfind.Find(s, names[0], addr2, pathfind.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("path %s → %s:\n%s", names[0], addr2, r.Text())
+	if last := r.Hops[len(r.Hops)-1].At; r.Verdict != pathfind.Unknown || last != "node "+sw.Node(2).Addr.String() || !strings.Contains(r.Reason, "leaves by VXLAN") {
+		t.Errorf("path to node 2's container: %s, last hop %q: %s", r.Verdict, last, r.Reason)
 	}
 	for _, n := range sw.Nodes {
 		for _, f := range diagnose.Run(snapshotOf(t, n)) {
