@@ -35,7 +35,9 @@ func (in *Inspector) readSwarm(ctx context.Context, f *facts) {
 // docker_gwbridge veth of ingress_sbox pairs like any other.
 func (in *Inspector) readDockerNamespaces(ctx context.Context, f *facts) {
 	dr, ok := in.Kernel.(DockerNamespaceReader)
-	if !ok || f.swarm.NetnsDir == "" {
+	if !ok || f.swarm.NetnsDir == "" || f.denied {
+		// Without the right to open namespaces, the namespace-denied
+		// warning has said what is missing.
 		return
 	}
 	var pids []int
