@@ -47,7 +47,9 @@ func (f Filter) Apply(s *Snapshot) (*Snapshot, error) {
 	out.Networks, bridges = k.networks(out.Containers)
 	out.Bridges = k.bridges(bridges)
 	out.Interfaces = k.interfaces(out.Containers)
-	out.Namespaces = k.namespaces(out.Containers, out.Pairs)
+	out.Overlays = k.overlays(out.Networks)
+	out.Namespaces = k.namespaces(out.Containers, out.Pairs, out.Overlays)
+	out.IPVS = k.ipvs(out.Namespaces)
 	out.Sort()
 	return &out, nil
 }
@@ -206,13 +208,17 @@ func (k *keeper) interfaces(containers []Container) []Interface {
 }
 
 // namespaces keeps the host's and those of the kept containers and pairs.
-func (k *keeper) namespaces(containers []Container, pairs []Pair) []Namespace {
+func (k *keeper) namespaces(containers []Container, pairs []Pair, overlays []Overlay) []Namespace {
 	keepNSID := map[string]bool{k.s.Host.Namespace: true}
 	for _, c := range containers {
 		keepNSID[c.Namespace] = true
 	}
 	for _, p := range pairs {
 		keepNSID[p.Namespace] = true
+		keepNSID[p.HostNamespace] = true
+	}
+	for _, o := range overlays {
+		keepNSID[o.Namespace] = true
 	}
 	var kept []Namespace
 	for _, ns := range k.s.Namespaces {
