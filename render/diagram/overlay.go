@@ -109,6 +109,9 @@ func (b *builder) overlayCluster(o *topo.Overlay) {
 	if vx.Local != "" {
 		lines = append(lines, "local "+vx.Local)
 	}
+	if len(o.Peers) == 0 {
+		lines = append(lines, "no remote VTEPs")
+	}
 	c.Nodes = append(c.Nodes, Node{ID: vxID, Kind: NodeVXLAN, Title: clip(vx.Name), Lines: lines,
 		Details: append(fieldsOf("vni", strconv.Itoa(vx.VNI), "udp port", strconv.Itoa(vx.Port), "local", vx.Local,
 			"mtu", intField(vx.MTU), "state", vx.State), ifaceFields(&vxIf)...),
@@ -239,4 +242,40 @@ func (b *builder) markSandboxLinks(n *netns, link string) []int {
 		return nil
 	}
 	return marks.Union(b.marks.Namespaced(n.id, link))
+}
+
+// Prefix puts prefix before every ID of the diagram (clusters, nodes,
+// edges and the references to them), so that the diagrams of several
+// nodes can be drawn as one (netviz cluster) without their IDs meeting:
+// every node has a cluster_host and an ovl_appnet_vxlan0. prefix should
+// be made of [A-Za-z0-9_], as every ID is.
+func (d *Diagram) Prefix(prefix string) {
+	if prefix == "" {
+		return
+	}
+	for i := range d.Clusters {
+		c := &d.Clusters[i]
+		c.ID = prefix + c.ID
+		for k := range c.Nodes {
+			c.Nodes[k].ID = prefix + c.Nodes[k].ID
+		}
+	}
+	for k := range d.Nodes {
+		d.Nodes[k].ID = prefix + d.Nodes[k].ID
+	}
+	for k := range d.Edges {
+		e := &d.Edges[k]
+		e.ID, e.From, e.To = prefix+e.ID, prefix+e.From, prefix+e.To
+	}
+	for k := range d.Projects {
+		p := &d.Projects[k]
+		p.ID = prefix + p.ID
+		for j := range p.Clusters {
+			p.Clusters[j] = prefix + p.Clusters[j]
+		}
+	}
+	for k := range d.Tunnels {
+		t := &d.Tunnels[k]
+		t.VXLANNode, t.RemoteNode, t.Edge = prefix+t.VXLANNode, prefix+t.RemoteNode, prefix+t.Edge
+	}
 }
