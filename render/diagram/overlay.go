@@ -1,6 +1,7 @@
 package diagram
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -104,7 +105,9 @@ func (b *builder) overlayCluster(o *topo.Overlay) {
 
 	vx := o.VXLAN
 	vxIf := find(vx.Name)
-	vxID := b.newID("ovl_" + o.Network + "_" + vx.Name)
+	// Named as a namespace's link is (if_<namespace>_<name>), so that a
+	// view that looks for the device by its namespace finds it.
+	vxID := b.newID("if_" + o.Namespace + "_" + vx.Name)
 	lines := []string{"vni " + strconv.Itoa(vx.VNI), fmt.Sprintf("udp/%d", vx.Port)}
 	if vx.Local != "" {
 		lines = append(lines, "local "+vx.Local)
@@ -158,20 +161,13 @@ func (b *builder) sandboxLink(c *Cluster, p *topo.Pair) string {
 	}
 	id := b.newID("ovl_" + p.HostNamespace + "_" + p.HostInterface)
 	b.sandboxNode[key] = id
-	far := cmpOr(p.Container, p.Sandbox)
+	far := cmp.Or(p.Container, p.Sandbox)
 	c.Nodes = append(c.Nodes, Node{ID: id, Kind: NodeHostVeth, Title: clip(p.HostInterface),
 		Lines:    []string{clip("⇄ " + far + ":" + p.ContainerInterface)},
 		Details:  append(fieldsOf("sandbox namespace", p.HostNamespace), pairFields(p)...),
 		Problems: b.marks.List(b.marks.Namespaced(p.HostNamespace, p.HostInterface))})
 	b.explain(id, b.ex.Pair(*p))
 	return id
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // tunnel ties an overlay's VXLAN device to the node at the other end.
@@ -193,7 +189,7 @@ func (b *builder) tunnel(o *topo.Overlay, vxID string, peer topo.VTEPPeer) {
 	if o.Encrypted {
 		label += " encrypted"
 	}
-	kind := EdgeTunnel
+	kind := EdgeRemoteTunnel
 	if o.Encrypted {
 		kind = EdgeEncryptedTunnel
 	}
@@ -202,7 +198,7 @@ func (b *builder) tunnel(o *topo.Overlay, vxID string, peer topo.VTEPPeer) {
 	b.edge(remote, vxID, kind, label)
 	local := o.VXLAN.Local
 	if local == "" && b.s.Swarm != nil {
-		local = cmpOr(b.s.Swarm.DataAddr, b.s.Swarm.Addr)
+		local = cmp.Or(b.s.Swarm.DataAddr, b.s.Swarm.Addr)
 	}
 	b.d.Tunnels = append(b.d.Tunnels, Tunnel{Network: o.Network, VNI: o.VXLAN.VNI, Port: o.VXLAN.Port, Local: local, Remote: peer.VTEP,
 		VXLANNode: vxID, RemoteNode: remote, Edge: b.d.Edges[len(b.d.Edges)-1].ID, Encrypted: o.Encrypted})
@@ -278,4 +274,20 @@ func (d *Diagram) Prefix(prefix string) {
 		t := &d.Tunnels[k]
 		t.VXLANNode, t.RemoteNode, t.Edge = prefix+t.VXLANNode, prefix+t.RemoteNode, prefix+t.Edge
 	}
+}
+
+// WithoutRemoteNodes drops the stand-ins for remote nodes and the tunnel
+// edges to them, and empties Tunnels: a view of several nodes draws the
+// tunnels between the nodes' own VXLAN devices instead (call it before
+// Prefix, or after: it goes by kind).
+func (d *Diagram) WithoutRemoteNodes() {
+	remote := map[string]bool{}
+	d.Nodes = slices.DeleteFunc(d.Nodes, func(n Node) bool {
+		if n.Kind == NodeRemoteVTEP {
+			remote[n.ID] = true
+		}
+		return remote[n.ID]
+	})
+	d.Edges = slices.DeleteFunc(d.Edges, func(e Edge) bool { return remote[e.From] || remote[e.To] })
+	d.Tunnels = nil
 }
