@@ -217,8 +217,10 @@ func servicePorts(ports []topo.ServicePort) string {
 	return strings.Join(out, " ")
 }
 
-// dockerNamespaceHead titles a namespace Docker made for itself.
-func dockerNamespaceHead(c *Cluster, ns *topo.Namespace) {
+// dockerNamespaceHead titles a namespace Docker made for itself, with
+// what it balances: the published ports of the routing mesh (ingress_sbox),
+// a network's service VIPs (lb_<netid>), and its IPVS services.
+func (b *builder) dockerNamespaceHead(c *Cluster, ns *topo.Namespace) {
 	c.Kind = ClusterDocker
 	c.Title = clip(ns.Name)
 	switch ns.Role {
@@ -229,6 +231,41 @@ func dockerNamespaceHead(c *Cluster, ns *topo.Namespace) {
 	default:
 		c.Lines = append(c.Lines, "Docker's own namespace")
 	}
+	for _, o := range b.s.Overlays {
+		if !b.balances(ns, &o) {
+			continue
+		}
+		for _, sv := range o.Services {
+			line := sv.Service + " vip " + sv.VIP
+			if ns.Role == topo.RoleIngressSandbox {
+				line = sv.Service + " " + servicePorts(sv.Ports)
+			}
+			c.Lines = append(c.Lines, clip(line+" → "+plural(len(sv.Tasks), "task", "tasks")))
+		}
+	}
+	for _, v := range b.s.IPVS {
+		if v.Namespace != ns.ID {
+			continue
+		}
+		service := v.Address + ":" + strconv.Itoa(v.Port) + "/" + v.Protocol
+		if v.FWMark != 0 {
+			service = "fwmark " + strconv.Itoa(v.FWMark)
+		}
+		c.Details = append(c.Details, Field{Key: "ipvs " + service, Value: strings.Join(v.Reals, " ")})
+	}
+	b.explain(c.ID, b.ex.IPVS(ns.ID))
+}
+
+// balances says whether Docker's namespace ns balances overlay o's
+// services: ingress_sbox the routing mesh's, a load balancer its network's.
+func (b *builder) balances(ns *topo.Namespace, o *topo.Overlay) bool {
+	if ns.Role == topo.RoleIngressSandbox {
+		return o.Ingress
+	}
+	if ns.Role != topo.RoleLoadBalancer {
+		return false
+	}
+	return slices.ContainsFunc(b.s.Pairs, func(p topo.Pair) bool { return p.Namespace == ns.ID && p.Network == o.Network })
 }
 
 // markSandboxLinks are the problems on a link of a namespace no container
