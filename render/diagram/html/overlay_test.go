@@ -34,7 +34,7 @@ func TestHTMLSwarmData(t *testing.T) {
 			"nsenter --net=/var/run/docker/netns/1-7m1qk3r8x2 ip neigh show dev vxlan0",
 			"docker network inspect -v appnet",
 		},
-		"cluster_ns_4026532210": {"nsenter --net=/var/run/docker/netns/ingress_sbox ipvsadm -Ln"},
+		"cluster_ns_4026532210":   {"nsenter --net=/var/run/docker/netns/ingress_sbox ipvsadm -Ln"},
 		"ovl_ns_4026532288_veth1": {"nsenter --net=/var/run/docker/netns/1-7m1qk3r8x2 bridge link show dev veth1"},
 	}
 	for id, lines := range want {
