@@ -146,3 +146,20 @@ func TestDiagramWithoutRemoteNodes(t *testing.T) {
 		t.Error("the VXLAN device went with the remote nodes")
 	}
 }
+
+// A real single-node swarm: each overlay a cluster, every pair an edge of
+// its own kind, no orphan, no remote node (it has no peers).
+func TestDiagramRealSwarmNode(t *testing.T) {
+	s := rendertest.Diagram(t, "swarm-node")
+	d := Build(s, Options{Now: rendertest.Now})
+	x := indexDiagram(d)
+	for _, o := range s.Overlays {
+		x.clusterTitled(t, "overlay "+o.Network)
+	}
+	if n := len(x.edges(EdgePair)); n != len(s.Pairs) {
+		t.Errorf("%d pair edges, the snapshot has %d pairs", n, len(s.Pairs))
+	}
+	if len(x.edges(EdgeOrphanPair)) != 0 || len(d.Tunnels) != 0 || slices.Contains(d.NodeKinds(), NodeOrphanVeth) {
+		t.Error("orphans or tunnels on a single node")
+	}
+}
