@@ -105,6 +105,9 @@ func (b *builder) overlayCluster(o *topo.Overlay) {
 
 	vx := o.VXLAN
 	vxIf := find(vx.Name)
+	if vxIf.Kind == "" { // the sandbox's links were not listed: the overlay's facts
+		vxIf.Kind, vxIf.MTU, vxIf.State = "vxlan", vx.MTU, vx.State
+	}
 	// Named as a namespace's link is (if_<namespace>_<name>), so that a
 	// view that looks for the device by its namespace finds it.
 	vxID := b.newID("if_" + o.Namespace + "_" + vx.Name)
@@ -116,8 +119,8 @@ func (b *builder) overlayCluster(o *topo.Overlay) {
 		lines = append(lines, "no remote VTEPs")
 	}
 	c.Nodes = append(c.Nodes, Node{ID: vxID, Kind: NodeVXLAN, Title: clip(vx.Name), Lines: lines,
-		Details: append(fieldsOf("vni", strconv.Itoa(vx.VNI), "udp port", strconv.Itoa(vx.Port), "local", vx.Local,
-			"mtu", intField(vx.MTU), "state", vx.State), ifaceFields(&vxIf)...),
+		// The link's own facts (mtu, state) come with ifaceFields.
+		Details: append(fieldsOf("vni", strconv.Itoa(vx.VNI), "udp port", strconv.Itoa(vx.Port), "local", vx.Local), ifaceFields(&vxIf)...),
 		Problems: b.marks.List(b.marks.Namespaced(o.Namespace, vx.Name))})
 	b.explain(vxID, b.ex.Overlay(*o))
 	b.edge(brID, vxID, EdgePort, "")
