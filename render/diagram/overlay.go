@@ -120,7 +120,7 @@ func (b *builder) overlayCluster(o *topo.Overlay) {
 	}
 	c.Nodes = append(c.Nodes, Node{ID: vxID, Kind: NodeVXLAN, Title: clip(vx.Name), Lines: lines,
 		// The link's own facts (mtu, state) come with ifaceFields.
-		Details: append(fieldsOf("vni", strconv.Itoa(vx.VNI), "udp port", strconv.Itoa(vx.Port), "local", vx.Local), ifaceFields(&vxIf)...),
+		Details:  append(fieldsOf("vni", strconv.Itoa(vx.VNI), "udp port", strconv.Itoa(vx.Port), "local", vx.Local), ifaceFields(&vxIf)...),
 		Problems: b.marks.List(b.marks.Namespaced(o.Namespace, vx.Name))})
 	b.explain(vxID, b.ex.Overlay(*o))
 	b.edge(brID, vxID, EdgePort, "")
