@@ -61,4 +61,9 @@ func TestOverlayCommands(t *testing.T) {
 	if sw := e.Swarm(s.Swarm); len(sw) != 1 || sw[0].Expect != s.Swarm.NodeID {
 		t.Errorf("swarm: %+v", sw)
 	}
+
+	// A daemon with another exec root: its directory, as the snapshot says.
+	s.Swarm.NetnsDir = "/run/d2/netns"
+	e = New(s)
+	contains(t, e.IPVS("ns-4026532210"), "nsenter --net=/run/d2/netns/ingress_sbox ipvsadm -Ln")
 }
