@@ -18,13 +18,15 @@ func TestTreeSwarmGolden(t *testing.T) {
 		{"swarm.tree.golden", Options{}},
 		{"swarm.explain.tree.golden", Options{Explain: true, Recorded: true}},
 		{"swarm-problems.tree.golden", Options{Problems: rendertest.SwarmProblems(t)}},
+		{"swarm.ascii.tree.golden", Options{ASCII: true}},
+		{"swarm.color.tree.golden", Options{Color: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			if err := Write(&buf, s, c.opt); err != nil {
 				t.Fatal(err)
 			}
-			golden.CheckText(t, buf.String(), false)
+			golden.CheckText(t, buf.String(), c.opt.Color)
 			goldenText(t, c.name, buf.Bytes())
 		})
 	}
