@@ -54,13 +54,13 @@ func sandboxKey(ns, link string) string { return ns + "\x00" + link }
 // isOverlaySandbox says whether namespace n is drawn as an overlay's
 // cluster rather than as a namespace of its own.
 func (b *builder) isOverlaySandbox(n *netns) bool {
-	return slices.ContainsFunc(b.s.Overlays, func(o topo.Overlay) bool { return o.Namespace == n.id })
+	return slices.ContainsFunc(b.s.DrawnOverlays(), func(o topo.Overlay) bool { return o.Namespace == n.id })
 }
 
 // overlays draws each overlay's cluster and the remote nodes.
 func (b *builder) overlays() {
-	for i := range b.s.Overlays {
-		b.overlayCluster(&b.s.Overlays[i])
+	for _, o := range b.s.DrawnOverlays() {
+		b.overlayCluster(&o)
 	}
 }
 
@@ -99,12 +99,31 @@ func (b *builder) overlayCluster(o *topo.Overlay) {
 	br := find(o.Bridge)
 	brID := b.newID("ovl_" + o.Network + "_" + o.Bridge)
 	c.Nodes = append(c.Nodes, Node{ID: brID, Kind: NodeOverlayBridge, Title: clip(o.Bridge),
-		Lines: orEmpty(append(clipAll(br.Addresses), "mtu "+strconv.Itoa(o.MTU))), Details: ifaceFields(&br),
+		Lines: orEmpty(append(clipAll(br.Addresses), nonEmpty(prefixed("mtu ", intField(cmp.Or(o.MTU, br.MTU))))...)), Details: ifaceFields(&br),
 		Problems: b.marks.List(b.marks.Namespaced(o.Namespace, o.Bridge))})
 	b.explain(brID, b.ex.NamespaceInterface(o.Namespace, br))
 
+	vxID := ""
+	if o.VXLAN.Name != "" { // "": a sandbox pairs name but no overlay read describes
+		vxID = b.vxlanNode(&c, o, find(o.VXLAN.Name))
+		b.edge(brID, vxID, EdgePort, "")
+	} else {
+		c.Lines = append(c.Lines, "tunnel not read")
+	}
+
+	for _, p := range b.sandboxPairs(o) {
+		id := b.sandboxLink(&c, p)
+		b.edge(brID, id, EdgePort, "")
+	}
+	b.nsClusters = append(b.nsClusters, c)
+	for _, peer := range o.Peers {
+		b.tunnel(o, vxID, peer)
+	}
+}
+
+// vxlanNode draws an overlay's VXLAN device, vxIf as its sandbox lists it.
+func (b *builder) vxlanNode(c *Cluster, o *topo.Overlay, vxIf topo.Interface) string {
 	vx := o.VXLAN
-	vxIf := find(vx.Name)
 	if vxIf.Kind == "" { // the sandbox's links were not listed: the overlay's facts
 		vxIf.Kind, vxIf.MTU, vxIf.State = "vxlan", vx.MTU, vx.State
 	}
@@ -123,16 +142,7 @@ func (b *builder) overlayCluster(o *topo.Overlay) {
 		Details:  append(fieldsOf("vni", strconv.Itoa(vx.VNI), "udp port", strconv.Itoa(vx.Port), "local", vx.Local), ifaceFields(&vxIf)...),
 		Problems: b.marks.List(b.marks.Namespaced(o.Namespace, vx.Name))})
 	b.explain(vxID, b.ex.Overlay(*o))
-	b.edge(brID, vxID, EdgePort, "")
-
-	for _, p := range b.sandboxPairs(o) {
-		id := b.sandboxLink(&c, p)
-		b.edge(brID, id, EdgePort, "")
-	}
-	b.nsClusters = append(b.nsClusters, c)
-	for _, peer := range o.Peers {
-		b.tunnel(o, vxID, peer)
-	}
+	return vxID
 }
 
 // sandboxPairs are the pairs on an overlay's bridge, containers first.

@@ -163,3 +163,22 @@ func TestDiagramRealSwarmNode(t *testing.T) {
 		t.Error("orphans or tunnels on a single node")
 	}
 }
+
+func TestDiagramSandboxWithoutOverlay(t *testing.T) {
+	s := rendertest.Diagram(t, "swarm")
+	s.Overlays = nil
+	d := Build(s, Options{Now: rendertest.Now})
+	x := indexDiagram(d)
+	c := x.clusterTitled(t, "overlay appnet")
+	if c.Kind != ClusterOverlay || !slices.Contains(c.Lines, "tunnel not read") {
+		t.Errorf("appnet's stand-in: %+v", c)
+	}
+	if n := len(x.edges(EdgePair)); n != len(s.Pairs) {
+		t.Errorf("%d pair edges, want %d", n, len(s.Pairs))
+	}
+	for _, n := range d.Clusters[0].Nodes {
+		if strings.HasPrefix(n.Title, "veth0") || strings.HasPrefix(n.Title, "veth1") {
+			t.Errorf("sandbox veth %s drawn on the host", n.Title)
+		}
+	}
+}

@@ -61,16 +61,21 @@ func (b *builder) overlayNode(o topo.Overlay) *node {
 		head = append(head, cellOf(textPlain, "routing mesh"))
 	}
 	vx := o.VXLAN
-	head = append(head,
-		cellOf(textPlain, "vni "+strconv.Itoa(vx.VNI)),
-		cellOf(textPlain, fmt.Sprintf("%s udp/%d", vx.Name, vx.Port)),
-		cellOf(textPlain, mtu(o.MTU)),
-		cellOf(textPlain, peersCell(o.Peers)))
+	if vx.Name == "" {
+		// A sandbox pairs name that no overlay read describes.
+		head = append(head, cellOf(textWarning, "tunnel not read"))
+	} else {
+		head = append(head,
+			cellOf(textPlain, "vni "+strconv.Itoa(vx.VNI)),
+			cellOf(textPlain, fmt.Sprintf("%s udp/%d", vx.Name, vx.Port)),
+			cellOf(textPlain, mtu(o.MTU)),
+			cellOf(textPlain, peersCell(o.Peers)))
+	}
 	if o.Encrypted {
 		head = append(head, cellOf(textPlain, "encrypted"))
 	}
 	n := &node{cells: head, problems: b.marks.Overlay(o.Network)}
-	if b.ex != nil {
+	if b.ex != nil && o.NetworkID != "" {
 		n.explain = b.ex.Overlay(o)
 	}
 	n.add(b.sandboxNode(o))

@@ -122,3 +122,23 @@ func TestTreeRealSwarmNode(t *testing.T) {
 		t.Errorf("a single node's overlays do not say they have no peers:\n%s", out)
 	}
 }
+
+// Sandbox pairs whose overlay was not read still hang under their
+// sandbox, never on a host bridge named br0.
+func TestTreeSandboxWithoutOverlay(t *testing.T) {
+	s := rendertest.Diagram(t, "swarm")
+	s.Overlays = nil
+	var buf bytes.Buffer
+	if err := Write(&buf, s, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if n := strings.Count(out, " ⇄ "); n != len(s.Pairs) {
+		t.Errorf("%d pairs drawn, want %d:\n%s", n, len(s.Pairs), out)
+	}
+	for _, want := range []string{"overlay appnet  tunnel not read", "sandbox 1-7m1qk3r8x2  br0  10.0.1.1/24"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("tree lacks %q:\n%s", want, out)
+		}
+	}
+}

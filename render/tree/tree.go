@@ -196,7 +196,7 @@ func (b *builder) build() *node {
 		root.add(b.bridgeNode(br))
 	}
 	root.add(b.projectNodes(projects)...)
-	for _, o := range s.Overlays {
+	for _, o := range s.DrawnOverlays() {
 		root.add(b.overlayNode(o))
 	}
 
