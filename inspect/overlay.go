@@ -40,9 +40,19 @@ func (in *Inspector) readDockerNamespaces(ctx context.Context, f *facts) {
 		// warning has said what is missing.
 		return
 	}
+	// Only containers on an overlay have a leg in a sandbox: asking every
+	// sandbox about the others' namespaces would cost one open and one
+	// netlink request each for nothing.
+	overlay := map[string]bool{}
+	for _, n := range f.networks {
+		if n.Driver == topo.DriverOverlay {
+			overlay[n.Name] = true
+		}
+	}
 	var pids []int
 	for _, c := range f.containers {
-		if _, read := f.refOf[c.ID]; read && c.PID > 0 {
+		_, read := f.refOf[c.ID]
+		if read && c.PID > 0 && slices.ContainsFunc(c.Endpoints, func(e topo.Endpoint) bool { return overlay[e.Network] }) {
 			pids = append(pids, c.PID)
 		}
 	}

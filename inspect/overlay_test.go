@@ -69,9 +69,14 @@ func swarmWorld(t *testing.T) (*Inspector, *dockerKernel) {
 		topo.Network{Name: "ovnet", ID: ovnetID, Driver: topo.DriverOverlay, Scope: "swarm", Options: map[string]string{topo.OptOverlayEncrypted: ""}},
 		topo.Network{Name: topo.NetworkIngress, ID: ingressID, Driver: topo.DriverOverlay, Scope: "swarm"},
 	)
+	// A container on a bridge network only: no sandbox asks about it.
+	// (w.container's pointers last only until the next container.)
+	plain, plainNS := w.container("plain", "bridge")
+	plain.Endpoints = []topo.Endpoint{{Network: "bridge", MAC: "02:42:ac:11:00:02", IPv4: "172.17.0.2/16"}}
+	w.veth(plainNS, 3, "eth0", 2, "02:42:ac:11:00:02", "172.17.0.2/16")
 	c1, r1 := w.container("c1", "ovnet")
-	c2, r2 := w.container("c2", "ovnet")
 	c1.Endpoints = []topo.Endpoint{{Network: "ovnet", MAC: "02:42:0a:00:01:02", IPv4: "10.0.1.2/24"}}
+	c2, r2 := w.container("c2", "ovnet")
 	c2.Endpoints = []topo.Endpoint{{Network: "ovnet", MAC: "02:42:0a:00:01:03", IPv4: "10.0.1.3/24"}}
 	w.veth(r1, gwIdx, "eth1", 31, "02:42:ac:12:00:03", "172.18.0.3/16")
 	w.veth(r2, gwIdx, "eth1", 31, "02:42:ac:12:00:04", "172.18.0.4/16")
@@ -133,7 +138,7 @@ func TestSwarmNodeDockerNamespaces(t *testing.T) {
 		t.Errorf("Docker's namespaces looked for in %v, want where the runtime said", k.asked)
 	}
 	if len(k.pids) != 2 {
-		t.Errorf("the nsids of %d containers' namespaces asked, want 2", len(k.pids))
+		t.Errorf("the nsids of %d containers' namespaces asked, want those of the 2 on an overlay", len(k.pids))
 	}
 	roles := map[string]string{}
 	for _, ns := range s.Namespaces {

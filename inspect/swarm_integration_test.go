@@ -97,6 +97,8 @@ func TestIntegrationSwarmNodeMatchesGroundTruth(t *testing.T) {
 	n := sw.Manager()
 	ov := sw.Overlay(t, "ov", true)
 	ctr := sw.RunOnEach(t, ov)[0]
+	enc := sw.Overlay(t, "enc", true, "--opt", "encrypted")
+	sw.RunOnEach(t, enc)
 	svc := sw.Service(t, "web", []string{"--network", ov, "--publish", "target=80"}, "netviz-busybox:test", "httpd", "-f", "-p", "80")
 	s := snapshotOf(t, n)
 
@@ -105,6 +107,11 @@ func TestIntegrationSwarmNodeMatchesGroundTruth(t *testing.T) {
 	}
 	checkDockerNamespaces(t, s, n)
 	checkOverlays(t, s, n, ov, svc)
+	for _, o := range s.Overlays {
+		if o.Encrypted != (o.Network == enc) {
+			t.Errorf("overlay %s: encrypted = %v (created with --opt encrypted: %v)", o.Network, o.Encrypted, o.Network == enc)
+		}
+	}
 	checkOverlayPairs(t, s, n, ctr)
 	if _, err := os.Stat("/proc/net/ip_vs"); errors.Is(err, fs.ErrNotExist) {
 		if !slices.ContainsFunc(s.Warnings, func(w topo.Warning) bool { return w.Code == "ipvs-unreadable" }) {

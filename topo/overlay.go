@@ -194,3 +194,25 @@ func (s *Snapshot) DrawnOverlays() []Overlay {
 	}
 	return out
 }
+
+// overlays keeps the overlays of the networks kept.
+func (k *keeper) overlays(networks []Network) []Overlay {
+	var kept []Overlay
+	for _, o := range k.s.Overlays {
+		if slices.ContainsFunc(networks, func(n Network) bool { return n.ID == o.NetworkID || n.Name == o.Network }) {
+			kept = append(kept, o)
+		}
+	}
+	return kept
+}
+
+// ipvs keeps the virtual services of the namespaces kept.
+func (k *keeper) ipvs(namespaces []Namespace) []VirtualService {
+	var kept []VirtualService
+	for _, v := range k.s.IPVS {
+		if slices.ContainsFunc(namespaces, func(ns Namespace) bool { return ns.ID == v.Namespace }) {
+			kept = append(kept, v)
+		}
+	}
+	return kept
+}

@@ -68,18 +68,24 @@ func (k *Kernel) DockerNamespaces(ctx context.Context, dir string, keep func(str
 		others = append(others, filepath.Join(k.opts.ProcRoot, strconv.Itoa(pid), "ns", "net"))
 	}
 	others = append(others, paths...)
+	// One that cannot be read does not hide the others.
+	var errs []error
 	for _, path := range paths {
 		f, err := k.readDockerNS(ctx, host, path, others)
 		if errors.Is(err, inspect.ErrGone) {
 			continue // removed since the listing: nothing to show
 		}
 		if err != nil {
-			return out, fmt.Errorf("namespace %q: %w", filepath.Base(path), err)
+			if ctx.Err() != nil {
+				return out, ctx.Err()
+			}
+			errs = append(errs, fmt.Errorf("namespace %q: %w", filepath.Base(path), err))
+			continue
 		}
 		f.Name = filepath.Base(path)
 		out = append(out, f)
 	}
-	return out, nil
+	return out, errors.Join(errs...)
 }
 
 func (k *Kernel) readDockerNS(ctx context.Context, host *hostNS, path string, others []string) (inspect.NamespaceFacts, error) {
