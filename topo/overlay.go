@@ -53,6 +53,10 @@ type SwarmNode struct {
 	// DataPathPort is the UDP port of the VXLAN tunnels when the swarm
 	// chose one (0: DefaultVXLANPort).
 	DataPathPort int `json:"dataPathPort,omitempty"`
+	// NetnsDir is where the daemon keeps its own namespaces
+	// (<exec-root>/netns), so that commands can enter them by file; ""
+	// when unknown (then /var/run/docker/netns, the default).
+	NetnsDir string `json:"netnsDir,omitempty"`
 }
 
 // VXLANPort is the UDP port the swarm's tunnels use.
@@ -162,6 +166,33 @@ func (s *Snapshot) sortOverlays() {
 		}
 		return a.Port - b.Port
 	})
+}
+
+// DrawnOverlays are the overlays to draw: Overlays, and a stand-in for
+// each sandbox namespace that pairs name as their "host" end but no
+// overlay does (its VXLAN device unknown, VNI 0), so that the veths on
+// its bridge are drawn there rather than lost or taken for the host's.
+func (s *Snapshot) DrawnOverlays() []Overlay {
+	out := slices.Clone(s.Overlays)
+	known := map[string]bool{}
+	for _, o := range out {
+		known[o.Namespace] = true
+	}
+	for _, p := range s.Pairs {
+		if p.HostNamespace == "" || p.HostNamespace == s.Host.Namespace || known[p.HostNamespace] {
+			continue
+		}
+		known[p.HostNamespace] = true
+		o := Overlay{Network: p.Network, Namespace: p.HostNamespace, NamespaceName: p.HostNamespace, Bridge: p.Bridge, Peers: []VTEPPeer{}}
+		if ns, ok := s.Namespace(p.HostNamespace); ok && ns.Name != "" {
+			o.NamespaceName = ns.Name
+		}
+		if n, ok := s.Network(p.Network); ok {
+			o.NetworkID = n.ID
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // overlays keeps the overlays of the networks kept.
