@@ -36,6 +36,18 @@ func init() {
 	clusterStyles[ClusterSandbox] = ClusterStyle{Fill: "#eef2ff", Border: "#6366f1", Dashed: true}
 }
 
+// NodeLegend is what the legend says a node's box is.
+const NodeLegend = "Swarm node: its host, overlay sandboxes and containers"
+
+// BoxLegend is what the legend says d's boxes of clusters are: Swarm
+// nodes in a cluster's diagram, Compose projects otherwise.
+func BoxLegend(d *Diagram) string {
+	if len(d.Projects) > 0 && d.Projects[0].Node {
+		return NodeLegend
+	}
+	return ProjectLegend
+}
+
 // ClusterOptions say how BuildCluster draws.
 type ClusterOptions struct {
 	// Options are those of each node's own diagram; Problems are ignored
@@ -73,7 +85,7 @@ func BuildCluster(c *topo.Cluster, opt ClusterOptions) *Diagram {
 		anchor[n.Name] = uplinkOf(sub, prefix)
 		for _, ov := range c.Overlays {
 			if m, ok := ov.Member(n.Name); ok {
-				vteps[[2]string{n.Name, ov.NetworkID}] = addSandbox(d, box, prefix, &ov, m, anchor[n.Name])
+				vteps[[2]string{n.Name, ov.NetworkID}] = addSandbox(d, box, prefix, n.Snapshot, &ov, m, anchor[n.Name])
 			}
 		}
 	}
@@ -121,7 +133,7 @@ func short(id string) string {
 // cluster's boxes are its nodes). It returns the box's index in d.Projects.
 func adopt(d *Diagram, sub *Diagram, prefix string, n *topo.ClusterNode) int {
 	title, lines := nodeTitle(n)
-	box := Project{ID: "cluster_" + prefix + "node", Name: n.Name, Title: title, Lines: orEmpty(lines),
+	box := Project{ID: "cluster_" + prefix + "node", Name: n.Name, Title: title, Lines: orEmpty(lines), Node: true,
 		Details: fieldsOf("node", n.Name, "node ID", n.NodeID, "role", n.Role, "address", n.Addr, "state", n.State)}
 	for _, c := range sub.Clusters {
 		c.ID = clusterID(prefix, c.ID)
@@ -129,7 +141,14 @@ func adopt(d *Diagram, sub *Diagram, prefix string, n *topo.ClusterNode) int {
 		d.Clusters = append(d.Clusters, c)
 		box.Clusters = append(box.Clusters, c.ID)
 	}
-	d.Nodes = append(d.Nodes, prefixNodes(prefix, sub.Nodes)...)
+	// What Build draws outside any cluster — summary nodes, stopped
+	// containers — belongs to this node: a cluster of its own in the box.
+	if len(sub.Nodes) > 0 {
+		c := Cluster{ID: "cluster_" + prefix + "others", Kind: ClusterNetns, Title: "grouped and stopped containers", Lines: []string{},
+			Nodes: prefixNodes(prefix, sub.Nodes)}
+		d.Clusters = append(d.Clusters, c)
+		box.Clusters = append(box.Clusters, c.ID)
+	}
 	for _, e := range sub.Edges {
 		e.ID, e.From, e.To = prefix+e.ID, prefix+e.From, prefix+e.To
 		d.Edges = append(d.Edges, e)
@@ -175,7 +194,7 @@ func addUnknownNode(d *Diagram, prefix string, n *topo.ClusterNode, problems []t
 		Nodes: []Node{{ID: id, Kind: NodeUnknownNode, Title: clip(n.Name + ": unknown"), Lines: clipAll(wrap(n.Error, 48)),
 			Details: fieldsOf("node", n.Name, "address", n.Addr, "error", n.Error)}}}
 	d.Clusters = append(d.Clusters, c)
-	d.Projects = append(d.Projects, Project{ID: "cluster_" + prefix + "node", Name: n.Name, Title: title, Lines: orEmpty(lines),
+	d.Projects = append(d.Projects, Project{ID: "cluster_" + prefix + "node", Name: n.Name, Title: title, Lines: orEmpty(lines), Node: true,
 		Details: fieldsOf("node", n.Name, "address", n.Addr, "error", n.Error), Clusters: []string{c.ID}})
 	return id
 }

@@ -10,7 +10,7 @@ import (
 // addSandbox draws a node's part of an overlay network — its sandbox
 // with the VXLAN device — inside the node's box, tied to the uplink its
 // packets leave by. It returns the VXLAN device's node ID.
-func addSandbox(d *Diagram, box int, prefix string, ov *topo.ClusterOverlay, m *topo.OverlayMember, uplink string) string {
+func addSandbox(d *Diagram, box int, prefix string, s *topo.Snapshot, ov *topo.ClusterOverlay, m *topo.OverlayMember, uplink string) string {
 	base := prefix + "ovl_" + safeID(ov.Network)
 	title := "overlay " + ov.Network
 	if ov.Ingress {
@@ -26,6 +26,12 @@ func addSandbox(d *Diagram, box int, prefix string, ov *topo.ClusterOverlay, m *
 		Details: fieldsOf("network", ov.Network, "network ID", ov.NetworkID, "VNI", intField(ov.VNI), "device", m.Device,
 			"sandbox", m.Namespace, "VTEP", m.VTEP, "MTU", intField(m.MTU), "tasks", strings.Join(m.Tasks, ", "),
 			"remote VTEPs", strings.Join(m.Peers, ", "), "encrypted", boolField(ov.Encrypted, true))}
+	if id, ok := reuseVTEP(d, prefix, s, ov, m.Device, title, node); ok {
+		if uplink != "" {
+			d.Edges = append(d.Edges, Edge{ID: "e_" + id + "__uplink", From: uplink, To: id, Kind: EdgeUnderlay})
+		}
+		return id
+	}
 	c := Cluster{ID: "cluster_" + base, Kind: ClusterSandbox, Title: clip(title), Lines: nonEmpty(prefixed("sandbox ", m.Namespace)),
 		Nodes: []Node{node}, Details: fieldsOf("network", ov.Network, "sandbox", m.Namespace)}
 	d.Clusters = append(d.Clusters, c)
@@ -34,6 +40,37 @@ func addSandbox(d *Diagram, box int, prefix string, ov *topo.ClusterOverlay, m *
 		d.Edges = append(d.Edges, Edge{ID: "e_" + id + "__uplink", From: uplink, To: id, Kind: EdgeUnderlay})
 	}
 	return id
+}
+
+// reuseVTEP makes the node's own drawing of the VXLAN device, when its
+// diagram has one (the sandbox drawn as a namespace), the tunnels' end:
+// the device gets the overlay's facts and its namespace the sandbox's look.
+func reuseVTEP(d *Diagram, prefix string, s *topo.Snapshot, ov *topo.ClusterOverlay, device, title string, vtep Node) (string, bool) {
+	nsID := ""
+	for _, o := range s.Overlays {
+		if o.NetworkID == ov.NetworkID && o.Network == ov.Network {
+			nsID = o.Namespace
+		}
+	}
+	if nsID == "" || device == "" {
+		return "", false
+	}
+	want := prefix + safeID("if_"+nsID+"_"+device)
+	for i := range d.Clusters {
+		c := &d.Clusters[i]
+		for j := range c.Nodes {
+			if c.Nodes[j].ID != want {
+				continue
+			}
+			n := &c.Nodes[j]
+			n.Kind, n.Lines, n.Details = NodeVTEP, vtep.Lines, append(vtep.Details, n.Details...)
+			if c.Kind == ClusterNetns {
+				c.Kind, c.Title, c.Lines = ClusterSandbox, clip(title), nonEmpty(clip(strings.TrimPrefix(c.Title, "netns ")))
+			}
+			return n.ID, true
+		}
+	}
+	return "", false
 }
 
 // addTunnels draws the VXLAN tunnels between the nodes' devices: solid
