@@ -26,6 +26,9 @@ const (
 	PublishedPortMismatch    = "published-port-mismatch"
 	IptablesBackendSplit     = "iptables-backend-split"
 	NoDefaultRoute           = "no-default-route"
+	OverlayMTU               = "overlay-mtu"
+	SwarmPortsBlocked        = "swarm-ports-blocked"
+	OverlayPartitioned       = "overlay-partitioned"
 )
 
 // Finding is the model's finding: diagnose makes them, render draws them.
@@ -39,6 +42,7 @@ func checks() []Check {
 	return []Check{
 		checkIPForward, checkBridges, checkVeths, checkEndpoints, checkMTU, checkSubnets,
 		checkMasquerade, checkForward, checkPublishedPorts, checkBackendSplit, checkDefaultRoute,
+		checkOverlayMTU, checkSwarmPorts, checkOverlayPartitioned,
 	}
 }
 

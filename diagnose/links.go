@@ -38,8 +38,13 @@ func checkVeths(s *topo.Snapshot) []Finding {
 	var out []Finding
 	bridges := dockerBridges(s)
 	for _, p := range s.Pairs {
+		if p.HostNamespace != "" {
+			// A veth in one of Docker's own namespaces (an overlay
+			// sandbox's br0): not a host link, and Docker's to manage.
+			continue
+		}
 		if p.Container == "" {
-			if _, docker := bridges[p.Bridge]; docker {
+			if _, docker := bridges[p.Bridge]; docker && !dockersOwn(s, p) {
 				out = append(out, Finding{ID: OrphanVeth, Severity: topo.SeverityWarning, Subject: []topo.Ref{s.HostInterfaceRef(p.HostInterface), topo.BridgeRef(p.Bridge)},
 					Message: fmt.Sprintf("%s is plugged into Docker's bridge %s, but its other end is in no container: a leftover of a crashed container or a hand-made link", p.HostInterface, p.Bridge),
 					Fix:     fmt.Sprintf("ip link delete %s", p.HostInterface)})
@@ -72,6 +77,19 @@ func checkVeths(s *topo.Snapshot) []Finding {
 		}
 	}
 	return out
+}
+
+// dockersOwn reports whether a veth with no container belongs to Docker
+// itself: the leg of ingress_sbox or of a load balancer on
+// docker_gwbridge. On a swarm node whose Docker namespaces could not be
+// read, a docker_gwbridge veth with an unknown peer may be one of those:
+// deleting it would break the routing mesh, so it is not called an
+// orphan either.
+func dockersOwn(s *topo.Snapshot, p topo.Pair) bool {
+	if p.Sandbox != "" {
+		return true
+	}
+	return s.Swarm != nil && p.Bridge == topo.NetworkGWBridge && p.Namespace == ""
 }
 
 func checkEndpoints(s *topo.Snapshot) []Finding {

@@ -130,6 +130,9 @@ func (e *Explainer) Pair(p topo.Pair) []Command {
 		what += fmt.Sprintf("; the @if%d after the name is the peer's ifindex there: %s is %d inside", p.ContainerIfindex, orIf(p.ContainerInterface, "the peer"), p.ContainerIfindex)
 		expect = fmt.Sprintf("%s@if%d", name, p.ContainerIfindex)
 	}
+	if p.HostNamespace != "" && p.HostNamespace != e.s.Host.Namespace {
+		return e.sandboxPair(p, what, expect)
+	}
 	out := e.host(what, expect, "ip", "-d", "link", "show", "dev", name)
 	if p.Bridge != "" {
 		out = append(out, e.host("the veth as a port of its bridge: 'master "+p.Bridge+"' and the port's state (forwarding when it passes traffic)",
@@ -210,6 +213,9 @@ func (e *Explainer) Network(n *topo.Network) []Command {
 func (e *Explainer) Namespace(ns *topo.Namespace) []Command {
 	if e.noKernel {
 		return nil
+	}
+	if ns.Role != "" {
+		return e.dockerNamespace(ns)
 	}
 	if ns.Name != "" {
 		expect := ""

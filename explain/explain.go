@@ -182,6 +182,9 @@ func (e *Explainer) inNamespace(id string) (where, bool) {
 	if c, ok := e.owners[id]; ok {
 		return e.inContainer(c)
 	}
+	if ns, ok := e.s.Namespace(id); ok && ns.Role != "" {
+		return e.inDockerNamespace(ns)
+	}
 	if ns, ok := e.s.Namespace(id); ok && ns.Name != "" && !e.noKernel {
 		return where{argv: []string{"ip", "netns", "exec", ns.Name}, label: "in namespace " + ns.Name}, true
 	}

@@ -36,6 +36,12 @@ type facts struct {
 	firewallWarn []topo.Warning
 	sysctls      map[string]string
 	sysctlWarn   []topo.Warning
+
+	// The runtime's swarm (zero when it has none or cannot tell), and
+	// Docker's own namespaces read (also in namespaces).
+	swarm     SwarmFacts
+	swarmWarn []topo.Warning
+	docker    []NSRef
 }
 
 func (f *facts) warn(w ...topo.Warning) { f.warnings = append(f.warnings, w...) }
@@ -48,11 +54,16 @@ func build(f *facts) *topo.Snapshot {
 	if f.host != nil {
 		s.Routes = f.host.Namespace.Routes
 	}
-	s.Containers = b.containerRecords()
 	s.Namespaces = b.namespaceRecords()
 	s.Interfaces, s.Bridges = b.hostLinks()
-	s.Pairs = b.pairs()
-	s.Warnings = slices.Concat(f.warnings, b.warnings)
+	overlayPeers := b.overlayPairs()
+	b.indexOverlayPeers(overlayPeers)
+	s.Containers = b.containerRecords()
+	s.Pairs = append(b.pairs(), b.overlayTopoPairs(overlayPeers)...)
+	s.Swarm = f.swarm.Node
+	s.Overlays = b.overlays()
+	s.IPVS = b.ipvs()
+	s.Warnings = slices.Concat(f.warnings, f.swarmWarn, b.warnings)
 	if f.readFirewall {
 		s.Firewall = f.firewall
 		s.Sysctls = f.sysctls
@@ -76,6 +87,9 @@ type builder struct {
 	owners    map[NSRef]*ContainerInfo
 	// warnings are what building finds missing.
 	warnings []topo.Warning
+	// sandboxPeer names, for a link whose peer is a veth in one of
+	// Docker's namespaces, that veth.
+	sandboxPeer map[peerRef]Link
 }
 
 func newBuilder(f *facts) *builder {
@@ -192,6 +206,9 @@ func (b *builder) namespaceRecords() []topo.Namespace {
 	}
 	for ref, f := range b.namespaces {
 		ns := topo.Namespace{ID: NamespaceID(ref), Inode: ref.Inode, Dev: ref.Dev, NsID: f.NsID, Name: f.Name, Routes: f.Routes}
+		if f.Docker != nil {
+			ns.Role = DockerRole(f.Name)
+		}
 		for _, c := range b.residents[ref] {
 			ns.Containers = append(ns.Containers, c.Name)
 		}
@@ -260,21 +277,13 @@ func (b *builder) pairs() []topo.Pair {
 			out = append(out, pair)
 			continue
 		}
-		pair.Namespace = NamespaceID(m.ns.Ref)
-		pair.NamespaceName = m.ns.Name
-		pair.ContainerInterface = m.link.Name
-		pair.ContainerIfindex = m.link.Index
-		pair.MAC = strings.ToLower(m.link.MAC)
-		pair.Verified = m.verified
-		for _, a := range m.link.Addresses {
-			if strings.Contains(a, ":") {
-				pair.IPv6 = append(pair.IPv6, a)
-			} else if pair.IPv4 == "" {
-				pair.IPv4 = a
-			}
-		}
+		fillPeer(&pair, m)
 		if o := b.owners[m.ns.Ref]; o != nil {
 			b.attribute(&pair, o, m)
+		} else if m.ns.Docker != nil {
+			// ingress_sbox's (or a load balancer's) leg: Docker's, not
+			// an orphan.
+			pair.Sandbox = m.ns.Name
 		}
 		out = append(out, pair)
 	}
@@ -329,6 +338,9 @@ func (b *builder) plainInterfaces(f NamespaceFacts) []topo.Interface {
 				i.HostPeer = hl.Name
 				i.PeerIndex = hl.Index
 				i.Network = b.host.networkOf(hl, b.f.networks)
+			} else if sl, ok := b.sandboxPeer[peerRef{f.Ref, l.Index}]; ok {
+				i.HostPeer = sl.Name
+				i.PeerIndex = sl.Index
 			}
 		case topo.KindMacvlan, topo.KindIpvlan:
 			// Docker always puts the parent in the host namespace; the

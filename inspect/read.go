@@ -64,6 +64,9 @@ func (in *Inspector) read(parent context.Context) (*facts, error) {
 			f.firewall, f.firewallWarn = fw, warn
 		})
 	}
+	// Docker's own namespaces are found where the runtime says.
+	var swarmDone sync.WaitGroup
+	swarmDone.Go(func() { in.readSwarm(ctx, f) })
 	reader := newNSReader(ctx, in.Kernel, in.Opts.Concurrency, hostReady, func() (NSRef, bool) {
 		return host.Namespace.Ref, hErr == nil
 	})
@@ -88,8 +91,11 @@ func (in *Inspector) read(parent context.Context) (*facts, error) {
 		if in.Opts.Trace != nil {
 			in.Opts.Trace("namespaces", reader.last.Sub(reader.first))
 		}
+		swarmDone.Wait()
+		in.readDockerNamespaces(ctx, f)
 		in.findOrphans(ctx, f)
 	}
+	swarmDone.Wait()
 	sources.Wait()
 	if err := parent.Err(); err != nil {
 		return nil, err

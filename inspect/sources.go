@@ -100,6 +100,8 @@ type Link struct {
 	LinkNetNsID int
 	// STP is the bridge's spanning-tree state (bridges only).
 	STP bool
+	// VXLAN is set for a VXLAN device (an overlay sandbox's tunnel).
+	VXLAN *VXLANLink
 }
 
 // NamespaceFacts is what the kernel tells about one network namespace.
@@ -112,6 +114,8 @@ type NamespaceFacts struct {
 	Name   string
 	Links  []Link
 	Routes []topo.Route
+	// Docker is set for one of Docker's own namespaces (see swarm.go).
+	Docker *DockerNamespace
 }
 
 // HostFacts is the host namespace and the machine.

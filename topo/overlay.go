@@ -1,5 +1,10 @@
 package topo
 
+import (
+	"slices"
+	"strings"
+)
+
 // Swarm and overlay networks (Docker's overlay driver).
 //
 // On a Swarm node Docker keeps network namespaces of its own that no
@@ -41,6 +46,21 @@ type SwarmNode struct {
 	Manager  bool   `json:"manager"`
 	// State is the node's local state: "active", "pending", "error", ...
 	State string `json:"state"`
+	// Nodes and Managers count the swarm's nodes, as a manager knows them
+	// (0 on a worker, which is not told).
+	Nodes    int `json:"nodes,omitempty"`
+	Managers int `json:"managers,omitempty"`
+	// DataPathPort is the UDP port of the VXLAN tunnels when the swarm
+	// chose one (0: DefaultVXLANPort).
+	DataPathPort int `json:"dataPathPort,omitempty"`
+}
+
+// VXLANPort is the UDP port the swarm's tunnels use.
+func (n *SwarmNode) VXLANPort() int {
+	if n == nil || n.DataPathPort == 0 {
+		return DefaultVXLANPort
+	}
+	return n.DataPathPort
 }
 
 // Overlay is the part of one overlay network this node holds: its sandbox
@@ -118,4 +138,28 @@ type VirtualService struct {
 	Protocol string   `json:"protocol,omitempty"`
 	FWMark   int      `json:"fwmark,omitempty"`
 	Reals    []string `json:"reals"` // "10.0.0.5:80"
+}
+
+// sortOverlays puts the overlays, their peers and services in their
+// documented order.
+func (s *Snapshot) sortOverlays() {
+	slices.SortFunc(s.Overlays, func(a, b Overlay) int { return strings.Compare(a.Network, b.Network) })
+	for i := range s.Overlays {
+		o := &s.Overlays[i]
+		o.Peers = nonNil(o.Peers)
+		slices.SortFunc(o.Peers, func(a, b VTEPPeer) int { return strings.Compare(a.VTEP, b.VTEP) })
+		slices.SortFunc(o.Services, func(a, b ServiceVIP) int { return strings.Compare(a.Service, b.Service) })
+	}
+	slices.SortFunc(s.IPVS, func(a, b VirtualService) int {
+		if d := strings.Compare(a.Namespace, b.Namespace); d != 0 {
+			return d
+		}
+		if d := a.FWMark - b.FWMark; d != 0 {
+			return d
+		}
+		if d := strings.Compare(a.Address, b.Address); d != 0 {
+			return d
+		}
+		return a.Port - b.Port
+	})
 }

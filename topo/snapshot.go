@@ -179,6 +179,7 @@ func (s *Snapshot) Sort() {
 	s.Pairs = nonNil(s.Pairs)
 	s.Warnings = nonNil(s.Warnings)
 	s.Firewall.sort()
+	s.sortOverlays()
 	if s.Sysctls == nil {
 		s.Sysctls = map[string]string{}
 	}

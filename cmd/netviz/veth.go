@@ -46,7 +46,7 @@ func runVeth(ctx context.Context, d deps, o vethOptions, w io.Writer) error {
 	}
 	switch f.Kind() {
 	case format.Table:
-		return format.WriteVethTable(w, s.Pairs, format.TableOptions{})
+		return format.WriteSnapshotVethTable(w, s, s.Pairs, format.TableOptions{})
 	case format.JSON:
 		return format.WriteJSON(w, s.Pairs)
 	default:

@@ -355,6 +355,7 @@ func readTables(ctx context.Context, ns nsFile, h dumper) (inspect.NamespaceFact
 			ParentIndex: a.ParentIndex,
 			LinkNetNsID: linkNetNsID(a.NetNsID),
 			STP:         stp[a.Index],
+			VXLAN:       vxlanOf(l),
 		})
 	}
 	slices.SortFunc(facts.Links, func(a, b inspect.Link) int { return cmp.Compare(a.Index, b.Index) })

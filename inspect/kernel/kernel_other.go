@@ -57,3 +57,8 @@ func (k *Kernel) CanEnter(int) error { return errNotLinux }
 func (k *Kernel) WatchNamespace(context.Context, int, func(), func(inspect.Change)) error {
 	return errNotLinux
 }
+
+// DockerNamespaces returns an error: there are no network namespaces to read here.
+func (k *Kernel) DockerNamespaces(context.Context, string, func(string) bool, []int) ([]inspect.NamespaceFacts, error) {
+	return nil, errNotLinux
+}

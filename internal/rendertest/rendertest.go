@@ -32,8 +32,12 @@ import (
 //	denied  run without root: no container namespace could be read
 var TextFixtures = []string{"full", "routed", "empty", "denied"}
 
-// DiagramFixtures are the recorded snapshots under testdata/diagram.
-var DiagramFixtures = []string{"pod", "modes", "orphan", "multinet", "hostile"}
+// DiagramFixtures are the snapshots under testdata/diagram. All are
+// recorded but "swarm", made by hand in the shapes a real Swarm node has
+// (a manager with docker_gwbridge, ingress and its ingress_sbox, an overlay
+// "appnet" with its lb_ namespace, two tasks of a service "web" publishing
+// 8080→80, two remote VTEPs); docs/examples/swarm.json is the same file.
+var DiagramFixtures = []string{"pod", "modes", "orphan", "multinet", "hostile", "swarm"}
 
 // Text loads testdata/text/name.json.
 func Text(t testing.TB, name string) *topo.Snapshot {
@@ -199,4 +203,22 @@ func Diagrams(t testing.TB) map[string]*topo.Snapshot {
 		snaps[name] = Diagram(t, name)
 	}
 	return snaps
+}
+
+// SwarmProblems are findings as netviz doctor words its swarm checks, about
+// the diagram fixture "swarm": on an overlay network and the uplink, on the
+// host (a firewall rule), and on a sandbox's VXLAN device.
+func SwarmProblems(t testing.TB) []topo.Finding {
+	t.Helper()
+	s := Diagram(t, "swarm")
+	return []topo.Finding{
+		{ID: "overlay-mtu", Severity: topo.SeverityWarning, Subject: []topo.Ref{topo.NetworkRef("appnet"), s.HostInterfaceRef("eth0")},
+			Message: "appnet has MTU 1450 but the uplink eth0 only 1450 + 50 fit"},
+		{ID: "swarm-ports-blocked", Severity: topo.SeverityError, Subject: []topo.Ref{topo.HostRef(), topo.RuleRef("INPUT"), topo.PortRef("4789/udp")},
+			Message: "VXLAN 4789/udp is dropped by INPUT"},
+		{ID: "overlay-partitioned", Severity: topo.SeverityWarning, Subject: []topo.Ref{topo.NetworkRef("ingress")},
+			Message: "ingress has tasks but no remote VTEP"},
+		{ID: "vxlan-down", Severity: topo.SeverityError, Subject: []topo.Ref{{Kind: topo.RefInterface, Name: "vxlan0", Namespace: "ns-4026532288"}},
+			Message: "vxlan0 of appnet is down"},
+	}
 }

@@ -87,6 +87,10 @@ type builder struct {
 	explained  map[string][]explain.Command // by element ID, see explain.go
 	host       *Cluster
 	nsClusters []Cluster
+	// sandboxNode is, by namespace and name, the node of a veth in an
+	// overlay sandbox; remoteNode, by address, that of a remote VTEP.
+	sandboxNode map[string]string
+	remoteNode  map[string]string
 }
 
 func newBuilder(s *topo.Snapshot, opt Options) *builder {
@@ -102,6 +106,8 @@ func newBuilder(s *topo.Snapshot, opt Options) *builder {
 		marks:       marks.New(s, opt.Problems),
 		ex:          explain.New(s),
 		explained:   map[string][]explain.Command{},
+		sandboxNode: map[string]string{},
+		remoteNode:  map[string]string{},
 	}
 	for i := range s.Interfaces {
 		b.hostIfs[s.Interfaces[i].Name] = &s.Interfaces[i]
@@ -114,7 +120,9 @@ func newBuilder(s *topo.Snapshot, opt Options) *builder {
 		}
 	}
 	for i := range s.Pairs {
-		b.pairOfHost[s.Pairs[i].HostInterface] = &s.Pairs[i]
+		if !b.sandboxOf(&s.Pairs[i]) {
+			b.pairOfHost[s.Pairs[i].HostInterface] = &s.Pairs[i]
+		}
 	}
 	b.indexNamespaces()
 	return b
@@ -243,8 +251,9 @@ func (b *builder) build() {
 	b.titles()
 	b.groups()
 	b.hostCluster()
+	b.overlays()
 	for _, n := range b.namespaces {
-		if !n.grouped {
+		if !n.grouped && !b.isOverlaySandbox(n) {
 			b.namespaceCluster(n)
 		}
 	}

@@ -33,6 +33,9 @@ const (
 	NodeHostContainer    NodeKind = "host-container"    // a container in the host's namespace (network mode host)
 	NodeStoppedContainer NodeKind = "stopped-container" // a container with no namespace: created, exited
 	NodeGroup            NodeKind = "group"             // many similar containers on one bridge
+	NodeOverlayBridge    NodeKind = "overlay-bridge"    // an overlay sandbox's bridge (br0)
+	NodeVXLAN            NodeKind = "vxlan"             // an overlay's VXLAN device in its sandbox
+	NodeRemoteVTEP       NodeKind = "remote-vtep"       // another swarm node an overlay tunnels to
 )
 
 // ClusterKind says what a diagram cluster is.
@@ -43,6 +46,8 @@ const (
 	ClusterHost      ClusterKind = "host"      // the host's network namespace
 	ClusterContainer ClusterKind = "container" // the namespace of one or more containers
 	ClusterNetns     ClusterKind = "netns"     // a namespace no container owns
+	ClusterOverlay   ClusterKind = "overlay"   // an overlay network's sandbox on this node (1-<netid>)
+	ClusterDocker    ClusterKind = "docker"    // Docker's own namespace: ingress_sbox, lb_<netid>
 )
 
 // EdgeKind says what a diagram edge means.
@@ -58,6 +63,9 @@ const (
 	EdgeHostNetwork EdgeKind = "host-network" // uplink → container sharing the host's namespace
 	EdgeStopped     EdgeKind = "stopped"      // bridge → stopped container configured on its network
 	EdgeGroup       EdgeKind = "group"        // bridge → summary node: many veth pairs
+	// EdgeTunnel is a remote node → an overlay's VXLAN device that sends to it.
+	EdgeTunnel          EdgeKind = "tunnel"
+	EdgeEncryptedTunnel EdgeKind = "encrypted-tunnel" // the same, IPsec-encrypted
 )
 
 // Field is one line of a node's details: what the HTML panel shows.
@@ -117,6 +125,8 @@ type Diagram struct {
 	// Projects are boxes around the clusters of each Docker Compose
 	// project, when grouped by project (see project.go).
 	Projects []Project `json:"projects,omitempty"`
+	// Tunnels are the VXLAN tunnel edges with their ends (see overlay.go).
+	Tunnels []Tunnel `json:"tunnels,omitempty"`
 }
 
 // NodeKinds returns the node kinds the diagram uses, in legend order.

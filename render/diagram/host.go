@@ -57,7 +57,7 @@ func (b *builder) hostCluster() {
 	}
 	// Host veths on no bridge (routed, or a bridge the snapshot lacks).
 	for i := range s.Pairs {
-		if p := &s.Pairs[i]; !b.isGrouped(p) {
+		if p := &s.Pairs[i]; !b.isGrouped(p) && !b.sandboxOf(p) {
 			b.hostLink(p.HostInterface)
 		}
 	}
@@ -90,7 +90,7 @@ func (b *builder) isGrouped(p *topo.Pair) bool {
 func (b *builder) bridgePorts(br *topo.Bridge) []string {
 	ports := slices.Clone(br.Ports)
 	for _, p := range b.s.Pairs {
-		if p.Bridge == br.Name && !slices.Contains(ports, p.HostInterface) {
+		if p.Bridge == br.Name && !b.sandboxOf(&p) && !slices.Contains(ports, p.HostInterface) {
 			ports = append(ports, p.HostInterface)
 		}
 	}
@@ -99,7 +99,7 @@ func (b *builder) bridgePorts(br *topo.Bridge) []string {
 		switch {
 		case p == nil:
 			return 2
-		case p.Container == "":
+		case p.Container == "" && p.Sandbox == "":
 			return 1
 		}
 		return 0
@@ -179,6 +179,9 @@ func (b *builder) hostLink(name string) string {
 	case name == b.s.Host.Uplink:
 		kind = NodeUplink
 		lines = append([]string{"uplink (default route)"}, ifaceLines(i)...)
+	case p != nil && p.Container == "" && p.Sandbox != "":
+		kind = NodeHostVeth // Docker's own namespace's leg (ingress_sbox), not an orphan
+		lines = []string{clip("⇄ " + p.Sandbox + ":" + p.ContainerInterface)}
 	case p != nil && p.Container == "":
 		kind = NodeOrphanVeth
 		peer := "peer: no container"

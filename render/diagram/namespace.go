@@ -60,7 +60,11 @@ func (b *builder) clusterHead(n *netns) Cluster {
 			name = n.ns.Name
 		}
 		c.Title = clip(namespaceName(n.id, name))
-		c.Lines = append(c.Lines, "no container")
+		if n.ns != nil && n.ns.Role != "" {
+			dockerNamespaceHead(&c, n.ns)
+		} else {
+			c.Lines = append(c.Lines, "no container")
+		}
 	}
 	c.Details = append(c.Details, namespaceFields(n)...)
 	b.explainContainers(c.ID, n)
@@ -128,7 +132,7 @@ func (b *builder) linkNode(n *netns, i topo.Interface) Node {
 	if p != nil {
 		details = append(details, pairFields(p)...)
 	}
-	var marked []int
+	marked := b.markSandboxLinks(n, i.Name)
 	for _, o := range n.containers {
 		marked = marks.Union(marked, b.marks.Link(o.Name, i.Name))
 	}
@@ -139,10 +143,10 @@ func (b *builder) linkNode(n *netns, i topo.Interface) Node {
 	switch {
 	case p != nil:
 		kind := EdgePair
-		if p.Container == "" {
+		if p.Container == "" && p.Sandbox == "" {
 			kind = EdgeOrphanPair
 		}
-		b.edge(b.hostLink(p.HostInterface), id, kind, "")
+		b.edge(b.pairEnd(p), id, kind, "")
 	case kind == NodeMacvlan || kind == NodeIpvlan:
 		parent := i.Parent
 		if parent == "" {
@@ -250,4 +254,15 @@ func (b *builder) newID(base string) string {
 	}
 	b.ids[id] = true
 	return id
+}
+
+// pairEnd is the node of a pair's "host" end: a host link, or a veth on an
+// overlay sandbox's bridge.
+func (b *builder) pairEnd(p *topo.Pair) string {
+	if b.sandboxOf(p) {
+		if id, ok := b.sandboxNode[sandboxKey(p.HostNamespace, p.HostInterface)]; ok {
+			return id
+		}
+	}
+	return b.hostLink(p.HostInterface)
 }

@@ -61,10 +61,12 @@ func AllEdgeKinds() []EdgeKind { return slices.Clone(edgeKindOrder) }
 var nodeKindOrder = []NodeKind{
 	NodeUplink, NodeHostLink, NodeBridge, NodeHostVeth, NodeInterface, NodeMacvlan, NodeIpvlan,
 	NodeLoopback, NodeHostContainer, NodeGroup, NodeOrphanVeth, NodeStoppedContainer,
+	NodeOverlayBridge, NodeVXLAN, NodeRemoteVTEP,
 }
 
 var edgeKindOrder = []EdgeKind{
 	EdgeUplink, EdgePort, EdgePair, EdgeGroup, EdgeParent, EdgeHostNetwork, EdgeOrphanPair, EdgeStopped,
+	EdgeTunnel, EdgeEncryptedTunnel,
 }
 
 var nodeStyles = map[NodeKind]NodeStyle{
@@ -80,6 +82,9 @@ var nodeStyles = map[NodeKind]NodeStyle{
 	NodeGroup:            {Column: 3, Fill: "#ecfdf5", Border: "#047857", Double: true, Legend: "many similar containers drawn as one"},
 	NodeOrphanVeth:       {Column: 2, Fill: "#f5f5f5", Border: "#9ca3af", Font: DimText, Dashed: true, Legend: "orphan veth: its peer belongs to no container"},
 	NodeStoppedContainer: {Column: 3, Fill: "#f5f5f5", Border: "#9ca3af", Font: DimText, Dashed: true, Legend: "stopped container: no namespace, no links"},
+	NodeOverlayBridge:    {Column: 1, Fill: "#ccfbf1", Border: "#0f766e", Thick: true, Legend: "overlay sandbox's bridge (br0, in Docker's 1-<netid> namespace)"},
+	NodeVXLAN:            {Column: 0, Fill: "#e0e7ff", Border: "#4338ca", Thick: true, Legend: "VXLAN device: the overlay's tunnel to the other nodes"},
+	NodeRemoteVTEP:       {Column: -1, Fill: "#ffffff", Border: "#4338ca", Dashed: true, Legend: "another swarm node: the far end of VXLAN tunnels"},
 }
 
 var edgeStyles = map[EdgeKind]EdgeStyle{
@@ -91,11 +96,16 @@ var edgeStyles = map[EdgeKind]EdgeStyle{
 	EdgeHostNetwork: {Color: "#a16207", Dotted: true, Width: 1.4, Swatch: "·····", Legend: "uses the host's own links"},
 	EdgeOrphanPair:  {Color: "#9ca3af", Double: true, Dashed: true, Width: 1.4, Swatch: "═ ═", Legend: "veth pair of an orphan"},
 	EdgeStopped:     {Color: "#9ca3af", Dotted: true, Width: 1.2, Swatch: "·····", Legend: "network of a stopped container"},
+	EdgeTunnel:      {Color: "#4338ca", Dashed: true, Width: 2, Swatch: "- - -", Legend: "VXLAN tunnel (VNI), UDP over the uplink"},
+	EdgeEncryptedTunnel: {Color: "#b91c1c", Dashed: true, Width: 2.4, Swatch: "- - -",
+		Legend: "encrypted VXLAN tunnel (IPsec ESP)"},
 }
 
 var clusterStyles = map[ClusterKind]ClusterStyle{
 	ClusterHost:      {Fill: "#f8fafc", Border: "#334155"},
 	ClusterContainer: {Fill: "#ffffff", Border: "#64748b"},
 	ClusterNetns:     {Fill: "#fafafa", Border: "#9ca3af", Dashed: true},
+	ClusterOverlay:   {Fill: "#f0fdfa", Border: "#0f766e", Dashed: true},
+	ClusterDocker:    {Fill: "#f5f3ff", Border: "#6d28d9", Dashed: true},
 	ClusterProject:   {Fill: "#eff6ff", Border: "#2563eb"},
 }

@@ -33,8 +33,22 @@ func newTableWriter(w io.Writer) *tabwriter.Writer {
 // are "-". A pair with no container shows its peer's namespace in the
 // CONTAINER column in parentheses: "(netns blue)" for a named one,
 // "(netns ns-4026532932)" otherwise, "(netns ?)" when the peer was not
-// found. IPv6 link-local addresses are left out; JSON has them.
+// found. On a Swarm node, a pair whose host end is a port of an overlay
+// sandbox's bridge names that namespace in the BRIDGE column
+// ("1-7m1qk3r8x2:br0"), and one whose far end is Docker's own namespace
+// shows it as "(sandbox ingress_sbox)": the routing mesh's leg, not an
+// orphan. IPv6 link-local addresses are left out; JSON has them.
 func WriteVethTable(w io.Writer, pairs []topo.Pair, opt TableOptions) error {
+	return writeVethTable(w, pairs, nil, opt)
+}
+
+// WriteSnapshotVethTable is WriteVethTable for the pairs of s, which names
+// the sandbox namespaces their bridges are in.
+func WriteSnapshotVethTable(w io.Writer, s *topo.Snapshot, pairs []topo.Pair, opt TableOptions) error {
+	return writeVethTable(w, pairs, s, opt)
+}
+
+func writeVethTable(w io.Writer, pairs []topo.Pair, s *topo.Snapshot, opt TableOptions) error {
 	var buf bytes.Buffer
 	tw := newTableWriter(&buf)
 	if !opt.NoHeader {
@@ -42,13 +56,16 @@ func WriteVethTable(w io.Writer, pairs []topo.Pair, opt TableOptions) error {
 	}
 	for _, p := range pairs {
 		container := p.Container
-		if container == "" {
+		switch {
+		case container == "" && p.Sandbox != "":
+			container = "(sandbox " + p.Sandbox + ")"
+		case container == "":
 			container = "(netns " + termtext.PeerNamespace(p) + ")"
 		}
 		row := []string{
 			p.HostInterface,
 			ifindex(p.HostIfindex),
-			p.Bridge,
+			bridgeCell(p, s),
 			container,
 			p.ContainerInterface,
 			ifindex(p.ContainerIfindex),
@@ -87,4 +104,20 @@ func ifindex(i int) string {
 		return ""
 	}
 	return strconv.Itoa(i)
+}
+
+// bridgeCell is the bridge of a pair's host end, prefixed with the
+// namespace it is in when that is not the host's: every overlay sandbox
+// has a br0 with a veth0.
+func bridgeCell(p topo.Pair, s *topo.Snapshot) string {
+	if p.HostNamespace == "" || s != nil && p.HostNamespace == s.Host.Namespace {
+		return p.Bridge
+	}
+	ns := p.HostNamespace
+	if s != nil {
+		if n, ok := s.Namespace(ns); ok && n.Name != "" {
+			ns = n.Name
+		}
+	}
+	return ns + ":" + p.Bridge
 }

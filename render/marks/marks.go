@@ -64,9 +64,12 @@ func ASCIIGlyph(severity topo.Severity) string { return LookOf(severity).ASCII }
 func drawn(severity topo.Severity) bool { return severity.Rank() < len(Severities()) }
 
 // place is where a problem is marked: a container (link ""), a link in a
-// container, or a host link (container "").
+// container, or a host link (container ""); on a Swarm node also a link in
+// one of Docker's own namespaces (ns set: an overlay sandbox's vxlan0 or
+// br0, ingress_sbox's legs) or an overlay network as a whole (overlay set).
 type place struct {
 	container, link string
+	ns, overlay     string
 }
 
 // Marks places findings on a snapshot and records which a view drew, so
@@ -89,14 +92,18 @@ func New(s *topo.Snapshot, given []topo.Finding) *Marks {
 	slices.SortStableFunc(m.problems, func(a, b topo.Finding) int { return cmp.Compare(a.Severity.Rank(), b.Severity.Rank()) })
 	m.placed = make([]bool, len(m.problems))
 	bridgeOf := map[string]string{} // network → its bridge
+	overlays := map[string]bool{}   // overlay networks this node holds a sandbox of
 	for _, n := range s.Networks {
 		if n.Bridge != "" {
 			bridgeOf[n.Name] = n.Bridge
 		}
 	}
+	for _, o := range s.Overlays {
+		overlays[o.Network] = true
+	}
 	for i, f := range m.problems {
 		for _, r := range f.Subject {
-			pl, ok := placeOf(r, s.Host.Namespace, bridgeOf)
+			pl, ok := placeOf(r, s.Host.Namespace, bridgeOf, overlays)
 			if ok && !slices.Contains(m.at[pl], i) {
 				m.at[pl] = append(m.at[pl], i)
 			}
@@ -106,7 +113,7 @@ func New(s *topo.Snapshot, given []topo.Finding) *Marks {
 }
 
 // placeOf is where ref r marks, as the package doc says.
-func placeOf(r topo.Ref, hostNS string, bridgeOf map[string]string) (place, bool) {
+func placeOf(r topo.Ref, hostNS string, bridgeOf map[string]string, overlays map[string]bool) (place, bool) {
 	switch {
 	case r.Name == "":
 		return place{}, false
@@ -116,8 +123,14 @@ func placeOf(r topo.Ref, hostNS string, bridgeOf map[string]string) (place, bool
 		return place{container: r.Container, link: r.Name}, true
 	case r.InHost(hostNS), r.Kind == topo.RefBridge:
 		return place{link: r.Name}, true
+	case r.Kind == topo.RefInterface:
+		// A link of a namespace no container owns: an overlay sandbox's
+		// br0 or vxlan0, a leg of ingress_sbox or of a load balancer.
+		return place{ns: r.Namespace, link: r.Name}, true
 	case r.Kind == topo.RefNetwork && bridgeOf[r.Name] != "":
 		return place{link: bridgeOf[r.Name]}, true
+	case r.Kind == topo.RefNetwork && overlays[r.Name]:
+		return place{overlay: r.Name}, true
 	}
 	return place{}, false
 }
@@ -142,6 +155,24 @@ func (m *Marks) Host(link string) []int {
 	return m.take(place{link: link})
 }
 
+// Namespaced returns the problems marked on a link in namespace ns that
+// belongs to no container: Docker's overlay sandboxes, ingress_sbox, lb_.
+func (m *Marks) Namespaced(ns, link string) []int {
+	if ns == "" || link == "" {
+		return nil
+	}
+	return m.take(place{ns: ns, link: link})
+}
+
+// Overlay returns the problems marked on an overlay network as a whole
+// (overlay-mtu, overlay-partitioned name the network).
+func (m *Marks) Overlay(network string) []int {
+	if network == "" {
+		return nil
+	}
+	return m.take(place{overlay: network})
+}
+
 // Container returns the problems marked on a container as a whole.
 func (m *Marks) Container(name string) []int {
 	return m.take(place{container: name})
@@ -152,7 +183,7 @@ func (m *Marks) Link(container, name string) []int {
 	if name == "" {
 		return nil
 	}
-	return m.take(place{container, name})
+	return m.take(place{container: container, link: name})
 }
 
 // Rest returns the problems marked on links of a container that the view

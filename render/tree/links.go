@@ -186,6 +186,8 @@ func (b *builder) pairNode(p topo.Pair, br *topo.Bridge) *node {
 	switch {
 	case p.Container != "":
 		peer.spans = append(peer.spans, span{p.Container, textContainer})
+	case p.Sandbox != "":
+		peer.spans = append(peer.spans, span{p.Sandbox, textOrphan})
 	case p.NamespaceName != "":
 		peer.spans = append(peer.spans, span{fmt.Sprintf("netns %q", p.NamespaceName), textOrphan})
 	default:
@@ -199,7 +201,7 @@ func (b *builder) pairNode(p topo.Pair, br *topo.Bridge) *node {
 		addrs = append([]string{p.IPv4}, addrs...)
 	}
 	group := "pair"
-	if p.Container == "" {
+	if p.Container == "" && p.Sandbox == "" {
 		group = "orphan" // their longer peer names would spread the ports of a bridge
 	}
 	n := &node{group: group, cells: []cell{
@@ -209,7 +211,17 @@ func (b *builder) pairNode(p topo.Pair, br *topo.Bridge) *node {
 		cellOf(textPlain, p.MAC),
 	}}
 	n.cells = append(n.cells, b.serviceCells(p)...)
-	n.problems = b.marks.Host(p.HostInterface)
+	if p.Sandbox != "" {
+		n.cells = append(n.cells, cellOf(textPlain, sandboxPeer(p, b.s)))
+	}
+	if b.inSandbox(p) {
+		n.problems = b.marks.Namespaced(p.HostNamespace, p.HostInterface)
+	} else {
+		n.problems = b.marks.Host(p.HostInterface)
+	}
+	if p.Sandbox != "" {
+		n.problems = marks.Union(n.problems, b.marks.Namespaced(p.Namespace, p.ContainerInterface))
+	}
 	if p.Container != "" {
 		n.problems = marks.Union(n.problems, b.marks.Link(p.Container, p.ContainerInterface))
 		for _, c := range p.SharedWith {
@@ -223,7 +235,7 @@ func (b *builder) pairNode(p topo.Pair, br *topo.Bridge) *node {
 	if p.Namespace != "" && !p.Verified {
 		n.cells = append(n.cells, cellOf(textWarning, "unverified"))
 	}
-	if hi, ok := b.s.HostInterface(p.HostInterface); ok {
+	if hi, ok := b.s.HostInterface(p.HostInterface); ok && !b.inSandbox(p) {
 		if hi.State != "" && hi.State != "up" {
 			n.cells = append(n.cells, cellOf(textWarning, hi.State))
 		}

@@ -175,6 +175,9 @@ func (b *builder) build() *node {
 		root.cells = append(root.cells, cellOf(textPlain, cmp.Or(r.Name, "runtime")+" "+r.Version))
 	}
 
+	if n := b.swarmNode(); n != nil {
+		root.add(n)
+	}
 	bridges := b.bridges()
 	uplink := s.Host.Uplink
 	switch i := slices.IndexFunc(bridges, func(br topo.Bridge) bool { return br.Name == uplink }); {
@@ -193,13 +196,18 @@ func (b *builder) build() *node {
 		root.add(b.bridgeNode(br))
 	}
 	root.add(b.projectNodes(projects)...)
+	for _, o := range s.Overlays {
+		root.add(b.overlayNode(o))
+	}
 
 	drawn := map[string]bool{uplink: true} // host links whose line carries their subs
 	for _, br := range bridges {
 		drawn[br.Name] = true
 	}
 	for _, p := range s.Pairs {
-		drawn[p.HostInterface] = true
+		if p.HostNamespace == "" {
+			drawn[p.HostInterface] = true
+		}
 	}
 	parents := make([]string, 0, len(b.subs))
 	for p := range b.subs {
@@ -214,7 +222,7 @@ func (b *builder) build() *node {
 
 	var orphans []*node
 	for _, p := range b.pairs("") {
-		if p.Container == "" {
+		if p.Container == "" && p.Sandbox == "" {
 			orphans = append(orphans, b.pairNode(p, nil))
 		} else {
 			root.add(b.pairNode(p, nil))
@@ -274,7 +282,7 @@ func (b *builder) bridges() []topo.Bridge {
 		known[br.Name] = true
 	}
 	for _, p := range b.s.Pairs {
-		if p.Bridge != "" && !known[p.Bridge] {
+		if p.Bridge != "" && !known[p.Bridge] && !b.inSandbox(p) {
 			known[p.Bridge] = true
 			out = append(out, topo.Bridge{Name: p.Bridge, Network: p.Network})
 		}
@@ -283,13 +291,29 @@ func (b *builder) bridges() []topo.Bridge {
 	return out
 }
 
-// pairs are the pairs whose host end is on bridge ("" for none), those
-// with a container first by container, interface and host veth, then
-// orphans by host veth.
+// pairs are the pairs whose host end is on bridge ("" for none) in the
+// host namespace, those with a container first by container, interface
+// and host veth, then orphans by host veth.
 func (b *builder) pairs(bridge string) []topo.Pair {
+	return b.pairsIn("", bridge)
+}
+
+// inSandbox says whether a pair's "host" end is in one of Docker's own
+// namespaces (an overlay sandbox's br0), not in the host's.
+func (b *builder) inSandbox(p topo.Pair) bool {
+	return p.HostNamespace != "" && p.HostNamespace != b.s.Host.Namespace
+}
+
+// pairsIn are the pairs whose "host" end is on bridge in namespace ns
+// ("" for the host's), sorted as pairs says.
+func (b *builder) pairsIn(ns, bridge string) []topo.Pair {
 	var out []topo.Pair
 	for _, p := range b.s.Pairs {
-		if p.Bridge == bridge {
+		in := ""
+		if b.inSandbox(p) {
+			in = p.HostNamespace
+		}
+		if p.Bridge == bridge && in == ns {
 			out = append(out, p)
 		}
 	}
