@@ -44,9 +44,18 @@ docker_pkgs() {
 daemonns=TestIntegrationDaemonNamespace
 # The image (make image) and the Docker CLI plugin (make install-plugin) are
 # built and tried against the host's engine only: once is what a user does.
-hostonly='TestIntegrationImage|TestIntegrationDockerPlugin'
+# The swarm tests (TestIntegrationSwarm*, internal/swarmtest) build their own
+# nodes of Docker 28.5.2 whatever the engine under test: once is enough too.
+hostonly='TestIntegrationImage|TestIntegrationDockerPlugin|TestIntegrationSwarm.*'
 skip_host=()
 for e in $engines; do case $e in 20.10 | host) ;; *) skip_host=(-skip "^$daemonns\$") ;; esac; done
+
+# The swarm tests run with the host's suite, on nodes of Docker 28.5.2 from
+# the engines' cache: built (or found, in seconds) before it.
+case " $engines " in
+*" 20.10 "* | *" host "*)
+	bash scripts/engines.sh fetch 28 || { echo "FAIL [engine 28] could not be built or downloaded: the swarm tests will fail"; rc=1; } ;;
+esac
 
 for e in $engines; do
 	case $e in

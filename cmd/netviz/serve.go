@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -18,10 +19,13 @@ import (
 type serveOptions struct {
 	listen string
 	token  string
-	host   string
-	all    bool
-	engine string
-	group  string
+	// tokenFile holds the token (a Docker or Kubernetes secret, mounted as
+	// a file), so that it is in neither the command line nor the service spec.
+	tokenFile string
+	host      string
+	all       bool
+	engine    string
+	group     string
 }
 
 func newServeCommand(d deps) *cobra.Command {
@@ -34,12 +38,13 @@ interactive diagram (updated in place), a log of the changes, doctor's
 findings, a path box and the current snapshot to download.
 
 It listens on 127.0.0.1:7800 by default. Listening on any other address
-needs a token: give one with --token, or netviz makes one and prints it
-once on stderr; open the printed address, which carries it. It only reads:
+needs a token: give one with --token or --token-file (a file holding it,
+such as a Docker secret), or netviz makes one and prints it once on stderr; open the printed address, which carries it. It only reads:
 nothing it serves changes the host. docs/live.md lists the endpoints.`,
 		Example: `  sudo netviz serve
   sudo netviz serve --listen 127.0.0.1:9000
   sudo netviz serve --listen 0.0.0.0:7800          # prints a token
+  sudo netviz serve --listen 0.0.0.0:7800 --token-file /run/secrets/netviz_token
   curl -H "Authorization: Bearer $TOKEN" http://host:7800/api/doctor`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -49,6 +54,7 @@ nothing it serves changes the host. docs/live.md lists the endpoints.`,
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", "127.0.0.1:7800", "address to listen on; other than loopback needs a token")
 	f.StringVar(&o.token, "token", "", "the token every request must carry (default: none on loopback, a random one printed on stderr otherwise)")
+	f.StringVar(&o.tokenFile, "token-file", "", "read the token from this file (trailing newline ignored), e.g. a Docker secret: /run/secrets/<name>")
 	f.StringVarP(&o.host, "host", "H", "", "Docker daemon to follow (default: $DOCKER_HOST or the local socket)")
 	f.BoolVarP(&o.all, "all", "a", false, "include stopped and created containers")
 	f.StringVar(&o.engine, "engine", "auto", "Graphviz engine for the diagram: auto (native dot if installed), dot, or embedded (netviz-graphviz)")
@@ -67,6 +73,18 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer) error {
 	}
 	if _, _, err := net.SplitHostPort(o.listen); err != nil {
 		return usageErrorf("invalid --listen %q: want HOST:PORT, e.g. 127.0.0.1:7800", o.listen)
+	}
+	if o.tokenFile != "" {
+		if o.token != "" {
+			return usageErrorf("--token and --token-file both given: use one")
+		}
+		b, err := os.ReadFile(o.tokenFile)
+		if err != nil {
+			return usageErrorf("cannot read --token-file: %v", err)
+		}
+		if o.token = strings.TrimRight(string(b), "\r\n"); o.token == "" || strings.ContainsAny(o.token, "\r\n") {
+			return usageErrorf("--token-file %q: want one line holding the token, not %s", o.tokenFile, describeToken(o.token))
+		}
 	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -108,6 +126,15 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer) error {
 		serveErr = nil
 	}
 	return errors.Join(watchErr, serveErr)
+}
+
+// describeToken says what is wrong with a token file's content without
+// printing the content (it may be a secret gone wrong).
+func describeToken(tok string) string {
+	if tok == "" {
+		return "an empty file"
+	}
+	return strconv.Itoa(strings.Count(tok, "\n")+1) + " lines"
 }
 
 // openable is addr as a browser can open it: a wildcard listener is named
