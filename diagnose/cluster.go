@@ -25,7 +25,7 @@ func ClusterChecks(c *topo.Cluster) []Finding {
 	out = append(out, checkUnanswered(c)...)
 	for i := range c.Overlays {
 		out = append(out, checkVTEPs(&c.Overlays[i])...)
-		out = append(out, checkOverlayMTU(&c.Overlays[i])...)
+		out = append(out, checkClusterMTU(&c.Overlays[i])...)
 	}
 	slices.SortFunc(out, topo.CompareFindings)
 	return out
@@ -70,9 +70,9 @@ func checkVTEPs(ov *topo.ClusterOverlay) []Finding {
 	return out
 }
 
-// checkOverlayMTU finds an overlay whose MTU is not the same on every
+// checkClusterMTU finds an overlay whose MTU is not the same on every
 // node: a packet that fits one end is dropped by the other.
-func checkOverlayMTU(ov *topo.ClusterOverlay) []Finding {
+func checkClusterMTU(ov *topo.ClusterOverlay) []Finding {
 	byMTU := map[int][]string{}
 	for _, m := range ov.Members {
 		if m.MTU > 0 {

@@ -2,6 +2,7 @@ package diagram
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,27 +14,21 @@ import (
 // writer draws), holding that node's own diagram built as Build draws a
 // host, grouped the same way; in it, one box per overlay sandbox with the
 // node's VXLAN device; and between the nodes' VXLAN devices, the tunnels.
-// A node that did not answer is a box with one unknown node saying why.
+// A node that did not answer is a box with one node saying why, drawn as
+// the stand-in for a remote node is (NodeRemoteVTEP): all that is known.
 
-// Kinds a cluster's diagram adds.
+// Kinds a cluster's diagram adds to those of a node's (overlay.go).
 const (
-	NodeVTEP        NodeKind    = "vtep"         // an overlay's VXLAN device on one node: its end of the tunnels
-	NodeUnknownNode NodeKind    = "unknown-node" // a node that did not answer, or an address no node has
-	EdgeTunnel      EdgeKind    = "tunnel"       // VXLAN tunnel both nodes' forwarding databases hold
-	EdgeHalfTunnel  EdgeKind    = "half-tunnel"  // VXLAN tunnel only one side holds
-	EdgeUnderlay    EdgeKind    = "underlay"     // VXLAN device → the uplink its packets leave by
-	ClusterSandbox  ClusterKind = "overlay-sandbox"
+	EdgeHalfTunnel EdgeKind = "half-tunnel" // VXLAN tunnel only one side's forwarding database holds
+	// ClusterOthers holds what a node's diagram draws outside any
+	// namespace: summary nodes, stopped containers, remote stand-ins.
+	ClusterOthers ClusterKind = "others"
 )
 
 func init() {
-	nodeKindOrder = append(nodeKindOrder, NodeVTEP, NodeUnknownNode)
-	edgeKindOrder = append(edgeKindOrder, EdgeTunnel, EdgeHalfTunnel, EdgeUnderlay)
-	nodeStyles[NodeVTEP] = NodeStyle{Column: 1, Fill: "#e0e7ff", Border: "#4338ca", Thick: true, Legend: "VXLAN device of an overlay network on a node"}
-	nodeStyles[NodeUnknownNode] = NodeStyle{Column: 1, Fill: "#fef2f2", Border: "#b91c1c", Font: DimText, Dashed: true, Legend: "unknown: a node that did not answer, or an address no node has"}
-	edgeStyles[EdgeTunnel] = EdgeStyle{Color: "#4338ca", Width: 2.4, Swatch: "━━━", Legend: "VXLAN tunnel: both nodes send to each other"}
-	edgeStyles[EdgeHalfTunnel] = EdgeStyle{Color: "#b91c1c", Dashed: true, Width: 2.0, Swatch: "━ ━", Legend: "VXLAN tunnel seen from one side only"}
-	edgeStyles[EdgeUnderlay] = EdgeStyle{Color: "#6366f1", Dotted: true, Width: 1.2, Swatch: "·····", Legend: "VXLAN packets leave by the uplink"}
-	clusterStyles[ClusterSandbox] = ClusterStyle{Fill: "#eef2ff", Border: "#6366f1", Dashed: true}
+	edgeKindOrder = append(edgeKindOrder, EdgeHalfTunnel)
+	edgeStyles[EdgeHalfTunnel] = EdgeStyle{Color: "#b45309", Dotted: true, Width: 2.4, Swatch: "·····", Legend: "VXLAN tunnel one node holds and the other does not"}
+	clusterStyles[ClusterOthers] = ClusterStyle{Fill: "#ffffff", Border: "#cbd5e1", Dashed: true}
 }
 
 // NodeLegend is what the legend says a node's box is.
@@ -67,8 +62,9 @@ func BuildCluster(c *topo.Cluster, opt ClusterOptions) *Diagram {
 		d.Title = opt.Title
 	}
 	d.Subtitle = clusterSubtitle(c, opt.Now)
-	vteps := map[[2]string]string{} // (node, network ID) → VTEP node ID
-	anchor := map[string]string{}   // node → a node ID to tie tunnels to when it has no VTEP
+	nodeOf := nodeAddresses(c)
+	vteps := map[[2]string]string{} // (node, network ID) → its VXLAN device's node ID
+	anchor := map[string]string{}   // node → where tunnels end when it has no VXLAN device
 	for i := range c.Nodes {
 		n := &c.Nodes[i]
 		prefix := "n" + strconv.Itoa(i+1) + "_"
@@ -80,17 +76,63 @@ func BuildCluster(c *topo.Cluster, opt ClusterOptions) *Diagram {
 		o.Problems = opt.NodeProblems[n.Name]
 		o.ByProject = false
 		sub := Build(n.Snapshot, o)
+		dropStandIns(sub, nodeOf)
 		box := adopt(d, sub, prefix, n)
 		markBox(d, box, nodeFindings(opt.Problems, n.Name))
 		anchor[n.Name] = uplinkOf(sub, prefix)
 		for _, ov := range c.Overlays {
 			if m, ok := ov.Member(n.Name); ok {
-				vteps[[2]string{n.Name, ov.NetworkID}] = addSandbox(d, box, prefix, n.Snapshot, &ov, m, anchor[n.Name])
+				vteps[[2]string{n.Name, ov.NetworkID}] = vxlanNode(d, box, prefix, &ov, m)
 			}
 		}
 	}
 	addTunnels(d, c, vteps, anchor)
 	return d
+}
+
+// nodeAddresses maps the addresses the cluster's nodes are known by to
+// their names: where netviz asked them, their tunnels' ends.
+func nodeAddresses(c *topo.Cluster) map[string]string {
+	out := map[string]string{}
+	for _, n := range c.Nodes {
+		if n.Addr != "" {
+			out[n.Addr] = n.Name
+		}
+	}
+	for _, o := range c.Overlays {
+		for _, m := range o.Members {
+			out[m.VTEP] = m.Node
+		}
+	}
+	for _, t := range c.Tunnels {
+		if t.B != "" {
+			out[t.AddrB] = t.B
+		}
+		out[t.AddrA] = t.A
+	}
+	return out
+}
+
+// dropStandIns takes out of a node's diagram the stand-ins for remote
+// nodes that are in the cluster, and their tunnel edges: the cluster's
+// own tunnels tie the two nodes' devices instead. A stand-in for an
+// address no node has stays.
+func dropStandIns(sub *Diagram, nodeOf map[string]string) {
+	dropEdge, dropNode := map[string]bool{}, map[string]bool{}
+	kept := sub.Tunnels[:0]
+	for _, t := range sub.Tunnels {
+		if nodeOf[t.Remote] == "" {
+			kept = append(kept, t)
+			continue
+		}
+		dropEdge[t.Edge], dropNode[t.RemoteNode] = true, true
+	}
+	for _, t := range kept {
+		delete(dropNode, t.RemoteNode)
+	}
+	sub.Tunnels = kept
+	sub.Edges = slices.DeleteFunc(sub.Edges, func(e Edge) bool { return dropEdge[e.ID] })
+	sub.Nodes = slices.DeleteFunc(sub.Nodes, func(n Node) bool { return dropNode[n.ID] })
 }
 
 func clusterSubtitle(c *topo.Cluster, now time.Time) string {
@@ -142,9 +184,9 @@ func adopt(d *Diagram, sub *Diagram, prefix string, n *topo.ClusterNode) int {
 		box.Clusters = append(box.Clusters, c.ID)
 	}
 	// What Build draws outside any cluster — summary nodes, stopped
-	// containers — belongs to this node: a cluster of its own in the box.
+	// containers, stand-ins for addresses no node has — belongs to this node: a cluster of its own in the box.
 	if len(sub.Nodes) > 0 {
-		c := Cluster{ID: "cluster_" + prefix + "others", Kind: ClusterNetns, Title: "grouped and stopped containers", Lines: []string{},
+		c := Cluster{ID: "cluster_" + prefix + "others", Kind: ClusterOthers, Title: "outside its namespaces", Lines: []string{},
 			Nodes: prefixNodes(prefix, sub.Nodes)}
 		d.Clusters = append(d.Clusters, c)
 		box.Clusters = append(box.Clusters, c.ID)
@@ -152,6 +194,10 @@ func adopt(d *Diagram, sub *Diagram, prefix string, n *topo.ClusterNode) int {
 	for _, e := range sub.Edges {
 		e.ID, e.From, e.To = prefix+e.ID, prefix+e.From, prefix+e.To
 		d.Edges = append(d.Edges, e)
+	}
+	for _, t := range sub.Tunnels {
+		t.VXLANNode, t.RemoteNode, t.Edge = prefix+t.VXLANNode, prefix+t.RemoteNode, prefix+t.Edge
+		d.Tunnels = append(d.Tunnels, t)
 	}
 	d.Projects = append(d.Projects, box)
 	return len(d.Projects) - 1
@@ -191,7 +237,7 @@ func addUnknownNode(d *Diagram, prefix string, n *topo.ClusterNode, problems []t
 	id := prefix + "unknown"
 	c := Cluster{ID: "cluster_" + prefix + "host", Kind: ClusterHost, Title: "unknown", Lines: []string{}, Problems: problems,
 		Details: fieldsOf("error", n.Error),
-		Nodes: []Node{{ID: id, Kind: NodeUnknownNode, Title: clip(n.Name + ": unknown"), Lines: clipAll(wrap(n.Error, 48)),
+		Nodes: []Node{{ID: id, Kind: NodeRemoteVTEP, Title: clip(n.Name + ": unknown"), Lines: clipAll(wrap(n.Error, 48)),
 			Details: fieldsOf("node", n.Name, "address", n.Addr, "error", n.Error)}}}
 	d.Clusters = append(d.Clusters, c)
 	d.Projects = append(d.Projects, Project{ID: "cluster_" + prefix + "node", Name: n.Name, Title: title, Lines: orEmpty(lines), Node: true,

@@ -7,121 +7,92 @@ import (
 	"github.com/netviz/netviz/topo"
 )
 
-// addSandbox draws a node's part of an overlay network — its sandbox
-// with the VXLAN device — inside the node's box, tied to the uplink its
-// packets leave by. It returns the VXLAN device's node ID.
-func addSandbox(d *Diagram, box int, prefix string, s *topo.Snapshot, ov *topo.ClusterOverlay, m *topo.OverlayMember, uplink string) string {
-	base := prefix + "ovl_" + safeID(ov.Network)
-	title := "overlay " + ov.Network
-	if ov.Ingress {
-		title += " (ingress)"
-	}
-	id := base + "_vtep"
-	lines := []string{fmt.Sprintf("VNI %d · MTU %d", ov.VNI, m.MTU), "VTEP " + orDash(m.VTEP)}
+// vxlanNode is the ID of a node's VXLAN device of an overlay: the one its
+// own diagram draws in the overlay's cluster (overlay.go), told the
+// overlay's tasks on the node; or, when there is none, one drawn here in
+// a sandbox box of its own.
+func vxlanNode(d *Diagram, box int, prefix string, ov *topo.ClusterOverlay, m *topo.OverlayMember) string {
+	tasks := plural(len(m.Tasks), "task", "tasks")
 	if len(m.Tasks) > 0 {
-		lines = append(lines, plural(len(m.Tasks), "task", "tasks")+": "+firstNames(m.Tasks, 3))
+		tasks += ": " + firstNames(m.Tasks, 3)
 	}
-	lines = append(lines, plural(len(m.Peers), "remote VTEP", "remote VTEPs"))
-	node := Node{ID: id, Kind: NodeVTEP, Title: clip(orDash(m.Device)), Lines: clipAll(lines),
-		Details: fieldsOf("network", ov.Network, "network ID", ov.NetworkID, "VNI", intField(ov.VNI), "device", m.Device,
-			"sandbox", m.Namespace, "VTEP", m.VTEP, "MTU", intField(m.MTU), "tasks", strings.Join(m.Tasks, ", "),
-			"remote VTEPs", strings.Join(m.Peers, ", "), "encrypted", boolField(ov.Encrypted, true))}
-	if id, ok := reuseVTEP(d, prefix, s, ov, m.Device, title, node); ok {
-		if uplink != "" {
-			d.Edges = append(d.Edges, Edge{ID: "e_" + id + "__uplink", From: uplink, To: id, Kind: EdgeUnderlay})
-		}
-		return id
-	}
-	c := Cluster{ID: "cluster_" + base, Kind: ClusterSandbox, Title: clip(title), Lines: nonEmpty(prefixed("sandbox ", m.Namespace)),
-		Nodes: []Node{node}, Details: fieldsOf("network", ov.Network, "sandbox", m.Namespace)}
-	d.Clusters = append(d.Clusters, c)
-	d.Projects[box].Clusters = append(d.Projects[box].Clusters, c.ID)
-	if uplink != "" {
-		d.Edges = append(d.Edges, Edge{ID: "e_" + id + "__uplink", From: uplink, To: id, Kind: EdgeUnderlay})
-	}
-	return id
-}
-
-// reuseVTEP makes the node's own drawing of the VXLAN device, when its
-// diagram has one (the sandbox drawn as a namespace), the tunnels' end:
-// the device gets the overlay's facts and its namespace the sandbox's look.
-func reuseVTEP(d *Diagram, prefix string, s *topo.Snapshot, ov *topo.ClusterOverlay, device, title string, vtep Node) (string, bool) {
-	nsID := ""
-	for _, o := range s.Overlays {
-		if o.NetworkID == ov.NetworkID && o.Network == ov.Network {
-			nsID = o.Namespace
-		}
-	}
-	if nsID == "" || device == "" {
-		return "", false
-	}
-	want := prefix + safeID("if_"+nsID+"_"+device)
-	for i := range d.Clusters {
-		c := &d.Clusters[i]
-		for j := range c.Nodes {
-			if c.Nodes[j].ID != want {
+	for _, id := range d.Projects[box].Clusters {
+		for i := range d.Clusters {
+			c := &d.Clusters[i]
+			if c.ID != id || c.Kind != ClusterOverlay || !ofNetwork(c, ov) {
 				continue
 			}
-			n := &c.Nodes[j]
-			n.Kind, n.Lines, n.Details = NodeVTEP, vtep.Lines, append(vtep.Details, n.Details...)
-			if c.Kind == ClusterNetns {
-				c.Kind, c.Title, c.Lines = ClusterSandbox, clip(title), nonEmpty(clip(strings.TrimPrefix(c.Title, "netns ")))
+			for j := range c.Nodes {
+				if n := &c.Nodes[j]; n.Kind == NodeVXLAN {
+					n.Lines = append(n.Lines, clip(tasks))
+					return n.ID
+				}
 			}
-			return n.ID, true
 		}
 	}
-	return "", false
+	base := prefix + "ovl_" + safeID(ov.Network)
+	node := Node{ID: base + "_vtep", Kind: NodeVXLAN, Title: clip(cmpOr(m.Device, "vxlan")),
+		Lines: clipAll([]string{fmt.Sprintf("vni %d · mtu %d", ov.VNI, m.MTU), "local " + cmpOr(m.VTEP, "-"), tasks}),
+		Details: fieldsOf("network", ov.Network, "network ID", ov.NetworkID, "vni", intField(ov.VNI), "device", m.Device,
+			"sandbox", m.Namespace, "local", m.VTEP, "mtu", intField(m.MTU), "tasks", strings.Join(m.Tasks, ", "),
+			"remote VTEPs", strings.Join(m.Peers, ", "))}
+	c := Cluster{ID: "cluster_" + base, Kind: ClusterOverlay, Title: clip("overlay " + ov.Network),
+		Lines: nonEmpty(prefixed("sandbox ", m.Namespace)), Nodes: []Node{node}, Details: fieldsOf("network", ov.Network, "network ID", ov.NetworkID)}
+	d.Clusters = append(d.Clusters, c)
+	d.Projects[box].Clusters = append(d.Projects[box].Clusters, c.ID)
+	return node.ID
 }
 
-// addTunnels draws the VXLAN tunnels between the nodes' devices: solid
-// when both sides hold them, dashed red when only one does. A tunnel to
-// a node with no device of the network ends at the node's uplink (or its
-// unknown box); one to an address no node has, at a node for the address.
+// ofNetwork says whether an overlay cluster of a node's diagram is ov's.
+func ofNetwork(c *Cluster, ov *topo.ClusterOverlay) bool {
+	for _, f := range c.Details {
+		if f.Key == "network ID" && ov.NetworkID != "" {
+			return f.Value == ov.NetworkID
+		}
+	}
+	return c.Title == clip("overlay "+ov.Network)
+}
+
+// addTunnels draws the VXLAN tunnels between the nodes' devices: as a
+// node's own tunnels are drawn when both sides hold them, dotted amber
+// when only one does. A tunnel to a node with no device of the network
+// ends at the node's uplink (or its unknown box); one to an address no
+// node has is the stand-in its node's diagram drew.
 func addTunnels(d *Diagram, c *topo.Cluster, vteps map[[2]string]string, anchor map[string]string) {
-	strangers := map[string]string{}
-	end := func(node, netID, addr string) string {
+	end := func(node, netID string) string {
 		if id := vteps[[2]string{node, netID}]; id != "" {
 			return id
 		}
-		if node != "" && anchor[node] != "" {
-			return anchor[node]
-		}
-		if id := strangers[addr]; id != "" {
-			return id
-		}
-		id := "unknown_vtep_" + safeID(addr)
-		d.Nodes = append(d.Nodes, Node{ID: id, Kind: NodeUnknownNode, Title: clip("VTEP " + addr), Lines: []string{"no node netviz knows"},
-			Details: fieldsOf("address", addr)})
-		strangers[addr] = id
-		return id
+		return anchor[node]
+	}
+	encrypted := map[string]bool{}
+	for _, o := range c.Overlays {
+		encrypted[o.NetworkID+"\x00"+o.Network] = o.Encrypted
 	}
 	for _, t := range c.Tunnels {
-		from, to := end(t.A, t.NetworkID, t.AddrA), end(t.B, t.NetworkID, t.AddrB)
+		if t.B == "" {
+			continue
+		}
+		from, to := end(t.A, t.NetworkID), end(t.B, t.NetworkID)
 		if from == "" || to == "" {
 			continue
 		}
 		kind := EdgeTunnel
+		if encrypted[t.NetworkID+"\x00"+t.Network] {
+			kind = EdgeEncryptedTunnel
+		}
 		label := fmt.Sprintf("VNI %d %s\n%s ⇄ %s", t.VNI, t.Network, t.AddrA, t.AddrB)
 		switch {
 		case !t.FromB:
 			kind = EdgeHalfTunnel
-			label = fmt.Sprintf("VNI %d %s\n%s → %s\nseen from %s only", t.VNI, t.Network, t.AddrA, t.AddrB, t.A)
+			label = fmt.Sprintf("VNI %d %s\n%s → %s\nonly %s holds it", t.VNI, t.Network, t.AddrA, t.AddrB, t.A)
 		case !t.FromA:
 			kind = EdgeHalfTunnel
-			label = fmt.Sprintf("VNI %d %s\n%s → %s\nseen from %s only", t.VNI, t.Network, t.AddrB, t.AddrA, t.B)
+			label = fmt.Sprintf("VNI %d %s\n%s → %s\nonly %s holds it", t.VNI, t.Network, t.AddrB, t.AddrA, t.B)
 		}
-		d.Edges = append(d.Edges, Edge{ID: "e_tunnel_" + safeID(t.Network+"_"+t.A+"_"+cmpOr(t.B, t.AddrB)), From: from, To: to, Kind: kind, Label: label})
+		d.Edges = append(d.Edges, Edge{ID: "e_tunnel_" + safeID(t.Network+"_"+t.A+"_"+t.B), From: from, To: to, Kind: kind, Label: label})
 	}
 }
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-func orDash(s string) string { return cmpOr(s, "-") }
 
 // firstNames is up to n names, then how many more.
 func firstNames(names []string, n int) string {
