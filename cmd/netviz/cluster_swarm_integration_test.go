@@ -99,10 +99,17 @@ func TestIntegrationSwarmCluster(t *testing.T) {
 		}
 	}
 
+	// NETVIZ_CLUSTER_KEEP=dir keeps the cluster's JSON, to draw it again
+	// by hand (docs/swarm.md's picture is one).
+	if dir := os.Getenv("NETVIZ_CLUSTER_KEEP"); dir != "" {
+		if _, errOut, code := netviz("-o", filepath.Join(dir, "cluster.json")); code != 0 {
+			t.Errorf("keeping the cluster: exit %d: %s", code, errOut)
+		}
+	}
 	svg := filepath.Join(t.TempDir(), "cluster.svg")
 	if _, errOut, code := netviz("-o", svg); code != 0 {
 		t.Errorf("netviz cluster -o cluster.svg: exit %d: %s", code, errOut)
-	} else if data, err := os.ReadFile(svg); err != nil || !bytes.Contains(data, []byte("nv-edge-tunnel")) {
+	} else if data, err := os.ReadFile(svg); err != nil || !bytes.Contains(data, []byte(`id="e_tunnel_`)) {
 		t.Errorf("the SVG has no tunnel between nodes (%v)", err)
 	}
 
