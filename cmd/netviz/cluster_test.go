@@ -77,7 +77,7 @@ func TestRenderSeveralSnapshotsMerges(t *testing.T) {
 	if code := run(context.Background(), []string{"cluster", "--from", out, "--no-problems"}, d2); code != exitOK {
 		t.Fatalf("cluster --from saved: exit %d", code)
 	}
-	for _, want := range []string{"cluster: 3 nodes (3 answered), 1 overlay networks, 3 tunnels", "node node2  worker  192.168.77.2",
+	for _, want := range []string{"cluster: 3 nodes (3 answered), 1 overlay network, 3 tunnels", "node node2  worker  192.168.77.2",
 		"tunnel node1 192.168.77.1 → node3 192.168.77.3  (seen from node1 only)"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("tree lacks %q:\n%s", want, stdout)

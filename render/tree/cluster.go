@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/netviz/netviz/render/marks"
 	"github.com/netviz/netviz/render/termtext"
 	"github.com/netviz/netviz/topo"
 )
@@ -35,8 +36,10 @@ func WriteCluster(w io.Writer, c *topo.Cluster, opt ClusterOptions) error {
 	if opt.ASCII {
 		tw.glyphs = asciiGlyphs
 	}
-	fmt.Fprintf(&buf, "%s %d nodes (%d answered), %d overlay networks, %d tunnels\n",
-		colorize(opt.Color, textHost, "cluster:"), len(c.Nodes), len(c.Nodes)-len(c.Unanswered()), len(c.Overlays), len(c.Tunnels))
+	fmt.Fprintf(&buf, "%s %s (%d answered), %s, %s\n", colorize(opt.Color, textHost, "cluster:"),
+		countOf(len(c.Nodes), "node", "nodes", "no nodes"), len(c.Nodes)-len(c.Unanswered()),
+		countOf(len(c.Overlays), "overlay network", "overlay networks", "no overlay networks"),
+		countOf(len(c.Tunnels), "tunnel", "tunnels", "no tunnels"))
 	for i := range c.Nodes {
 		if err := tw.clusterNode(&c.Nodes[i], opt); err != nil {
 			return err
@@ -45,7 +48,10 @@ func WriteCluster(w io.Writer, c *topo.Cluster, opt ClusterOptions) error {
 	for i := range c.Overlays {
 		tw.overlay(c, &c.Overlays[i], opt)
 	}
-	tw.problems(opt.Problems)
+	if len(opt.Problems) > 0 {
+		buf.WriteString("\n" + colorize(opt.Color, problemTextKind(marks.Worst(opt.Problems)), "across nodes:"))
+		buf.WriteString(" " + termtext.Printable(summary(opt.Problems)) + "; netviz cluster doctor explains each and its fix\n")
+	}
 	tw.warnings(c.Warnings)
 	_, err := w.Write(buf.Bytes())
 	return err
