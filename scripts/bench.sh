@@ -184,6 +184,9 @@ go test -count=1 -run '^$' -bench 'BenchmarkServeEventLatency$' -benchtime=50x .
 go test -count=1 -run '^$' -bench 'BenchmarkServeIdleCPU$' -benchtime=1x ./cmd/netviz | grep '^Benchmark'
 go test -count=1 -run '^$' -bench 'BenchmarkIdleServer$' -benchtime=1x ./serve | grep '^Benchmark'
 
+printf '\na 3-node Swarm on this machine (go test -bench BenchmarkSwarmStart ./internal/swarmtest)\n'
+go test -count=1 -run '^$' -bench 'BenchmarkSwarmStart$' -benchtime=1x ./internal/swarmtest | grep '^Benchmark'
+
 # netviz cluster: merging three 200-container nodes, gathering them over
 # HTTP against fetching one, and render of the three (600 containers,
 # grouped) to DOT and SVG (go test -bench, median of 5).

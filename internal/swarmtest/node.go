@@ -82,7 +82,10 @@ func ip(args ...string) error {
 // namespace with eth0 whose peer is a port of br0. Nothing is created in the
 // host's namespace.
 func (s *Swarm) makeBridge() error {
-	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+		return err
+	}
+	if err := writeOwner(s.Dir); err != nil {
 		return err
 	}
 	br := s.BridgeNetns
@@ -154,6 +157,10 @@ func (s *Swarm) startNode(n *Node, bins engineBins) error {
 	path := bins.runc + ":" + bins.docker + ":" + os.Getenv("PATH")
 	var err error
 	if n.containerd, err = n.spawn(path, "containerd", "containerd", "-c", filepath.Join(n.Dir, "containerd.toml")); err != nil {
+		return err
+	}
+	// For sweepStale, should this process die before its cleanup.
+	if err := os.WriteFile(filepath.Join(n.Dir, "containerd.pid"), []byte(fmt.Sprintln(n.containerd.Process.Pid)), 0o644); err != nil {
 		return err
 	}
 	if err := waitFor(30*time.Second, func() bool { _, err := os.Stat(csock); return err == nil }); err != nil {
@@ -264,7 +271,7 @@ func (s *Swarm) join() error {
 // (docker save | docker load: no registry).
 func (s *Swarm) LoadImage(t testing.TB, image string) {
 	t.Helper()
-	tarball := filepath.Join(s.dir, strings.NewReplacer("/", "_", ":", "_").Replace(image)+".tar")
+	tarball := filepath.Join(s.Dir, strings.NewReplacer("/", "_", ":", "_").Replace(image)+".tar")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	save := exec.CommandContext(ctx, "docker", "save", "-o", tarball, image)

@@ -57,8 +57,8 @@ func (s *Swarm) stop() {
 			s.t.Errorf("swarmtest cleanup: %v", err)
 		}
 	}
-	if s.dir != "" {
-		if err := os.RemoveAll(s.dir); err != nil {
+	if s.Dir != "" {
+		if err := os.RemoveAll(s.Dir); err != nil {
 			s.t.Errorf("swarmtest cleanup: %v", err)
 		}
 	}
@@ -93,7 +93,7 @@ func (s *Swarm) stopNode(n *Node) {
 			}
 		}
 	}
-	for _, cmd := range []*exec.Cmd{n.dockerd, n.containerd} {
+	for i, cmd := range []*exec.Cmd{n.dockerd, n.containerd} {
 		if cmd == nil || cmd.Process == nil {
 			continue
 		}
@@ -103,27 +103,12 @@ func (s *Swarm) stopNode(n *Node) {
 		select {
 		case <-done:
 		case <-time.After(30 * time.Second):
-			s.t.Logf("swarmtest cleanup: node %d: %s did not stop in 30s; killing it", n.Index, filepath.Base(cmd.Args[len(cmd.Args)-1]))
+			s.t.Logf("swarmtest cleanup: node %d: %s did not stop in 30s; killing it", n.Index, []string{"dockerd", "containerd"}[i])
 			_ = cmd.Process.Kill()
 			<-done
 		}
 	}
-	// The shims of its containers, found by the node's own containerd
-	// socket in their command line (nothing else has it).
-	csock := filepath.Join(n.Dir, "containerd.sock")
-	for _, pid := range pidsWith(csock) {
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-	}
-	for _, m := range mountsUnder(n.Dir) {
-		if err := syscall.Unmount(m, 0); err != nil {
-			if err := syscall.Unmount(m, syscall.MNT_DETACH); err != nil {
-				s.t.Errorf("swarmtest cleanup: umount %s: %v", m, err)
-			}
-		}
-	}
-	if err := os.RemoveAll(n.Dir); err != nil {
-		s.t.Errorf("swarmtest cleanup: %v", err)
-	}
+	cleanNodeDir(s.t, n.Dir)
 	if _, err := os.Stat("/run/netns/" + n.Netns); err == nil {
 		if err := ip("netns", "del", n.Netns); err != nil {
 			s.t.Errorf("swarmtest cleanup: %v", err)

@@ -55,7 +55,8 @@ type Swarm struct {
 	// address or route of the host uses.
 	Subnet netip.Prefix
 	Nodes  []*Node
-	dir    string
+	// Dir holds the nodes' directories, each named by its node's Name.
+	Dir string
 	// Timings of Start, for the curious (no test asserts on them).
 	Started, Joined time.Duration
 }
@@ -112,9 +113,10 @@ func Start(t testing.TB, nodes int, opts ...Option) *Swarm {
 		testenv.RequireProgram(t, prog, pkg)
 	}
 	bins := requireEngine(t)
+	sweepStale(t)
 	s := &Swarm{t: t, Prefix: "nvs" + w.ID}
 	s.BridgeNetns = s.Prefix + "-br"
-	s.dir = filepath.Join(RunDir, s.Prefix)
+	s.Dir = filepath.Join(RunDir, s.Prefix)
 	s.Subnet = freeSubnet(t)
 	s.BridgeAddr = s.Subnet.Addr().Next()
 	// Registered first, so it runs last: after the cleanups of the
@@ -128,7 +130,10 @@ func Start(t testing.TB, nodes int, opts ...Option) *Swarm {
 	for i := range nodes {
 		addr = addr.Next()
 		n := &Node{Index: i, Name: fmt.Sprintf("%sn%d", s.Prefix, i), Netns: fmt.Sprintf("%s-n%d", s.Prefix, i),
-			Addr: addr, Manager: i < cfg.managers, Dir: filepath.Join(s.dir, fmt.Sprintf("n%d", i))}
+			Addr: addr, Manager: i < cfg.managers}
+		// Named after the hostname, so that one service spec can mount each
+		// node's own socket: src=<Dir of the swarm>/{{.Node.Hostname}}/docker.sock.
+		n.Dir = filepath.Join(s.Dir, n.Name)
 		n.Socket = "unix://" + filepath.Join(n.Dir, "docker.sock")
 		n.ExecRoot = filepath.Join(n.Dir, "exec")
 		s.Nodes = append(s.Nodes, n)
@@ -218,11 +223,16 @@ func (n *Node) DockerErr(args ...string) (string, error) {
 	return run(exec.CommandContext(ctx, "docker", append([]string{"-H", n.Socket}, args...)...))
 }
 
-// Command is name args run in the node's network namespace (nsenter --net,
-// as dockerd runs) with DOCKER_HOST at the node: netviz run this way sees
-// what it would see running on that node.
+// Command is name args run in the node's network namespace and its UTS
+// namespace (its hostname), as its dockerd runs, with DOCKER_HOST at the
+// node: netviz run this way sees what it would see running on that node,
+// and reports the node's hostname.
 func (n *Node) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, "nsenter", append([]string{"--net=/run/netns/" + n.Netns, name}, args...)...)
+	ns := []string{"--net=/run/netns/" + n.Netns}
+	if n.dockerd != nil && n.dockerd.Process != nil {
+		ns = append(ns, fmt.Sprintf("--uts=/proc/%d/ns/uts", n.dockerd.Process.Pid))
+	}
+	cmd := exec.CommandContext(ctx, "nsenter", append(append(ns, name), args...)...)
 	cmd.Env = append(cleanEnv(), n.Env()...)
 	return cmd
 }
