@@ -46,6 +46,10 @@ type Options struct {
 	Token   string        // sent as "Authorization: Bearer <token>"
 	Timeout time.Duration // per node, DefaultTimeout when 0
 	Client  *http.Client  // http.DefaultClient when nil
+	// EveryNode asks every node at its address, not only those running a
+	// task of Service: for netviz run on each node with docker run, which
+	// --pid host (the full view) needs and a Swarm task cannot have.
+	EveryNode bool
 }
 
 // Gather asks the Swarm API for the nodes and where the netviz service
@@ -58,8 +62,12 @@ func Gather(ctx context.Context, sw Swarm, o Options, now time.Time) (*topo.Clus
 	if err != nil {
 		return nil, err
 	}
-	agents, err := sw.ServiceNodes(ctx, o.Service)
-	if err != nil {
+	agents := map[string]bool{}
+	if o.EveryNode {
+		for _, n := range nodes {
+			agents[n.NodeID] = true
+		}
+	} else if agents, err = sw.ServiceNodes(ctx, o.Service); err != nil {
 		return nil, err
 	}
 	var wg sync.WaitGroup

@@ -154,3 +154,16 @@ func TestFetchAnswers(t *testing.T) {
 		t.Errorf("refused: %v", err)
 	}
 }
+
+func TestGatherEveryNode(t *testing.T) {
+	three := clustertest.Three(0)
+	srv := serveNode(t, three[0].Snapshot)
+	sw := &fakeSwarm{nodes: []topo.ClusterNode{{Name: "node1", NodeID: "n1", Addr: addr(srv)}}, agents: map[string]bool{}}
+	c, err := Gather(context.Background(), sw, Options{Token: token, EveryNode: true}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sw.asked != "" || len(c.Unanswered()) != 0 {
+		t.Errorf("asked the service %q; unanswered %+v", sw.asked, c.Unanswered())
+	}
+}

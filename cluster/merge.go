@@ -8,6 +8,7 @@ package cluster
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -20,6 +21,12 @@ const (
 	WarnUnanswered = "node-unanswered"
 	// WarnVNIDiffers: the nodes disagree on an overlay's VNI.
 	WarnVNIDiffers = "vni-differs"
+	// WarnNoKernelView: a node's snapshot has Docker's view only (its
+	// netviz could not read the kernel: a Swarm task has no --pid host),
+	// so its overlays and tunnels are unknown.
+	WarnNoKernelView = "node-without-kernel-view"
+	// kernelUnavailable is the warning code of such a snapshot.
+	kernelUnavailable = "kernel-unavailable"
 )
 
 // Merge builds the cluster of nodes, each with its snapshot or the error
@@ -33,9 +40,13 @@ func Merge(nodes []topo.ClusterNode, now time.Time) *topo.Cluster {
 	}
 	uniqueNames(c.Nodes)
 	for _, n := range c.Nodes {
-		if !n.Answered() {
+		switch {
+		case !n.Answered():
 			c.Warnings = append(c.Warnings, topo.Warning{Code: WarnUnanswered, Subject: n.Name,
 				Message: fmt.Sprintf("node %s%s: %s; it is drawn as unknown", n.Name, at(n.Addr), n.Error)})
+		case slices.ContainsFunc(n.Snapshot.Warnings, func(w topo.Warning) bool { return w.Code == kernelUnavailable }):
+			c.Warnings = append(c.Warnings, topo.Warning{Code: WarnNoKernelView, Subject: n.Name,
+				Message: fmt.Sprintf("node %s's netviz could not read the kernel (a Swarm task cannot have --pid host): its links, overlays and tunnels are unknown; run netviz there with docker run --pid host (docs/swarm.md) and use --every-node", n.Name)})
 		}
 	}
 	c.Overlays = overlays(c)

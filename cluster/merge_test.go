@@ -120,3 +120,14 @@ func TestMergeVNIThatDiffers(t *testing.T) {
 		t.Errorf("warnings = %+v, want %s", c.Warnings, WarnVNIDiffers)
 	}
 }
+
+func TestMergeSaysANodeHasNoKernelView(t *testing.T) {
+	nodes := clustertest.Three(0)
+	nodes[1].Snapshot.Overlays = nil
+	nodes[1].Snapshot.Warnings = append(nodes[1].Snapshot.Warnings, topo.Warning{Code: "kernel-unavailable", Message: "the process answering on /var/run/docker.sock is in a PID namespace netviz cannot see"})
+	c := Merge(nodes, now)
+	i := slices.IndexFunc(c.Warnings, func(w topo.Warning) bool { return w.Code == WarnNoKernelView })
+	if i < 0 || c.Warnings[i].Subject != "node2" {
+		t.Errorf("warnings = %+v", c.Warnings)
+	}
+}

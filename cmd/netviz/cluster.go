@@ -35,6 +35,7 @@ type clusterSource struct {
 	timeout   time.Duration
 	from      []string
 	all       bool
+	everyNode bool
 }
 
 // openSwarm opens the manager's Swarm API; tests replace it.
@@ -52,6 +53,7 @@ func (o *clusterSource) addFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.port, "port", cluster.DefaultPort, "the port netviz serve listens on, on every node")
 	fs.StringVar(&o.token, "token", "", "the nodes' serve token (default: --token-file, then $NETVIZ_TOKEN)")
 	fs.StringVar(&o.tokenFile, "token-file", "", "read the nodes' serve token from this file")
+	fs.BoolVar(&o.everyNode, "every-node", false, "ask every node at its address, not only those with a task of --service (netviz run with docker run --pid host on each node: the full view, docs/swarm.md)")
 	fs.DurationVar(&o.timeout, "timeout", cluster.DefaultTimeout, "how long each node has to send its snapshot")
 	fs.StringArrayVar(&o.from, "from", nil, "merge saved node snapshots (netviz docker --format json), or a saved cluster, instead of asking the swarm; repeat for each node")
 	fs.BoolVarP(&o.all, "all", "a", false, "include stopped and created containers of saved snapshots")
@@ -124,7 +126,7 @@ func (o *clusterSource) gather(ctx context.Context, d deps) (*topo.Cluster, erro
 		return nil, err
 	}
 	defer closeSwarm()
-	c, err := cluster.Gather(ctx, sw, cluster.Options{Service: o.service, Port: o.port, Token: token, Timeout: o.timeout}, d.now())
+	c, err := cluster.Gather(ctx, sw, cluster.Options{Service: o.service, Port: o.port, Token: token, Timeout: o.timeout, EveryNode: o.everyNode}, d.now())
 	if errors.Is(err, docker.ErrNotManager) {
 		return nil, withCode(exitDaemon, err)
 	}
