@@ -113,6 +113,9 @@ func portDrop(sp swarmPort, d firewall.Decision, where string, label func(string
 	}
 	if d.Rule != nil {
 		why = fmt.Sprintf("the rule `%s` in %s %s drops it", d.Rule.Raw, where, d.Chain)
+		if strings.HasPrefix(where, "iptables-") {
+			fix = fmt.Sprintf("%s -D %s %s  (or accept the port from the other nodes' addresses before it)", where, d.Chain, d.Rule.Raw)
+		}
 	}
 	sev := topo.SeverityError
 	if _, doubtful := d.Doubt(); doubtful {

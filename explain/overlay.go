@@ -19,7 +19,15 @@ func (e *Explainer) inDockerNamespace(ns *topo.Namespace) (where, bool) {
 	if ns == nil || ns.Role == "" || ns.Name == "" || e.noKernel {
 		return where{}, false
 	}
-	return where{argv: []string{"nsenter", "--net=" + path.Join(DockerNetnsDir, ns.Name)}, label: "in Docker's namespace " + ns.Name}, true
+	return where{argv: []string{"nsenter", "--net=" + path.Join(e.netnsDir(), ns.Name)}, label: "in Docker's namespace " + ns.Name}, true
+}
+
+// netnsDir is where the snapshot's daemon keeps its own namespaces.
+func (e *Explainer) netnsDir() string {
+	if sw := e.s.Swarm; sw != nil && sw.NetnsDir != "" {
+		return sw.NetnsDir
+	}
+	return DockerNetnsDir
 }
 
 // dockerNamespace lists one of Docker's own namespaces: the directory they
@@ -38,7 +46,7 @@ func (e *Explainer) dockerNamespace(ns *topo.Namespace) []Command {
 	}
 	return []Command{
 		cmd("Docker's own namespaces on a Swarm node, which no process holds and ip netns does not list: 1-<netid> per overlay, ingress_sbox, lb_<netid>",
-			ns.Name, "ls", DockerNetnsDir),
+			ns.Name, "ls", e.netnsDir()),
 		w.cmd("every link and address "+w.label, expect, "ip", "addr"),
 	}
 }

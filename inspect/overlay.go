@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -34,7 +35,9 @@ func (in *Inspector) readSwarm(ctx context.Context, f *facts) {
 // docker_gwbridge veth of ingress_sbox pairs like any other.
 func (in *Inspector) readDockerNamespaces(ctx context.Context, f *facts) {
 	dr, ok := in.Kernel.(DockerNamespaceReader)
-	if !ok || f.swarm.NetnsDir == "" {
+	if !ok || f.swarm.NetnsDir == "" || f.denied {
+		// Without the right to open namespaces, the namespace-denied
+		// warning has said what is missing.
 		return
 	}
 	var pids []int
@@ -289,4 +292,23 @@ func (b *builder) ipvs() []topo.VirtualService {
 func firstLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s
+}
+
+// refreshDocker reads Docker's own namespaces again for a live view (and
+// the swarm too when networks changed: services come and go with them),
+// so that a refresh does not lose them: no container's process leads to
+// them, so the container re-reads drop them.
+func (in *Inspector) refreshDocker(ctx context.Context, f *facts, networks bool) {
+	if networks {
+		f.swarm, f.swarmWarn = SwarmFacts{}, nil
+		in.readSwarm(ctx, f)
+	}
+	for _, ref := range f.docker {
+		delete(f.namespaces, ref)
+	}
+	f.docker = nil
+	f.warnings = slices.DeleteFunc(f.warnings, func(w topo.Warning) bool {
+		return strings.HasPrefix(w.Code, "docker-namespaces-")
+	})
+	in.readDockerNamespaces(ctx, f)
 }

@@ -130,6 +130,9 @@ func (t *Tracker) refresh(ctx context.Context, cr ContainerReader, touched Touch
 		}
 		f.sysctls, f.sysctlWarn = in.Firewall.Sysctls(ctx, sysctlIfaces(host, hErr))
 	}
+	if f.host != nil && (touched.Host || touched.Networks || len(reread) > 0) {
+		in.refreshDocker(ctx, &f, touched.Networks)
+	}
 	if f.host != nil && (touched.Host || len(reread) > 0) {
 		f.orphans = nil
 		f.warnings = slices.DeleteFunc(f.warnings, func(w topo.Warning) bool { return w.Code == "orphan-search-failed" })

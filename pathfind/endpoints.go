@@ -84,6 +84,8 @@ type attachment struct {
 	iface    string // inside the container
 	hostVeth string
 	bridge   string // the host veth's actual master
+	// hostNS is, for an overlay leg, the sandbox namespace its veth is in.
+	hostNS string
 }
 
 func (w *walker) attachments(c *topo.Container) []attachment {
@@ -105,7 +107,7 @@ func (w *walker) attachments(c *topo.Container) []attachment {
 		}
 		for _, p := range w.s.Pairs {
 			if p.Container == c.Name && strings.EqualFold(p.MAC, ep.MAC) {
-				a.iface, a.hostVeth, a.bridge = p.ContainerInterface, p.HostInterface, p.Bridge
+				a.iface, a.hostVeth, a.bridge, a.hostNS = p.ContainerInterface, p.HostInterface, p.Bridge, p.HostNamespace
 			}
 		}
 		if a.iface == "" {

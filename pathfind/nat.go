@@ -39,6 +39,10 @@ func (w *walker) published(addr netip.Addr, port int) (*topo.Container, topo.Por
 // where the packet came from ("" for the host itself).
 func (w *walker) dnat(d firewall.Decision, in string, src netip.Addr) {
 	addr, port, _ := firewall.HostPort(d.Rule.ToDestination)
+	if w.isIngressLeg(addr) {
+		w.viaIngress(d, in, src)
+		return
+	}
 	w.hop("DNAT "+d.Rule.ToDestination, w.ruleText(d))
 	var target *topo.Container
 	var att attachment

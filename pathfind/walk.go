@@ -25,6 +25,7 @@ func (w *walker) run(from, to endpoint) {
 		w.containerToContainer(from.container, to)
 	case from.container != nil && to.host:
 		w.containerToHost(from.container, to)
+	case from.container != nil && to.addr.IsValid() && w.overlayRemote(from.container, to.addr):
 	case from.container != nil:
 		w.containerToOutside(from.container, to)
 	case from.host && to.container != nil:
@@ -58,28 +59,10 @@ func (w *walker) containerToContainer(src *topo.Container, to endpoint) {
 			}
 			switch a.network.Driver {
 			case "bridge":
-				why := fmt.Sprintf("%s is on network %q too", b.addr, a.network.Name)
-				if ns, ok := w.s.Namespace(src.Namespace); ok {
-					if r, ok := lookup(ns.Routes, b.addr); ok {
-						why = routeText(r)
-					}
-				}
-				if !w.leaveWhy(src.Name, a, why) {
-					return
-				}
-				nfCall := topo.SysctlBridgeNFCallIP
-				if w.family == 6 {
-					nfCall = topo.SysctlBridgeNFCallIP6
-				}
-				if sysctl(w.s, nfCall) == "1" {
-					if !w.filter("FORWARD", firewall.Packet{In: a.network.Bridge, Out: a.network.Bridge, Src: a.addr, Dst: b.addr}, "") {
-						return
-					}
-				}
-				if !w.enter(dst.Name, b) {
-					return
-				}
-				w.reach(fmt.Sprintf("same bridge network %q: delivered by %s", a.network.Name, a.network.Bridge))
+				w.sameBridge(src, dst, a, b)
+				return
+			case topo.DriverOverlay:
+				w.overlaySame(src, dst, a, b)
 				return
 			case "macvlan", "ipvlan":
 				w.hop(fmt.Sprintf("%s:%s", src.Name, a.iface), a.network.Driver+" on "+a.network.Parent)
@@ -120,6 +103,34 @@ func (w *walker) containerToContainer(src *topo.Container, to endpoint) {
 		return
 	}
 	w.reach(fmt.Sprintf("routed by the host from %s to %s and allowed by FORWARD", in, target.network.Bridge))
+}
+
+// sameBridge follows a packet between two containers on one bridge
+// network: the bridge delivers it, through FORWARD when br_netfilter
+// passes bridged frames to iptables.
+func (w *walker) sameBridge(src, dst *topo.Container, a, b attachment) {
+	why := fmt.Sprintf("%s is on network %q too", b.addr, a.network.Name)
+	if ns, ok := w.s.Namespace(src.Namespace); ok {
+		if r, ok := lookup(ns.Routes, b.addr); ok {
+			why = routeText(r)
+		}
+	}
+	if !w.leaveWhy(src.Name, a, why) {
+		return
+	}
+	nfCall := topo.SysctlBridgeNFCallIP
+	if w.family == 6 {
+		nfCall = topo.SysctlBridgeNFCallIP6
+	}
+	if sysctl(w.s, nfCall) == "1" {
+		if !w.filter("FORWARD", firewall.Packet{In: a.network.Bridge, Out: a.network.Bridge, Src: a.addr, Dst: b.addr}, "") {
+			return
+		}
+	}
+	if !w.enter(dst.Name, b) {
+		return
+	}
+	w.reach(fmt.Sprintf("same bridge network %q: delivered by %s", a.network.Name, a.network.Bridge))
 }
 
 func (w *walker) containerToHost(src *topo.Container, to endpoint) {
@@ -203,6 +214,9 @@ func (w *walker) hostToHost(to endpoint) {
 		d := w.nat("OUTPUT", local)
 		if d.Verdict == "DNAT" {
 			w.dnat(d, "", netip.Addr{})
+			return
+		}
+		if w.noIngressDNAT(to.port) {
 			return
 		}
 		if c, p, ok := w.published(to.addr, to.port); ok {
@@ -308,6 +322,9 @@ func (w *walker) outsideToHost(from, to endpoint) {
 		d := w.nat("PREROUTING", firewall.Packet{In: uplink, Src: from.addr, Dst: to.addr, DPort: to.port, DstLocal: true})
 		if d.Verdict == "DNAT" {
 			w.dnat(d, uplink, from.addr)
+			return
+		}
+		if w.noIngressDNAT(to.port) {
 			return
 		}
 	}

@@ -47,7 +47,9 @@ func (f Filter) Apply(s *Snapshot) (*Snapshot, error) {
 	out.Networks, bridges = k.networks(out.Containers)
 	out.Bridges = k.bridges(bridges)
 	out.Interfaces = k.interfaces(out.Containers)
-	out.Namespaces = k.namespaces(out.Containers, out.Pairs)
+	out.Overlays = keptOverlays(s.Overlays, out.Networks)
+	out.Namespaces = k.namespaces(out.Containers, out.Pairs, out.Overlays)
+	out.IPVS = keptIPVS(s.IPVS, out.Namespaces)
 	out.Sort()
 	return &out, nil
 }
@@ -205,14 +207,22 @@ func (k *keeper) interfaces(containers []Container) []Interface {
 	return kept
 }
 
-// namespaces keeps the host's and those of the kept containers and pairs.
-func (k *keeper) namespaces(containers []Container, pairs []Pair) []Namespace {
+// namespaces keeps the host's and those of the kept containers and pairs
+// (both ends: a pair's "host" end may be in an overlay sandbox), and the
+// kept overlays' sandboxes.
+func (k *keeper) namespaces(containers []Container, pairs []Pair, overlays []Overlay) []Namespace {
 	keepNSID := map[string]bool{k.s.Host.Namespace: true}
 	for _, c := range containers {
 		keepNSID[c.Namespace] = true
 	}
 	for _, p := range pairs {
 		keepNSID[p.Namespace] = true
+		if p.HostNamespace != "" {
+			keepNSID[p.HostNamespace] = true
+		}
+	}
+	for _, o := range overlays {
+		keepNSID[o.Namespace] = true
 	}
 	var kept []Namespace
 	for _, ns := range k.s.Namespaces {
@@ -260,4 +270,26 @@ func onNetwork(c Container, network string, s *Snapshot) bool {
 		}
 	}
 	return false
+}
+
+// keptOverlays are the overlays of the kept networks.
+func keptOverlays(overlays []Overlay, networks []Network) []Overlay {
+	var kept []Overlay
+	for _, o := range overlays {
+		if slices.ContainsFunc(networks, func(n Network) bool { return n.Name == o.Network }) {
+			kept = append(kept, o)
+		}
+	}
+	return kept
+}
+
+// keptIPVS are the IPVS services of the kept namespaces.
+func keptIPVS(services []VirtualService, namespaces []Namespace) []VirtualService {
+	var kept []VirtualService
+	for _, v := range services {
+		if slices.ContainsFunc(namespaces, func(n Namespace) bool { return n.ID == v.Namespace }) {
+			kept = append(kept, v)
+		}
+	}
+	return kept
 }

@@ -53,6 +53,10 @@ type SwarmNode struct {
 	// DataPathPort is the UDP port of the VXLAN tunnels when the swarm
 	// chose one (0: DefaultVXLANPort).
 	DataPathPort int `json:"dataPathPort,omitempty"`
+	// NetnsDir is where the daemon keeps its own namespaces
+	// (<exec-root>/netns), so that commands can enter them by file; ""
+	// when unknown (then /var/run/docker/netns, the default).
+	NetnsDir string `json:"netnsDir,omitempty"`
 }
 
 // VXLANPort is the UDP port the swarm's tunnels use.

@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -159,11 +160,16 @@ func serviceVIP(svc swarm.Service, netID string) string {
 	return ""
 }
 
-// vipCIDR gives a bare VIP the prefix length of the network's subnet.
+// vipCIDR gives a bare VIP the prefix length of the network's subnet
+// that holds it.
 func vipCIDR(ip string, n network.Inspect) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
 	for _, c := range n.IPAM.Config {
-		if _, bits, ok := strings.Cut(c.Subnet, "/"); ok {
-			return ip + "/" + bits
+		if p, err := netip.ParsePrefix(c.Subnet); err == nil && p.Contains(a) {
+			return netip.PrefixFrom(a, p.Bits()).String()
 		}
 	}
 	return ip

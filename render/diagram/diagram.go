@@ -63,8 +63,8 @@ const (
 	EdgeHostNetwork EdgeKind = "host-network" // uplink → container sharing the host's namespace
 	EdgeStopped     EdgeKind = "stopped"      // bridge → stopped container configured on its network
 	EdgeGroup       EdgeKind = "group"        // bridge → summary node: many veth pairs
-	// EdgeTunnel is a remote node → an overlay's VXLAN device that sends to it.
-	EdgeTunnel          EdgeKind = "tunnel"
+	// EdgeRemoteTunnel is a remote node → an overlay's VXLAN device that sends to it.
+	EdgeRemoteTunnel    EdgeKind = "remote-tunnel"
 	EdgeEncryptedTunnel EdgeKind = "encrypted-tunnel" // the same, IPsec-encrypted
 )
 

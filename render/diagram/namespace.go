@@ -61,7 +61,7 @@ func (b *builder) clusterHead(n *netns) Cluster {
 		}
 		c.Title = clip(namespaceName(n.id, name))
 		if n.ns != nil && n.ns.Role != "" {
-			dockerNamespaceHead(&c, n.ns)
+			b.dockerNamespaceHead(&c, n.ns)
 		} else {
 			c.Lines = append(c.Lines, "no container")
 		}

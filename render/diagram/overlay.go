@@ -1,6 +1,7 @@
 package diagram
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -104,7 +105,12 @@ func (b *builder) overlayCluster(o *topo.Overlay) {
 
 	vx := o.VXLAN
 	vxIf := find(vx.Name)
-	vxID := b.newID("ovl_" + o.Network + "_" + vx.Name)
+	if vxIf.Kind == "" { // the sandbox's links were not listed: the overlay's facts
+		vxIf.Kind, vxIf.MTU, vxIf.State = "vxlan", vx.MTU, vx.State
+	}
+	// Named as a namespace's link is (if_<namespace>_<name>), so that a
+	// view that looks for the device by its namespace finds it.
+	vxID := b.newID("if_" + o.Namespace + "_" + vx.Name)
 	lines := []string{"vni " + strconv.Itoa(vx.VNI), fmt.Sprintf("udp/%d", vx.Port)}
 	if vx.Local != "" {
 		lines = append(lines, "local "+vx.Local)
@@ -113,8 +119,8 @@ func (b *builder) overlayCluster(o *topo.Overlay) {
 		lines = append(lines, "no remote VTEPs")
 	}
 	c.Nodes = append(c.Nodes, Node{ID: vxID, Kind: NodeVXLAN, Title: clip(vx.Name), Lines: lines,
-		Details: append(fieldsOf("vni", strconv.Itoa(vx.VNI), "udp port", strconv.Itoa(vx.Port), "local", vx.Local,
-			"mtu", intField(vx.MTU), "state", vx.State), ifaceFields(&vxIf)...),
+		// The link's own facts (mtu, state) come with ifaceFields.
+		Details:  append(fieldsOf("vni", strconv.Itoa(vx.VNI), "udp port", strconv.Itoa(vx.Port), "local", vx.Local), ifaceFields(&vxIf)...),
 		Problems: b.marks.List(b.marks.Namespaced(o.Namespace, vx.Name))})
 	b.explain(vxID, b.ex.Overlay(*o))
 	b.edge(brID, vxID, EdgePort, "")
@@ -158,20 +164,13 @@ func (b *builder) sandboxLink(c *Cluster, p *topo.Pair) string {
 	}
 	id := b.newID("ovl_" + p.HostNamespace + "_" + p.HostInterface)
 	b.sandboxNode[key] = id
-	far := cmpOr(p.Container, p.Sandbox)
+	far := cmp.Or(p.Container, p.Sandbox)
 	c.Nodes = append(c.Nodes, Node{ID: id, Kind: NodeHostVeth, Title: clip(p.HostInterface),
 		Lines:    []string{clip("⇄ " + far + ":" + p.ContainerInterface)},
 		Details:  append(fieldsOf("sandbox namespace", p.HostNamespace), pairFields(p)...),
 		Problems: b.marks.List(b.marks.Namespaced(p.HostNamespace, p.HostInterface))})
 	b.explain(id, b.ex.Pair(*p))
 	return id
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // tunnel ties an overlay's VXLAN device to the node at the other end.
@@ -193,7 +192,7 @@ func (b *builder) tunnel(o *topo.Overlay, vxID string, peer topo.VTEPPeer) {
 	if o.Encrypted {
 		label += " encrypted"
 	}
-	kind := EdgeTunnel
+	kind := EdgeRemoteTunnel
 	if o.Encrypted {
 		kind = EdgeEncryptedTunnel
 	}
@@ -202,7 +201,7 @@ func (b *builder) tunnel(o *topo.Overlay, vxID string, peer topo.VTEPPeer) {
 	b.edge(remote, vxID, kind, label)
 	local := o.VXLAN.Local
 	if local == "" && b.s.Swarm != nil {
-		local = cmpOr(b.s.Swarm.DataAddr, b.s.Swarm.Addr)
+		local = cmp.Or(b.s.Swarm.DataAddr, b.s.Swarm.Addr)
 	}
 	b.d.Tunnels = append(b.d.Tunnels, Tunnel{Network: o.Network, VNI: o.VXLAN.VNI, Port: o.VXLAN.Port, Local: local, Remote: peer.VTEP,
 		VXLANNode: vxID, RemoteNode: remote, Edge: b.d.Edges[len(b.d.Edges)-1].ID, Encrypted: o.Encrypted})
@@ -221,8 +220,10 @@ func servicePorts(ports []topo.ServicePort) string {
 	return strings.Join(out, " ")
 }
 
-// dockerNamespaceHead titles a namespace Docker made for itself.
-func dockerNamespaceHead(c *Cluster, ns *topo.Namespace) {
+// dockerNamespaceHead titles a namespace Docker made for itself, with
+// what it balances: the published ports of the routing mesh (ingress_sbox),
+// a network's service VIPs (lb_<netid>), and its IPVS services.
+func (b *builder) dockerNamespaceHead(c *Cluster, ns *topo.Namespace) {
 	c.Kind = ClusterDocker
 	c.Title = clip(ns.Name)
 	switch ns.Role {
@@ -233,6 +234,41 @@ func dockerNamespaceHead(c *Cluster, ns *topo.Namespace) {
 	default:
 		c.Lines = append(c.Lines, "Docker's own namespace")
 	}
+	for _, o := range b.s.Overlays {
+		if !b.balances(ns, &o) {
+			continue
+		}
+		for _, sv := range o.Services {
+			line := sv.Service + " vip " + sv.VIP
+			if ns.Role == topo.RoleIngressSandbox {
+				line = sv.Service + " " + servicePorts(sv.Ports)
+			}
+			c.Lines = append(c.Lines, clip(line+" → "+plural(len(sv.Tasks), "task", "tasks")))
+		}
+	}
+	for _, v := range b.s.IPVS {
+		if v.Namespace != ns.ID {
+			continue
+		}
+		service := v.Address + ":" + strconv.Itoa(v.Port) + "/" + v.Protocol
+		if v.FWMark != 0 {
+			service = "fwmark " + strconv.Itoa(v.FWMark)
+		}
+		c.Details = append(c.Details, Field{Key: "ipvs " + service, Value: strings.Join(v.Reals, " ")})
+	}
+	b.explain(c.ID, b.ex.IPVS(ns.ID))
+}
+
+// balances says whether Docker's namespace ns balances overlay o's
+// services: ingress_sbox the routing mesh's, a load balancer its network's.
+func (b *builder) balances(ns *topo.Namespace, o *topo.Overlay) bool {
+	if ns.Role == topo.RoleIngressSandbox {
+		return o.Ingress
+	}
+	if ns.Role != topo.RoleLoadBalancer {
+		return false
+	}
+	return slices.ContainsFunc(b.s.Pairs, func(p topo.Pair) bool { return p.Namespace == ns.ID && p.Network == o.Network })
 }
 
 // markSandboxLinks are the problems on a link of a namespace no container
@@ -278,4 +314,20 @@ func (d *Diagram) Prefix(prefix string) {
 		t := &d.Tunnels[k]
 		t.VXLANNode, t.RemoteNode, t.Edge = prefix+t.VXLANNode, prefix+t.RemoteNode, prefix+t.Edge
 	}
+}
+
+// WithoutRemoteNodes drops the stand-ins for remote nodes and the tunnel
+// edges to them, and empties Tunnels: a view of several nodes draws the
+// tunnels between the nodes' own VXLAN devices instead (call it before
+// Prefix, or after: it goes by kind).
+func (d *Diagram) WithoutRemoteNodes() {
+	remote := map[string]bool{}
+	d.Nodes = slices.DeleteFunc(d.Nodes, func(n Node) bool {
+		if n.Kind == NodeRemoteVTEP {
+			remote[n.ID] = true
+		}
+		return remote[n.ID]
+	})
+	d.Edges = slices.DeleteFunc(d.Edges, func(e Edge) bool { return remote[e.From] || remote[e.To] })
+	d.Tunnels = nil
 }

@@ -47,7 +47,7 @@ func TestDiagramSwarm(t *testing.T) {
 	if n := len(x.edges(EdgePair)); n != 9 {
 		t.Errorf("%d veth pairs, want 9", n)
 	}
-	if n := len(x.edges(EdgeTunnel)); n != 4 || len(d.Tunnels) != 4 {
+	if n := len(x.edges(EdgeRemoteTunnel)); n != 4 || len(d.Tunnels) != 4 {
 		t.Errorf("%d tunnel edges and %d tunnels, want 4 (2 overlays × 2 peers)", n, len(d.Tunnels))
 	}
 	remotes := 0
@@ -60,11 +60,11 @@ func TestDiagramSwarm(t *testing.T) {
 		t.Errorf("%d remote nodes, want 2", remotes)
 	}
 	for _, tu := range d.Tunnels {
-		if tu.Local != "192.168.56.11" || !x.hasEdge(tu.RemoteNode, tu.VXLANNode, EdgeTunnel) {
+		if tu.Local != "192.168.56.11" || !x.hasEdge(tu.RemoteNode, tu.VXLANNode, EdgeRemoteTunnel) {
 			t.Errorf("tunnel %+v: not drawn or no local end", tu)
 		}
 	}
-	if !slices.Contains(d.NodeKinds(), NodeRemoteVTEP) || !slices.Contains(d.EdgeKinds(), EdgeTunnel) {
+	if !slices.Contains(d.NodeKinds(), NodeRemoteVTEP) || !slices.Contains(d.EdgeKinds(), EdgeRemoteTunnel) {
 		t.Error("the legend lacks the overlay styles")
 	}
 }
@@ -93,7 +93,7 @@ func TestDiagramSwarmProblems(t *testing.T) {
 	if got := problemIDs(x.clusterTitled(t, "overlay ingress").Problems); !slices.Contains(got, "overlay-partitioned") {
 		t.Errorf("ingress's problems: %v", got)
 	}
-	if got := problemIDs(x.nodes["ovl_appnet_vxlan0"].Problems); !slices.Equal(got, []string{"vxlan-down"}) {
+	if got := problemIDs(x.nodes["if_ns_4026532288_vxlan0"].Problems); !slices.Equal(got, []string{"vxlan-down"}) {
 		t.Errorf("appnet's vxlan0 problems: %v", got)
 	}
 	if got := problemIDs(d.Clusters[0].Problems); !slices.Equal(got, []string{"swarm-ports-blocked"}) {
@@ -126,5 +126,40 @@ func TestDiagramPrefix(t *testing.T) {
 				t.Errorf("tunnel %+v does not point at its nodes", tu)
 			}
 		}
+	}
+}
+
+func TestDiagramWithoutRemoteNodes(t *testing.T) {
+	d := Build(rendertest.Diagram(t, "swarm"), Options{Now: rendertest.Now})
+	d.Prefix("n1_")
+	d.WithoutRemoteNodes()
+	x := indexDiagram(d)
+	for _, e := range d.Edges {
+		if x.nodes[e.From].ID == "" || x.nodes[e.To].ID == "" {
+			t.Errorf("edge %s lost an end", e.ID)
+		}
+	}
+	if len(d.Tunnels) != 0 || len(x.edges(EdgeRemoteTunnel)) != 0 || slices.Contains(d.NodeKinds(), NodeRemoteVTEP) {
+		t.Error("remote nodes or their tunnels are left")
+	}
+	if x.nodes["n1_if_ns_4026532288_vxlan0"].Kind != NodeVXLAN {
+		t.Error("the VXLAN device went with the remote nodes")
+	}
+}
+
+// A real single-node swarm: each overlay a cluster, every pair an edge of
+// its own kind, no orphan, no remote node (it has no peers).
+func TestDiagramRealSwarmNode(t *testing.T) {
+	s := rendertest.Diagram(t, "swarm-node")
+	d := Build(s, Options{Now: rendertest.Now})
+	x := indexDiagram(d)
+	for _, o := range s.Overlays {
+		x.clusterTitled(t, "overlay "+o.Network)
+	}
+	if n := len(x.edges(EdgePair)); n != len(s.Pairs) {
+		t.Errorf("%d pair edges, the snapshot has %d pairs", n, len(s.Pairs))
+	}
+	if len(x.edges(EdgeOrphanPair)) != 0 || len(d.Tunnels) != 0 || slices.Contains(d.NodeKinds(), NodeOrphanVeth) {
+		t.Error("orphans or tunnels on a single node")
 	}
 }

@@ -66,7 +66,7 @@ var nodeKindOrder = []NodeKind{
 
 var edgeKindOrder = []EdgeKind{
 	EdgeUplink, EdgePort, EdgePair, EdgeGroup, EdgeParent, EdgeHostNetwork, EdgeOrphanPair, EdgeStopped,
-	EdgeTunnel, EdgeEncryptedTunnel,
+	EdgeRemoteTunnel, EdgeEncryptedTunnel,
 }
 
 var nodeStyles = map[NodeKind]NodeStyle{
@@ -88,15 +88,15 @@ var nodeStyles = map[NodeKind]NodeStyle{
 }
 
 var edgeStyles = map[EdgeKind]EdgeStyle{
-	EdgeUplink:      {Color: "#1d4ed8", Dashed: true, Width: 1.4, Swatch: "- - -", Legend: "bridge subnet, routed / NAT via the uplink"},
-	EdgePort:        {Color: "#c2410c", Width: 1.6, Swatch: "———", Legend: "bridge port"},
-	EdgePair:        {Color: "#15803d", Double: true, Width: 1.4, Swatch: "═══", Legend: "veth pair: the two ends of one virtual cable"},
-	EdgeGroup:       {Color: "#047857", Double: true, Width: 2.2, Swatch: "═══", Legend: "many veth pairs"},
-	EdgeParent:      {Color: "#7e22ce", Width: 1.6, Swatch: "———", Legend: "macvlan / ipvlan on its parent link"},
-	EdgeHostNetwork: {Color: "#a16207", Dotted: true, Width: 1.4, Swatch: "·····", Legend: "uses the host's own links"},
-	EdgeOrphanPair:  {Color: "#9ca3af", Double: true, Dashed: true, Width: 1.4, Swatch: "═ ═", Legend: "veth pair of an orphan"},
-	EdgeStopped:     {Color: "#9ca3af", Dotted: true, Width: 1.2, Swatch: "·····", Legend: "network of a stopped container"},
-	EdgeTunnel:      {Color: "#4338ca", Dashed: true, Width: 2, Swatch: "- - -", Legend: "VXLAN tunnel (VNI), UDP over the uplink"},
+	EdgeUplink:       {Color: "#1d4ed8", Dashed: true, Width: 1.4, Swatch: "- - -", Legend: "bridge subnet, routed / NAT via the uplink"},
+	EdgePort:         {Color: "#c2410c", Width: 1.6, Swatch: "———", Legend: "bridge port"},
+	EdgePair:         {Color: "#15803d", Double: true, Width: 1.4, Swatch: "═══", Legend: "veth pair: the two ends of one virtual cable"},
+	EdgeGroup:        {Color: "#047857", Double: true, Width: 2.2, Swatch: "═══", Legend: "many veth pairs"},
+	EdgeParent:       {Color: "#7e22ce", Width: 1.6, Swatch: "———", Legend: "macvlan / ipvlan on its parent link"},
+	EdgeHostNetwork:  {Color: "#a16207", Dotted: true, Width: 1.4, Swatch: "·····", Legend: "uses the host's own links"},
+	EdgeOrphanPair:   {Color: "#9ca3af", Double: true, Dashed: true, Width: 1.4, Swatch: "═ ═", Legend: "veth pair of an orphan"},
+	EdgeStopped:      {Color: "#9ca3af", Dotted: true, Width: 1.2, Swatch: "·····", Legend: "network of a stopped container"},
+	EdgeRemoteTunnel: {Color: "#4338ca", Dashed: true, Width: 2, Swatch: "- - -", Legend: "VXLAN tunnel (VNI), UDP over the uplink"},
 	EdgeEncryptedTunnel: {Color: "#b91c1c", Dashed: true, Width: 2.4, Swatch: "- - -",
 		Legend: "encrypted VXLAN tunnel (IPsec ESP)"},
 }

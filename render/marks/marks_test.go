@@ -82,3 +82,44 @@ func TestLines(t *testing.T) {
 		t.Errorf("Worst = %q", w)
 	}
 }
+
+// On a Swarm node: a finding about an overlay network marks the overlay,
+// one about a link in Docker's own namespace (a sandbox's vxlan0) marks
+// that link, and neither is taken by a host link of the same name.
+func TestPlacesOnSwarmNode(t *testing.T) {
+	const hostNS, sandboxNS = "ns-1", "ns-3"
+	s := &topo.Snapshot{
+		Host:       topo.Host{Uplink: "eth0", Namespace: hostNS},
+		Interfaces: []topo.Interface{{Name: "eth0"}, {Name: "vxlan0"}},
+		Networks:   []topo.Network{{Name: "appnet", Driver: topo.DriverOverlay}, {Name: "elsewhere", Driver: topo.DriverOverlay}},
+		Overlays:   []topo.Overlay{{Network: "appnet", Namespace: sandboxNS, VXLAN: topo.VXLAN{Name: "vxlan0"}}},
+	}
+	m := New(s, []topo.Finding{
+		{ID: "overlay-mtu", Severity: topo.SeverityWarning, Subject: []topo.Ref{topo.NetworkRef("appnet"), s.HostInterfaceRef("eth0")}},
+		{ID: "vxlan", Severity: topo.SeverityError, Subject: []topo.Ref{{Kind: topo.RefInterface, Name: "vxlan0", Namespace: sandboxNS}}},
+		// An overlay this node holds no sandbox of: nothing drawn, the host.
+		{ID: "overlay-partitioned", Severity: topo.SeverityWarning, Subject: []topo.Ref{topo.NetworkRef("elsewhere")}},
+	})
+	ids := func(ix []int) []string {
+		var out []string
+		for _, f := range m.List(ix) {
+			out = append(out, f.ID)
+		}
+		return out
+	}
+	if got := ids(m.Host("vxlan0")); len(got) != 0 {
+		t.Errorf("the host's vxlan0 took %v", got)
+	}
+	if got := ids(m.Overlay("appnet")); !slices.Equal(got, []string{"overlay-mtu"}) {
+		t.Errorf("appnet: %v", got)
+	}
+	if got := ids(m.Host("eth0")); !slices.Equal(got, []string{"overlay-mtu"}) {
+		t.Errorf("uplink: %v", got)
+	}
+	if got := ids(m.Namespaced(sandboxNS, "vxlan0")); !slices.Equal(got, []string{"vxlan"}) {
+		t.Errorf("sandbox vxlan0: %v", got)
+	}
+	if got := ids(m.HostWide()); !slices.Equal(got, []string{"overlay-partitioned"}) {
+		t.Errorf("host-wide: %v", got)
+	}
+}

@@ -21,6 +21,7 @@ const (
 	textProblemWarning          // the mark of a warning netviz doctor found
 	textProject                 // a Docker Compose project's heading
 	textCommand                 // a command of --explain and what it shows
+	textSandbox                 // one of Docker's own namespaces: an overlay sandbox, ingress_sbox, lb_
 )
 
 // textColors are SGR parameters per kind; kinds not listed stay plain.
@@ -38,6 +39,7 @@ var textColors = map[textKind]string{
 	textProblemWarning: "1;33", // bold yellow
 	textProject:        "1",    // bold
 	textCommand:        "2",    // faint
+	textSandbox:        "1;36", // bold cyan: Docker's, not an orphan's yellow
 }
 
 func problemTextKind(severity topo.Severity) textKind {

@@ -187,7 +187,7 @@ func (b *builder) pairNode(p topo.Pair, br *topo.Bridge) *node {
 	case p.Container != "":
 		peer.spans = append(peer.spans, span{p.Container, textContainer})
 	case p.Sandbox != "":
-		peer.spans = append(peer.spans, span{p.Sandbox, textOrphan})
+		peer.spans = append(peer.spans, span{p.Sandbox, textSandbox})
 	case p.NamespaceName != "":
 		peer.spans = append(peer.spans, span{fmt.Sprintf("netns %q", p.NamespaceName), textOrphan})
 	default:

@@ -132,7 +132,7 @@ func (b *builder) sandboxNode(o topo.Overlay) *node {
 		}
 	}
 	n := &node{cells: []cell{
-		labelled("sandbox ", textOrphan, o.NamespaceName),
+		labelled("sandbox ", textSandbox, o.NamespaceName),
 		cellOf(textBridge, o.Bridge),
 		cellOf(textPlain, strings.Join(termtext.GlobalAddrs(br.Addresses), " ")),
 	}, problems: marks.Union(b.marks.Namespaced(o.Namespace, o.Bridge), b.marks.Namespaced(o.Namespace, o.VXLAN.Name))}

@@ -18,13 +18,15 @@ func TestTreeSwarmGolden(t *testing.T) {
 		{"swarm.tree.golden", Options{}},
 		{"swarm.explain.tree.golden", Options{Explain: true, Recorded: true}},
 		{"swarm-problems.tree.golden", Options{Problems: rendertest.SwarmProblems(t)}},
+		{"swarm.ascii.tree.golden", Options{ASCII: true}},
+		{"swarm.color.tree.golden", Options{Color: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			if err := Write(&buf, s, c.opt); err != nil {
 				t.Fatal(err)
 			}
-			golden.CheckText(t, buf.String(), false)
+			golden.CheckText(t, buf.String(), c.opt.Color)
 			goldenText(t, c.name, buf.Bytes())
 		})
 	}
@@ -93,5 +95,30 @@ func TestTreeSwarmProblemPlaces(t *testing.T) {
 		if l := lineOf(prefix); !strings.Contains(l, id) {
 			t.Errorf("line %q lacks %s", l, id)
 		}
+	}
+}
+
+// A real single-node swarm: every pair is drawn once, under its bridge or
+// its overlay's sandbox, and none is an orphan.
+func TestTreeRealSwarmNode(t *testing.T) {
+	s := rendertest.Diagram(t, "swarm-node")
+	var buf bytes.Buffer
+	if err := Write(&buf, s, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if n := strings.Count(out, " ⇄ "); n != len(s.Pairs) {
+		t.Errorf("%d pairs drawn, the snapshot has %d:\n%s", n, len(s.Pairs), out)
+	}
+	if strings.Contains(out, "orphan") {
+		t.Errorf("orphans on a swarm node:\n%s", out)
+	}
+	for _, o := range s.Overlays {
+		if !strings.Contains(out, "overlay "+o.Network+" ") || !strings.Contains(out, "sandbox "+o.NamespaceName+" ") {
+			t.Errorf("overlay %s or its sandbox %s not drawn:\n%s", o.Network, o.NamespaceName, out)
+		}
+	}
+	if !strings.Contains(out, "no peers") {
+		t.Errorf("a single node's overlays do not say they have no peers:\n%s", out)
 	}
 }

@@ -220,19 +220,7 @@ func (b *builder) build() *node {
 		root.add(b.parentNode(p))
 	}
 
-	var orphans []*node
-	for _, p := range b.pairs("") {
-		if p.Container == "" && p.Sandbox == "" {
-			orphans = append(orphans, b.pairNode(p, nil))
-		} else {
-			root.add(b.pairNode(p, nil))
-		}
-	}
-	if len(orphans) > 0 {
-		n := &node{cells: []cell{cellOf(textOrphan, "orphan veths"), cellOf(textPlain, "(no container owns the peer)")}}
-		n.add(orphans...)
-		root.add(n)
-	}
+	root.add(b.unbridged()...)
 	root.add(b.leftovers()...)
 	if n := b.firewallNode(); n != nil {
 		root.add(n)
@@ -250,6 +238,25 @@ func (b *builder) build() *node {
 	b.explainProblems(root)
 	b.markLines(root)
 	return root
+}
+
+// unbridged are the host veths on no bridge: those of containers (and of
+// Docker's own namespaces) one a line, then the orphans under a heading.
+func (b *builder) unbridged() []*node {
+	var out, orphans []*node
+	for _, p := range b.pairs("") {
+		if p.Container == "" && p.Sandbox == "" {
+			orphans = append(orphans, b.pairNode(p, nil))
+		} else {
+			out = append(out, b.pairNode(p, nil))
+		}
+	}
+	if len(orphans) > 0 {
+		n := &node{cells: []cell{cellOf(textOrphan, "orphan veths"), cellOf(textPlain, "(no container owns the peer)")}}
+		n.add(orphans...)
+		out = append(out, n)
+	}
+	return out
 }
 
 // markLines turns each line's problems into a last cell.
