@@ -19,6 +19,7 @@ import (
 
 // Kinds a cluster's diagram adds to those of a node's (overlay.go).
 const (
+	EdgeTunnel     EdgeKind = "tunnel"      // VXLAN tunnel between two nodes' devices, both sides holding it
 	EdgeHalfTunnel EdgeKind = "half-tunnel" // VXLAN tunnel only one side's forwarding database holds
 	// ClusterOthers holds what a node's diagram draws outside any
 	// namespace: summary nodes, stopped containers, remote stand-ins.
@@ -26,7 +27,8 @@ const (
 )
 
 func init() {
-	edgeKindOrder = append(edgeKindOrder, EdgeHalfTunnel)
+	edgeKindOrder = append(edgeKindOrder, EdgeTunnel, EdgeHalfTunnel)
+	edgeStyles[EdgeTunnel] = EdgeStyle{Color: "#4338ca", Width: 2.4, Swatch: "━━━", Legend: "VXLAN tunnel between two nodes (VNI, both VTEPs): both hold it"}
 	edgeStyles[EdgeHalfTunnel] = EdgeStyle{Color: "#b45309", Dotted: true, Width: 2.4, Swatch: "·····", Legend: "VXLAN tunnel one node holds and the other does not"}
 	clusterStyles[ClusterOthers] = ClusterStyle{Fill: "#ffffff", Border: "#cbd5e1", Dashed: true}
 }

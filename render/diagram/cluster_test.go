@@ -67,19 +67,19 @@ func TestBuildCluster(t *testing.T) {
 			t.Errorf("edge %s ends outside the diagram: %s → %s", e.ID, e.From, e.To)
 		}
 		switch e.Kind {
-		case diagram.EdgeTunnel, diagram.EdgeHalfTunnel:
+		case diagram.EdgeTunnel, diagram.EdgeHalfTunnel, diagram.EdgeRemoteTunnel:
 			tunnels = append(tunnels, string(e.Kind)+" "+e.From+" "+e.To+" "+strings.ReplaceAll(e.Label, "\n", " | "))
 		}
 	}
 	want := []string{
 		// node2's tunnel to an address no node has: its own stand-in,
 		// drawn with node2's diagram, before the cluster's tunnels.
-		"tunnel n2_vtep_192_168_77_99 n2_ovl_appnet_ov_vxlan0 VNI 4097",
+		"remote-tunnel n2_vtep_192_168_77_99 n2_if_ns_sbx_node2_vxlan0 VNI 4097",
 		// node1 holds node2, node2 not node1: one side only.
-		"half-tunnel n1_ovl_appnet_ov_vxlan0 n2_ovl_appnet_ov_vxlan0 VNI 4097 appnet-ov | 192.168.77.1 → 192.168.77.2 | only node1 holds it",
+		"half-tunnel n1_if_ns_sbx_node1_vxlan0 n2_if_ns_sbx_node2_vxlan0 VNI 4097 appnet-ov | 192.168.77.1 → 192.168.77.2 | only node1 holds it",
 		// node3 did not answer: the tunnels to it end at its unknown box.
-		"half-tunnel n1_ovl_appnet_ov_vxlan0 n3_unknown VNI 4097 appnet-ov | 192.168.77.1 → 192.168.77.3 | only node1 holds it",
-		"half-tunnel n2_ovl_appnet_ov_vxlan0 n3_unknown VNI 4097 appnet-ov | 192.168.77.2 → 192.168.77.3 | only node2 holds it",
+		"half-tunnel n1_if_ns_sbx_node1_vxlan0 n3_unknown VNI 4097 appnet-ov | 192.168.77.1 → 192.168.77.3 | only node1 holds it",
+		"half-tunnel n2_if_ns_sbx_node2_vxlan0 n3_unknown VNI 4097 appnet-ov | 192.168.77.2 → 192.168.77.3 | only node2 holds it",
 	}
 	if strings.Join(tunnels, "\n") != strings.Join(want, "\n") {
 		t.Errorf("tunnels:\n%s\nwant:\n%s", strings.Join(tunnels, "\n"), strings.Join(want, "\n"))

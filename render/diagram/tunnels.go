@@ -1,6 +1,7 @@
 package diagram
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -31,8 +32,8 @@ func vxlanNode(d *Diagram, box int, prefix string, ov *topo.ClusterOverlay, m *t
 		}
 	}
 	base := prefix + "ovl_" + safeID(ov.Network)
-	node := Node{ID: base + "_vtep", Kind: NodeVXLAN, Title: clip(cmpOr(m.Device, "vxlan")),
-		Lines: clipAll([]string{fmt.Sprintf("vni %d · mtu %d", ov.VNI, m.MTU), "local " + cmpOr(m.VTEP, "-"), tasks}),
+	node := Node{ID: base + "_vtep", Kind: NodeVXLAN, Title: clip(cmp.Or(m.Device, "vxlan")),
+		Lines: clipAll([]string{fmt.Sprintf("vni %d · mtu %d", ov.VNI, m.MTU), "local " + cmp.Or(m.VTEP, "-"), tasks}),
 		Details: fieldsOf("network", ov.Network, "network ID", ov.NetworkID, "vni", intField(ov.VNI), "device", m.Device,
 			"sandbox", m.Namespace, "local", m.VTEP, "mtu", intField(m.MTU), "tasks", strings.Join(m.Tasks, ", "),
 			"remote VTEPs", strings.Join(m.Peers, ", "))}
