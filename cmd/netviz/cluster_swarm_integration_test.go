@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +100,13 @@ func TestIntegrationSwarmCluster(t *testing.T) {
 		}
 	}
 
+	// For the curious (no assertion): gathering the three nodes against one
+	// node's own snapshot, run where a user would run them.
+	logTimes(t, s.Manager(), bin, [][]string{
+		{"cluster", "--format", "json", "--service", service, "--token", token},
+		{"docker", "--format", "json", "-H", s.Manager().Socket},
+	})
+
 	// NETVIZ_CLUSTER_KEEP=dir keeps the cluster's JSON, to draw it again
 	// by hand (docs/swarm.md's picture is one).
 	if dir := os.Getenv("NETVIZ_CLUSTER_KEEP"); dir != "" {
@@ -178,4 +186,25 @@ func overlayAddr(c *topo.Cluster, node, container, network string) string {
 		}
 	}
 	return ""
+}
+
+// logTimes logs the median of five runs of each netviz command on node n.
+func logTimes(t *testing.T, n *swarmtest.Node, bin string, commands [][]string) {
+	t.Helper()
+	for _, args := range commands {
+		var times []time.Duration
+		for range 5 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			start := time.Now()
+			err := n.Command(ctx, bin, args...).Run()
+			times = append(times, time.Since(start))
+			cancel()
+			var ee *exec.ExitError
+			if err != nil && !errors.As(err, &ee) {
+				t.Fatal(err)
+			}
+		}
+		slices.Sort(times)
+		t.Logf("netviz %s: median %s of 5", args[0], times[2].Round(time.Millisecond))
+	}
 }
