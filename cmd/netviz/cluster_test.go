@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/netviz/netviz/cluster"
 	"github.com/netviz/netviz/internal/clustertest"
@@ -198,5 +199,27 @@ func TestClusterDoctorAndPath(t *testing.T) {
 	code = run(context.Background(), append([]string{"cluster", "path", "web.22.node1", "node2/web.42.node2", "--format", "json"}, from...), d)
 	if code != exitOK || !strings.Contains(stdout.String(), `"verdict": "reachable"`) {
 		t.Errorf("path json: exit %d:\n%s", code, stdout)
+	}
+}
+
+func TestClusterFromASavedClusterWithASilentNode(t *testing.T) {
+	nodes := clustertest.Three(1)
+	nodes[2] = topo.ClusterNode{Name: "node3", Addr: clustertest.Addr3, Error: "did not answer: refused"}
+	c := cluster.Merge(nodes, time.Time{})
+	path := filepath.Join(t.TempDir(), "cluster.json")
+	data, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, data, 0o644)
+	svg := filepath.Join(t.TempDir(), "cluster.dot")
+	d, _, stderr := fakeDeps(t, nil)
+	code := run(context.Background(), []string{"cluster", "--from", path, "-o", svg}, d)
+	if code != exitPartial || !strings.HasPrefix(stderr.String(), "netviz: node node3 (192.168.77.3): did not answer: refused\n") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	// The picture is written all the same, with node3 unknown in it.
+	if dot, err := os.ReadFile(svg); err != nil || !strings.Contains(string(dot), "node3: unknown") {
+		t.Errorf("the drawing lacks node3 as unknown (%v)", err)
 	}
 }
