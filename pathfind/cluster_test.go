@@ -111,3 +111,24 @@ func TestFindAcrossEndpointsItCannotPlace(t *testing.T) {
 		}
 	}
 }
+
+func TestFindAcrossHostFirewallDropsVXLAN(t *testing.T) {
+	c := threeNodes(func(nodes []topo.ClusterNode) {
+		nodes[1].Snapshot = clustertest.Node(clustertest.Spec{Name: "node2", Addr: clustertest.Addr2, Tasks: 2,
+			Peers: []string{clustertest.Addr1, clustertest.Addr3}, DropVXLAN: true})
+	})
+	r, err := FindAcross(c, "web.22.node1", "web.42.node2", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := hopsText(r)
+	if r.Verdict != Blocked || !strings.Contains(r.Reason, "on node2, the VXLAN packet (udp 192.168.77.1 → 192.168.77.2:4789)") ||
+		!strings.Contains(text, "node2: INPUT: DROP: -A INPUT -p udp -m udp --dport 4789 -j DROP") {
+		t.Errorf("verdict %s: %s\n%s", r.Verdict, r.Reason, text)
+	}
+	// The other way, node2's OUTPUT lets it out and node1 takes it in.
+	r, _ = FindAcross(c, "web.42.node2", "web.22.node1", Options{})
+	if r.Verdict != Reachable || !strings.Contains(hopsText(r), "node1: INPUT: ACCEPT") {
+		t.Errorf("back: %s: %s\n%s", r.Verdict, r.Reason, hopsText(r))
+	}
+}

@@ -2,9 +2,11 @@ package pathfind
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
+	"github.com/netviz/netviz/firewall"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -37,8 +39,15 @@ func (w *walker) across(c *topo.Cluster, from, to task) {
 	if !w.encapsulate(ov, mA, mB, from, to, epB) {
 		return
 	}
-	w.hop(fmt.Sprintf("underlay %s → %s:%d/udp", mA.VTEP, mB.VTEP, vxlanPort(from.node.Snapshot, ov)),
+	port := vxlanPort(from.node.Snapshot, ov)
+	if !w.hostFilter(from.node, "OUTPUT", mA.VTEP, mB.VTEP, port) {
+		return
+	}
+	w.hop(fmt.Sprintf("underlay %s → %s:%d/udp", mA.VTEP, mB.VTEP, port),
 		fmt.Sprintf("VXLAN over %s's uplink %s%s", from.node.Name, orNone(from.node.Snapshot.Host.Uplink), encryptedNote(ov)))
+	if !w.hostFilter(to.node, "INPUT", mA.VTEP, mB.VTEP, port) {
+		return
+	}
 	w.hop(to.node.Name+": "+orNone(mB.Device)+" (VNI "+fmt.Sprint(ov.VNI)+")", "decapsulated in "+to.node.Name+"'s sandbox "+mB.Namespace)
 	w.hop(to.node.Name+": "+mB.Namespace+" "+bridgeOf(to.node.Snapshot, ov), "its bridge forwards to the task's veth")
 	w.hop(to.label()+" "+ifaceOn(to, epB), addrOf(epB))
@@ -49,6 +58,37 @@ func (w *walker) across(c *topo.Cluster, from, to task) {
 		w.unsure = append(w.unsure, fmt.Sprintf("the overlay's MTU is %d on %s but %d on %s: large packets are dropped one way", mA.MTU, from.node.Name, mB.MTU, to.node.Name))
 	}
 	w.reach(fmt.Sprintf("%s reaches %s over overlay %s (VNI %d), tunnelled from %s to %s", from.label(), to.label(), ov.Network, ov.VNI, mA.VTEP, mB.VTEP))
+}
+
+// hostFilter follows the VXLAN packet through a node's own filter chain
+// (OUTPUT on the sender, INPUT on the receiver), with that node's rules:
+// a host firewall dropping 4789/udp cuts every overlay. Its hops are named
+// by the node.
+func (w *walker) hostFilter(n *topo.ClusterNode, chain, src, dst string, port int) bool {
+	s := n.Snapshot
+	sub := &walker{s: s, proto: "udp", family: 4}
+	p := firewall.Packet{Dst: parseAddr(dst), Src: parseAddr(src), DPort: port}
+	if chain == "INPUT" {
+		p.In, p.DstLocal = s.Host.Uplink, true
+	} else {
+		p.Out = s.Host.Uplink
+	}
+	ok := sub.filter(chain, p, "")
+	for _, h := range sub.hops {
+		w.hop(n.Name+": "+h.At, h.Why)
+	}
+	for _, u := range sub.unsure {
+		w.unsure = append(w.unsure, n.Name+": "+u)
+	}
+	if !ok {
+		w.verdict, w.reason = sub.verdict, fmt.Sprintf("on %s, the VXLAN packet (udp %s → %s:%d): %s", n.Name, src, dst, port, sub.reason)
+	}
+	return ok
+}
+
+func parseAddr(s string) netip.Addr {
+	a, _ := netip.ParseAddr(s)
+	return a
 }
 
 // encapsulate is the sending VXLAN device's hop: it needs a forwarding

@@ -31,6 +31,25 @@ type Spec struct {
 	MTU int
 	// Peers are the remote VTEPs the node's forwarding database holds.
 	Peers []string
+	// DropVXLAN adds an INPUT rule that drops 4789/udp: a host firewall
+	// that cuts the node's overlays.
+	DropVXLAN bool
+}
+
+// firewallOf is the node's iptables filter table: every policy ACCEPT,
+// and with DropVXLAN a rule dropping VXLAN.
+func firewallOf(sp Spec) topo.Firewall {
+	input := topo.Chain{Name: "INPUT", Policy: "ACCEPT", Rules: []topo.Rule{}}
+	if sp.DropVXLAN {
+		input.Rules = append(input.Rules, topo.Rule{Raw: "-p udp -m udp --dport 4789 -j DROP", Protocol: "udp", DPort: "4789", Target: "DROP"})
+	}
+	return topo.Firewall{Default: topo.BackendNft, DockerBackend: topo.BackendNft, RuleSets: []topo.RuleSet{{
+		Backend: topo.BackendNft, Family: 4, Tables: []topo.Table{{Name: "filter", Chains: []topo.Chain{
+			input,
+			{Name: "FORWARD", Policy: "ACCEPT", Rules: []topo.Rule{}},
+			{Name: "OUTPUT", Policy: "ACCEPT", Rules: []topo.Rule{}},
+		}}},
+	}}}
 }
 
 // Node makes the node's snapshot.
@@ -42,6 +61,7 @@ func Node(sp Spec) *topo.Snapshot {
 			s.Interfaces[i].Addresses = []string{sp.Addr + "/24"}
 		}
 	}
+	s.Firewall = firewallOf(sp)
 	s.Swarm = &topo.SwarmNode{NodeID: "id-" + sp.Name, ClusterID: "c1", Addr: sp.Addr, Manager: sp.Manager, State: "active"}
 	s.Networks = append(s.Networks, topo.Network{Name: Network, ID: NetworkID, Driver: topo.DriverOverlay, Scope: "swarm",
 		Subnets: []topo.Subnet{{Subnet: "10.0.1.0/24", Gateway: "10.0.1.1"}}})
