@@ -186,3 +186,14 @@ go test -count=1 -run '^$' -bench 'BenchmarkIdleServer$' -benchtime=1x ./serve |
 
 printf '\na 3-node Swarm on this machine (go test -bench BenchmarkSwarmStart ./internal/swarmtest)\n'
 go test -count=1 -run '^$' -bench 'BenchmarkSwarmStart$' -benchtime=1x ./internal/swarmtest | grep '^Benchmark'
+
+# netviz cluster: merging three 200-container nodes, gathering them over
+# HTTP against fetching one, and render of the three (600 containers,
+# grouped) to DOT and SVG (go test -bench, median of 5).
+printf '\nnetviz cluster (go test -bench ./cluster ./cmd/netviz)\n'
+go test -count=5 -run '^$' -bench 'Merge200x3|FetchOne|GatherThree' ./cluster >.bench/cluster.txt
+go test -count=5 -run '^$' -bench 'ClusterRender600' -benchtime 3x ./cmd/netviz >>.bench/cluster.txt
+for name in BenchmarkMerge200x3 BenchmarkFetchOne BenchmarkGatherThree BenchmarkClusterRender600/dot BenchmarkClusterRender600/svg; do
+	ns=$(awk -v n="$name" '{sub(/-[0-9]+$/, "", $1)} $1 == n {print $3}' .bench/cluster.txt | median)
+	printf '  %-40s %10s\n' "${name#Benchmark}" "$(awk -v ns="$ns" 'BEGIN{printf "%.2f ms", ns/1e6}')"
+done

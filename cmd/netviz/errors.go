@@ -23,6 +23,7 @@ const (
 	exitOutput      = 6   // the output file or its renderer failed
 	exitNoKernel    = 7   // doctor/path: the daemon's host namespace cannot be read
 	exitTrouble     = 8   // diff: any other failure, kept apart from its 1 ("they differ")
+	exitPartial     = 9   // cluster: some nodes did not answer; drawn as unknown, the rest is right
 	exitInterrupted = 130 // SIGINT/SIGTERM
 )
 

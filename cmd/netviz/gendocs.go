@@ -154,6 +154,7 @@ var exitStatuses = []struct {
 	{exitOutput, "the output file or its renderer failed"},
 	{exitNoKernel, "doctor or path: the kernel view of the daemon's host is unavailable"},
 	{exitTrouble, "diff: any other failure, kept apart from diff's own 1 (the snapshots differ)"},
+	{exitPartial, "cluster, and render of several snapshots: some nodes did not answer; they are drawn as unknown, the rest is right"},
 	{exitInterrupted, "interrupted (SIGINT, SIGTERM)"},
 }
 

@@ -92,6 +92,13 @@ func (o *exportOptions) write(ctx context.Context, d deps, s *topo.Snapshot, pro
 		return writeFileAtomic(o.output, buf.Bytes())
 	}
 	dg := diagram.Build(s, diagram.Options{Expand: o.expand, Now: d.now(), Problems: problems, ByProject: o.byProject()})
+	return o.writeDiagram(ctx, dg)
+}
+
+// writeDiagram draws dg into o.output, all or nothing.
+func (o *exportOptions) writeDiagram(ctx context.Context, dg *diagram.Diagram) error {
+	kind := outputTypes[strings.ToLower(filepath.Ext(o.output))]
+	var buf bytes.Buffer
 	switch kind {
 	case "dot":
 		if err := dot.Write(&buf, dg); err != nil {

@@ -16,7 +16,7 @@ type renderOptions struct {
 func newRenderCommand(d deps) *cobra.Command {
 	var o renderOptions
 	cmd := &cobra.Command{
-		Use:   "render SNAPSHOT -o FILE",
+		Use:   "render SNAPSHOT... -o FILE",
 		Short: "Draw a saved snapshot: no Docker, no root needed",
 		Long: `render draws a snapshot saved with netviz docker --format json, anywhere.
 
@@ -24,9 +24,13 @@ Diagrams mark what netviz doctor finds where it is: red for an error, amber
 for a warning, with the finding's ID. --no-problems leaves the checks out.`,
 		Example: `  sudo netviz docker --format json > host.json    # on the Docker host
   netviz render host.json -o host.svg              # anywhere
-  netviz render host.json --network appnet -o appnet.png`,
-		Args: cobra.ExactArgs(1),
+  netviz render host.json --network appnet -o appnet.png
+  netviz render node1.json node2.json node3.json -o cluster.svg`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return runRenderCluster(cmd.Context(), d, o, args)
+			}
 			o.source.from = args[0]
 			return runRender(cmd.Context(), d, o)
 		},

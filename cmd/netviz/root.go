@@ -107,6 +107,7 @@ needs root; without it netviz shows what Docker and the host namespace tell.`,
 		newDiffCommand(d),
 		newWatchCommand(d),
 		newServeCommand(d),
+		newClusterCommand(d),
 	)
 	return root
 }

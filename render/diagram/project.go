@@ -31,6 +31,8 @@ type Project struct {
 	// Clusters are the IDs of the clusters inside the box, in the order of
 	// Diagram.Clusters.
 	Clusters []string `json:"clusters"`
+	// Node is set when the box is a Swarm node's (BuildCluster).
+	Node bool `json:"node,omitempty"`
 }
 
 // ProjectOf maps the ID of each cluster drawn inside a project's box to

@@ -52,5 +52,5 @@ func projectLegendRow(d *diagram.Diagram) string {
 	}
 	st := diagram.ClusterProject.Style()
 	return fmt.Sprintf(`<TR><TD BORDER="1" STYLE="rounded" BGCOLOR="%s" COLOR="%s" WIDTH="34" HEIGHT="16"> </TD><TD ALIGN="LEFT">%s</TD></TR>`,
-		st.Fill, st.Border, escape(diagram.ProjectLegend))
+		st.Fill, st.Border, escape(diagram.BoxLegend(d)))
 }

@@ -52,6 +52,6 @@ func writeProjectStyles(p printer, d *diagram.Diagram) {
 // writeProjectLegend is the legend's entry for the project subgraphs.
 func writeProjectLegend(p printer, d *diagram.Diagram) {
 	if len(d.Projects) > 0 {
-		p("    legend_project[\"%s\"]\n", escape(diagram.ProjectLegend))
+		p("    legend_project[\"%s\"]\n", escape(diagram.BoxLegend(d)))
 	}
 }
