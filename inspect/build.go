@@ -60,7 +60,12 @@ func build(f *facts) *topo.Snapshot {
 	b.indexOverlayPeers(overlayPeers)
 	s.Containers = b.containerRecords()
 	s.Pairs = append(b.pairs(), b.overlayTopoPairs(overlayPeers)...)
-	s.Swarm = f.swarm.Node
+	if n := f.swarm.Node; n != nil {
+		// A copy: the facts outlive this build (see cloneNetworks).
+		node := *n
+		node.NetnsDir = f.swarm.NetnsDir
+		s.Swarm = &node
+	}
 	s.Overlays = b.overlays()
 	s.IPVS = b.ipvs()
 	s.Warnings = slices.Concat(f.warnings, f.swarmWarn, b.warnings)

@@ -150,7 +150,7 @@ func TestSwarmNodeDockerNamespaces(t *testing.T) {
 	if len(roles) != len(want) || roles["1-abcdef0123"] != want["1-abcdef0123"] || roles["ingress_sbox"] != want["ingress_sbox"] {
 		t.Errorf("named namespaces and roles = %v, want %v (a container's sandbox file is not Docker's own)", roles, want)
 	}
-	if s.Swarm == nil || s.Swarm.NodeID != "node1" || s.Swarm.Nodes != 3 {
+	if s.Swarm == nil || s.Swarm.NodeID != "node1" || s.Swarm.Nodes != 3 || s.Swarm.NetnsDir != k.dir {
 		t.Errorf("swarm = %+v", s.Swarm)
 	}
 	if codes := warningCodes(s); !slices.Contains(codes, "ipvs-unreadable:ingress_sbox") || slices.ContainsFunc(codes, func(c string) bool { return strings.HasPrefix(c, "peer-namespace-unknown") }) {

@@ -102,7 +102,7 @@ func TestIntegrationSwarmNodeMatchesGroundTruth(t *testing.T) {
 	svc := sw.Service(t, "web", []string{"--network", ov, "--publish", "target=80"}, "netviz-busybox:test", "httpd", "-f", "-p", "80")
 	s := snapshotOf(t, n)
 
-	if s.Swarm == nil || s.Swarm.NodeID != n.ID || s.Swarm.Addr != n.Addr.String() || !s.Swarm.Manager || s.Swarm.Nodes != 1 {
+	if s.Swarm == nil || s.Swarm.NodeID != n.ID || s.Swarm.Addr != n.Addr.String() || !s.Swarm.Manager || s.Swarm.Nodes != 1 || s.Swarm.NetnsDir != filepath.Join(n.ExecRoot, "netns") {
 		t.Errorf("swarm = %+v, want node %s at %s, manager of 1", s.Swarm, n.ID, n.Addr)
 	}
 	checkDockerNamespaces(t, s, n)
