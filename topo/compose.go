@@ -105,3 +105,26 @@ func (s *Snapshot) Projects() []string {
 	slices.Sort(out)
 	return out
 }
+
+// ServiceCounts counts containers by compose service: the services in
+// order ("" for a container with a project but no service), and how many
+// containers each has. A `docker compose run` container counts apart, as
+// "<service> (run)": it is not one of the service's scaled containers.
+func ServiceCounts(members []*Container) (services []string, count map[string]int) {
+	count = map[string]int{}
+	for _, c := range members {
+		var s string
+		if c.Compose != nil {
+			s = c.Compose.Service
+			if c.Compose.OneOff {
+				s += " (run)"
+			}
+		}
+		if count[s] == 0 {
+			services = append(services, s)
+		}
+		count[s]++
+	}
+	slices.Sort(services)
+	return services, count
+}

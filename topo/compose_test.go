@@ -174,3 +174,16 @@ func TestFilterByProject(t *testing.T) {
 		t.Errorf("unknown project on a host without compose: %v", err)
 	}
 }
+
+func TestServiceCounts(t *testing.T) {
+	c := func(service string, oneoff bool) *Container {
+		return &Container{Compose: &Compose{Project: "web", Service: service, OneOff: oneoff}}
+	}
+	services, count := ServiceCounts([]*Container{c("api", false), c("db", false), c("api", false), c("api", true), {Compose: &Compose{Project: "web"}}})
+	if want := []string{"", "api", "api (run)", "db"}; !slices.Equal(services, want) {
+		t.Errorf("services %q, want %q", services, want)
+	}
+	if count["api"] != 2 || count["api (run)"] != 1 || count["db"] != 1 || count[""] != 1 {
+		t.Errorf("counts %v", count)
+	}
+}

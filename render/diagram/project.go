@@ -79,19 +79,7 @@ func (b *builder) describeProject(p *Project) {
 			members = append(members, c)
 		}
 	}
-	count := map[string]int{}
-	var services []string
-	for _, c := range members {
-		s := c.Compose.Service
-		if c.Compose.OneOff {
-			s += " (run)" // docker compose run: not one of the service's scaled containers
-		}
-		if count[s] == 0 {
-			services = append(services, s)
-		}
-		count[s]++
-	}
-	slices.Sort(services)
+	services, count := topo.ServiceCounts(members)
 	for i, s := range services {
 		services[i] = strconv.Itoa(count[s]) + " × " + s
 	}

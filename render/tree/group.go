@@ -91,19 +91,7 @@ func serviceSummary(members []*topo.Container) string {
 	if len(members) == 0 {
 		return "no containers"
 	}
-	count := map[string]int{}
-	var services []string
-	for _, c := range members {
-		s := c.Compose.Service
-		if c.Compose.OneOff {
-			s += " (run)" // docker compose run: not one of the service's scaled containers
-		}
-		if count[s] == 0 {
-			services = append(services, s)
-		}
-		count[s]++
-	}
-	slices.Sort(services)
+	services, count := topo.ServiceCounts(members)
 	parts := make([]string, len(services))
 	for i, s := range services {
 		if s == "" {
