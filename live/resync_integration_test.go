@@ -74,8 +74,24 @@ func TestOverflowResubscribesAndResyncs(t *testing.T) {
 	dockertest.New(t, "enobufs") // needs the daemon and root
 	ns := netnsAdd(t)
 	const n = 300
-	f := follow(t, kernel.Options{HostNetns: filepath.Join("/run/netns", ns), ReceiveBuffer: 1}, false, live.Options{})
+	// A watcher busy with an update reads no more changes than its
+	// backlog; the subscription's socket, which nothing reads meanwhile,
+	// overflows during the burst: as on a host where a slow view holds
+	// the watcher while compose brings up a project.
+	f := follow(t, kernel.Options{HostNetns: filepath.Join("/run/netns", ns), ReceiveBuffer: 1}, false, live.Options{Backlog: 1})
+	g := &holdGate{held: make(chan struct{}), release: make(chan struct{})}
+	f.hold.Store(g)
+	for busy := false; !busy; {
+		ip(t, "-n", ns, "link", "set", "lo", "down")
+		ip(t, "-n", ns, "link", "set", "lo", "up")
+		select {
+		case <-g.held:
+			busy = true
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 	addBridges(t, ns, n)
+	close(g.release)
 	u := f.until("a resync after the overflow", func(u live.Update) bool {
 		return u.Full && strings.HasPrefix(u.Cause, "resync: netlink subscription in host ended")
 	})

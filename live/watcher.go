@@ -18,6 +18,7 @@ import (
 const (
 	DefaultDebounce     = 50 * time.Millisecond
 	DefaultMaxDelay     = 200 * time.Millisecond
+	DefaultBacklog      = 1024
 	DefaultSettleMax    = 2 * time.Second
 	DefaultFirewallPoll = 3 * time.Second
 	DefaultGiveUp       = time.Minute
@@ -48,6 +49,11 @@ type Options struct {
 	GiveUp time.Duration
 	// Logger receives what the watcher recovers from (default: discard).
 	Logger *slog.Logger
+	// Backlog is how many changes may wait for the watcher while it is
+	// busy (DefaultBacklog when zero). Beyond it the sources wait, and a
+	// netlink socket that is not read overflows: the subscription ends and
+	// everything is read again, which is correct, only slower.
+	Backlog int
 }
 
 func (o Options) withDefaults() Options {
@@ -71,6 +77,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.GiveUp <= 0 {
 		o.GiveUp = DefaultGiveUp
+	}
+	if o.Backlog <= 0 {
+		o.Backlog = DefaultBacklog
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -127,8 +136,9 @@ type Watcher struct {
 
 // New returns a Watcher; nothing is read or watched until Run.
 func New(src Sources, o Options) *Watcher {
-	w := &Watcher{src: src, o: o.withDefaults(), resync: make(chan struct{}, 1),
-		events: make(chan event, 1024), fatal: make(chan error, 1)}
+	o = o.withDefaults()
+	w := &Watcher{src: src, o: o, resync: make(chan struct{}, 1),
+		events: make(chan event, o.Backlog), fatal: make(chan error, 1)}
 	w.fwMode.Store("none")
 	return w
 }
