@@ -132,6 +132,12 @@ type Watcher struct {
 	events chan event
 	fatal  chan error
 	fwMode atomic.Value // string
+
+	mu sync.Mutex
+	// resyncs counts the full reads made to recover lost changes or on
+	// request; lastResync is why the latest was made.
+	resyncs    int
+	lastResync string
 }
 
 // New returns a Watcher; nothing is read or watched until Run.
@@ -150,6 +156,25 @@ func (w *Watcher) Resync() {
 	case w.resync <- struct{}{}:
 	default:
 	}
+}
+
+// Resyncs says how many full reads the watcher made since Run began to
+// recover changes it may have missed (a broken event stream, an overflowed
+// netlink socket) or because Resync asked, and why it made the latest.
+// A resync that finds the host as the last update showed it makes no
+// Update (nothing changed for the views): this is how to tell it happened.
+func (w *Watcher) Resyncs() (n int, last string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.resyncs, w.lastResync
+}
+
+// resynced notes a full read made for why.
+func (w *Watcher) resynced(why string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.resyncs++
+	w.lastResync = why
 }
 
 // FirewallMode says how firewall changes are noticed: "nftables events;
