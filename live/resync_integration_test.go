@@ -149,7 +149,9 @@ func (f *follower) probeSubscription(ns string) {
 	for i := range tries {
 		name := fmt.Sprintf("nvp%d", i)
 		ip(f.t, "-n", ns, "link", "add", name, "type", "bridge")
-		u := f.until(name, func(u live.Update) bool { return slices.ContainsFunc(u.Snapshot.Interfaces, func(x topo.Interface) bool { return x.Name == name }) })
+		u := f.until(name, func(u live.Update) bool {
+			return slices.ContainsFunc(u.Snapshot.Interfaces, func(x topo.Interface) bool { return x.Name == name })
+		})
 		if strings.Contains(u.Cause, "link "+name+" ") {
 			f.t.Logf("probe: update %d: %q", u.Seq, u.Cause)
 			return
