@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,7 +68,14 @@ type follower struct {
 	cancel  context.CancelFunc
 	done    chan error
 	last    live.Update
+	// hold, when set, is taken by the next update's callback, which then
+	// waits until it is closed: the watcher is busy meanwhile.
+	hold atomic.Pointer[holdGate]
 }
+
+// holdGate makes the watcher busy: held is closed once its callback waits,
+// and it waits until release is closed.
+type holdGate struct{ held, release chan struct{} }
 
 func follow(t *testing.T, ko kernel.Options, firewall bool, o live.Options) *follower {
 	t.Helper()
@@ -95,7 +103,15 @@ func followRead(t *testing.T, ko kernel.Options, firewall bool, o live.Options, 
 	f := &follower{t: t, w: live.New(sources, o), in: in, src: src, updates: make(chan live.Update, 1000), done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
-	go func() { f.done <- f.w.Run(ctx, func(u live.Update) { f.updates <- u }) }()
+	go func() {
+		f.done <- f.w.Run(ctx, func(u live.Update) {
+			if g := f.hold.Swap(nil); g != nil {
+				close(g.held)
+				<-g.release
+			}
+			f.updates <- u
+		})
+	}()
 	t.Cleanup(func() { f.stop() })
 	f.until("the first update", func(u live.Update) bool { return u.Seq == 1 })
 	return f

@@ -176,6 +176,11 @@ func (l *loop) apply(ctx context.Context, now time.Time) {
 		l.settle.accept(un)
 	}
 	l.b = batch{}
+	if b.resync != "" {
+		// Counted once read, whether or not an Update follows: emit
+		// drops a resync that finds nothing new.
+		l.w.resynced(b.resync)
+	}
 	cause := b.cause()
 	l.emit(s, Update{Full: b.resync != "", Cause: cause})
 	l.watchNamespaces(ctx)

@@ -18,6 +18,7 @@ import (
 const (
 	DefaultDebounce     = 50 * time.Millisecond
 	DefaultMaxDelay     = 200 * time.Millisecond
+	DefaultBacklog      = 1024
 	DefaultSettleMax    = 2 * time.Second
 	DefaultFirewallPoll = 3 * time.Second
 	DefaultGiveUp       = time.Minute
@@ -48,6 +49,11 @@ type Options struct {
 	GiveUp time.Duration
 	// Logger receives what the watcher recovers from (default: discard).
 	Logger *slog.Logger
+	// Backlog is how many changes may wait for the watcher while it is
+	// busy (DefaultBacklog when zero). Beyond it the sources wait, and a
+	// netlink socket that is not read overflows: the subscription ends and
+	// everything is read again, which is correct, only slower.
+	Backlog int
 }
 
 func (o Options) withDefaults() Options {
@@ -71,6 +77,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.GiveUp <= 0 {
 		o.GiveUp = DefaultGiveUp
+	}
+	if o.Backlog <= 0 {
+		o.Backlog = DefaultBacklog
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -123,12 +132,19 @@ type Watcher struct {
 	events chan event
 	fatal  chan error
 	fwMode atomic.Value // string
+
+	mu sync.Mutex
+	// resyncs counts the full reads made to recover lost changes or on
+	// request; lastResync is why the latest was made.
+	resyncs    int
+	lastResync string
 }
 
 // New returns a Watcher; nothing is read or watched until Run.
 func New(src Sources, o Options) *Watcher {
-	w := &Watcher{src: src, o: o.withDefaults(), resync: make(chan struct{}, 1),
-		events: make(chan event, 1024), fatal: make(chan error, 1)}
+	o = o.withDefaults()
+	w := &Watcher{src: src, o: o, resync: make(chan struct{}, 1),
+		events: make(chan event, o.Backlog), fatal: make(chan error, 1)}
 	w.fwMode.Store("none")
 	return w
 }
@@ -140,6 +156,25 @@ func (w *Watcher) Resync() {
 	case w.resync <- struct{}{}:
 	default:
 	}
+}
+
+// Resyncs says how many full reads the watcher made since Run began to
+// recover changes it may have missed (a broken event stream, an overflowed
+// netlink socket) or because Resync asked, and why it made the latest.
+// A resync that finds the host as the last update showed it makes no
+// Update (nothing changed for the views): this is how to tell it happened.
+func (w *Watcher) Resyncs() (n int, last string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.resyncs, w.lastResync
+}
+
+// resynced notes a full read made for why.
+func (w *Watcher) resynced(why string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.resyncs++
+	w.lastResync = why
 }
 
 // FirewallMode says how firewall changes are noticed: "nftables events;

@@ -236,6 +236,36 @@ func TestBrokenSubscriptionResyncs(t *testing.T) {
 	}
 }
 
+// A resync that finds the host as the last update showed it makes no
+// update, but Resyncs says it happened and why; the next change is the
+// next update.
+func TestResyncWithoutDifferenceIsCounted(t *testing.T) {
+	h := newFakeHost()
+	r := runWatcher(t, h, Options{})
+	r.next()
+	if n, why := r.w.Resyncs(); n != 0 || why != "" {
+		t.Errorf("Resyncs = %d %q before any, want 0", n, why)
+	}
+	h.breakNS(0)
+	deadline := time.After(20 * time.Second)
+	n, why := r.w.Resyncs()
+	for ; n == 0; n, why = r.w.Resyncs() {
+		select {
+		case <-deadline:
+			t.Fatal("no resync after the subscription broke")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	if n != 1 || !strings.HasPrefix(why, "resync: netlink subscription in host ended") {
+		t.Errorf("Resyncs = %d %q, want 1 for the broken subscription", n, why)
+	}
+	h.start("web", 101)
+	h.runtime <- started("web")
+	if u := r.next(); u.Seq != 2 || u.Full || u.Cause != "container web started" {
+		t.Errorf("update seq %d full %v cause %q, want 2: web's start alone", u.Seq, u.Full, u.Cause)
+	}
+}
+
 // A runtime that stops answering for GiveUp ends Run with its error.
 func TestRuntimeGoneForGood(t *testing.T) {
 	h := newFakeHost()
