@@ -2,6 +2,7 @@ package live
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/netviz/netviz/inspect"
@@ -19,6 +20,15 @@ func (b *batch) cause() string {
 		return strings.Join(b.causes, "; ")
 	}
 	return fmt.Sprintf("%s; and %d more", strings.Join(b.causes[:maxCauses], "; "), len(b.causes)-maxCauses)
+}
+
+// allCauses are every change of the batch in words, Cause's whole list
+// (nil when the batch is only namespaces to read again).
+func (b *batch) allCauses() []string {
+	if len(b.causes) == 0 {
+		return nil
+	}
+	return slices.Clone(b.causes)
 }
 
 // containerVerbs are container event actions as people say them.

@@ -30,4 +30,7 @@ type Update struct {
 	// Cause says what led to the update, for people: "start", "docker
 	// events resumed", "link vethab12 up", "firewall rules changed", ...
 	Cause string
+	// Causes are all the changes Cause sums up, each in the same words;
+	// Cause names the first few ("...; and 12 more") on a busy host.
+	Causes []string
 }

@@ -182,7 +182,7 @@ func (l *loop) apply(ctx context.Context, now time.Time) {
 		l.w.resynced(b.resync)
 	}
 	cause := b.cause()
-	l.emit(s, Update{Full: b.resync != "", Cause: cause})
+	l.emit(s, Update{Full: b.resync != "", Cause: cause, Causes: b.allCauses()})
 	l.watchNamespaces(ctx)
 }
 

@@ -2,6 +2,7 @@ package live
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -304,5 +305,28 @@ func TestFirewallPolled(t *testing.T) {
 	u := r.next()
 	if u.Cause != "firewall rules changed" || u.Snapshot.Firewall.Default != "nft" {
 		t.Errorf("update cause %q firewall %+v", u.Cause, u.Snapshot.Firewall)
+	}
+}
+
+// Cause names a few changes of a busy batch; Causes has them all.
+func TestCausesListEveryChange(t *testing.T) {
+	h := newFakeHost()
+	r := runWatcher(t, h, Options{Debounce: 500 * time.Millisecond, MaxDelay: time.Minute})
+	r.next()
+	var burst []inspect.Change
+	h.mu.Lock()
+	for i := range 5 {
+		name := fmt.Sprintf("veth%d", i)
+		h.hostLinks = append(h.hostLinks, inspect.Link{Index: 10 + i, Name: name, Kind: topo.KindVeth, OperState: "up", Up: true, LinkNetNsID: -1})
+		burst = append(burst, inspect.Change{Kind: inspect.ChangeLink, Action: "new", ID: fmt.Sprint(10 + i), Name: name, Up: true})
+	}
+	h.mu.Unlock()
+	h.notify(0, burst...)
+	u := r.next()
+	if want := "link veth0 up in host; link veth1 up in host; link veth2 up in host; and 2 more"; u.Cause != want {
+		t.Errorf("cause %q, want %q", u.Cause, want)
+	}
+	if len(u.Causes) != 5 || u.Causes[4] != "link veth4 up in host" {
+		t.Errorf("causes %q, want all five links", u.Causes)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/netviz/netviz/internal/testenv"
 )
@@ -55,6 +56,22 @@ func TestServeTokenFile(t *testing.T) {
 	base := startServe(t, "--token-file", f)
 	if strings.Contains(base, "token") {
 		t.Errorf("serve printed the token in its address %q", base)
+	}
+	// serve answers 503 until its first snapshot is read: wait for it.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		req, _ := http.NewRequest(http.MethodGet, base+"api/snapshot", nil)
+		req.Header.Set("Authorization", "Bearer from-the-file")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve never read its first snapshot")
+		}
 	}
 	for _, tc := range []struct {
 		auth string

@@ -148,6 +148,11 @@ type ipLink struct {
 		InfoKind string `json:"info_kind"`
 		InfoData struct {
 			STPState *int `json:"stp_state"`
+			// A VXLAN device's: its VNI, UDP port, source and group.
+			ID    int    `json:"id"`
+			Port  int    `json:"port"`
+			Local string `json:"local"`
+			Group string `json:"group"`
 		} `json:"info_data"`
 	} `json:"linkinfo"`
 	AddrInfo []struct {

@@ -707,6 +707,10 @@ func groundTruth(tb testing.TB, ns string) truth {
 			LinkNetNsID: -1,
 			STP:         l.Linkinfo.InfoData.STPState != nil && *l.Linkinfo.InfoData.STPState != 0,
 		}
+		if il.Kind == "vxlan" {
+			d := l.Linkinfo.InfoData
+			il.VXLAN = &inspect.VXLANLink{VNI: d.ID, Port: d.Port, Local: d.Local, Group: d.Group}
+		}
 		switch {
 		case slices.Contains(l.Flags, "LOOPBACK"):
 			il.Kind = topo.KindLoopback
