@@ -59,18 +59,52 @@ func (t *Tracker) Refresh(ctx context.Context, touched Touched) (*topo.Snapshot,
 	if t.f == nil || (!ok && len(touched.Containers) > 0) {
 		return t.Full(ctx)
 	}
-	f, err := t.refresh(ctx, cr, touched)
+	f, reread, err := t.refresh(ctx, cr, touched)
 	if err != nil {
 		return nil, err
+	}
+	if !touched.Host && t.in.Kernel != nil && peersNotInHost(f, reread) {
+		// A namespace read now has a veth whose host end the last host
+		// read did not have: the runtime said "created" and the kernel
+		// is already further (Docker 29 connects and starts a container
+		// before its events say so). Without the host read it would show
+		// unpaired.
+		t.f = f
+		if f, _, err = t.refresh(ctx, cr, Touched{Host: true}); err != nil {
+			return nil, err
+		}
 	}
 	t.f = f
 	return t.in.finish(f), nil
 }
 
+// peersNotInHost says whether a veth of one of the namespaces reread names,
+// with its peer in another namespace, points at an ifindex the host's
+// last read does not list. A peer in another container's or one of
+// Docker's own namespaces also counts: reading the host once more is
+// cheap and cannot be wrong.
+func peersNotInHost(f *facts, reread map[NSRef]bool) bool {
+	if f.host == nil {
+		return false
+	}
+	known := map[int]bool{}
+	for _, l := range f.host.Namespace.Links {
+		known[l.Index] = true
+	}
+	for ref := range reread {
+		for _, l := range f.namespaces[ref].Links {
+			if l.Kind == topo.KindVeth && l.LinkNetNsID >= 0 && l.ParentIndex > 0 && !known[l.ParentIndex] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // refresh makes new facts from the last ones and what touched names,
 // sharing what did not change. Nothing of the old facts is modified:
 // snapshots handed out share their slices.
-func (t *Tracker) refresh(ctx context.Context, cr ContainerReader, touched Touched) (*facts, error) {
+func (t *Tracker) refresh(ctx context.Context, cr ContainerReader, touched Touched) (*facts, map[NSRef]bool, error) {
 	in, old := t.in, t.f
 	f := *old
 	f.refOf = maps.Clone(old.refOf)
@@ -81,7 +115,7 @@ func (t *Tracker) refresh(ctx context.Context, cr ContainerReader, touched Touch
 	if touched.Networks {
 		nets, err := in.Runtime.Networks(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		f.networks = nets
 	}
@@ -91,7 +125,7 @@ func (t *Tracker) refresh(ctx context.Context, cr ContainerReader, touched Touch
 	// not the veth pair it was half-way through.
 	reread, err := t.refreshContainers(ctx, cr, &f, touched.Containers)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if touched.Host && in.Kernel != nil {
 		// Before the namespaces: listing the host's veths is what has the
@@ -121,7 +155,7 @@ func (t *Tracker) refresh(ctx context.Context, cr ContainerReader, touched Touch
 	if in.Firewall != nil && touched.Firewall {
 		fw, warn, err := in.Firewall.Firewall(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		f.firewall, f.firewallWarn = fw, warn
 	}
@@ -144,9 +178,9 @@ func (t *Tracker) refresh(ctx context.Context, cr ContainerReader, touched Touch
 		in.findOrphans(ctx, &f)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &f, nil
+	return &f, reread, nil
 }
 
 // refreshContainers inspects the containers ids name again and replaces
