@@ -42,11 +42,18 @@ type fakeKernel struct {
 
 	mu    sync.Mutex
 	reads map[NSRef]int
+	// hostReads counts Host calls.
+	hostReads int
 }
 
 var _ Kernel = (*fakeKernel)(nil)
 
-func (k *fakeKernel) Host(context.Context) (HostFacts, error) { return k.host, nil }
+func (k *fakeKernel) Host(context.Context) (HostFacts, error) {
+	k.mu.Lock()
+	k.hostReads++
+	k.mu.Unlock()
+	return k.host, nil
+}
 
 func (k *fakeKernel) NamespaceRef(pid int) (NSRef, error) {
 	if err := k.refErr[pid]; err != nil {

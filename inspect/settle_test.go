@@ -137,19 +137,30 @@ func TestTrackedSnapshotsShareNothingSortWrites(t *testing.T) {
 // starts containers before its events say so): the host is read too, and
 // the container comes with its pair, not unpaired.
 func TestRefreshReadsTheHostForAnUnknownPeer(t *testing.T) {
-	web := ContainerInfo{ID: "web", Name: "web", State: topo.StateRunning, PID: 101,
-		Endpoints: []topo.Endpoint{{Network: "bridge", NetworkID: "n1", MAC: "02:42:ac:11:00:02", IPv4: "172.17.0.2/16"}}}
-	tr := trackerOf(t, nil)
-	k := tr.in.Kernel.(*fakeKernel)
+	k := &fakeKernel{host: HostFacts{Hostname: "h", Namespace: NamespaceFacts{Ref: NSRef{Dev: 4, Inode: 1}, NsID: -1,
+		Links: []Link{{Index: 1, Name: "lo", Kind: topo.KindLoopback, OperState: "unknown", Up: true, LinkNetNsID: -1}}}},
+		pidNS: map[int]NSRef{}, namespaces: map[NSRef]NamespaceFacts{}}
+	rt := &readingRuntime{fakeRuntime: &fakeRuntime{}, inspect: map[string]int{}}
+	tr := (&Inspector{Runtime: rt, Kernel: k}).Track()
+	if _, err := tr.Full(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// Then Docker makes web: its veth pair, the container end moved in.
 	ref := NSRef{Dev: 4, Inode: 101}
 	k.pidNS[101] = ref
 	k.namespaces[ref] = NamespaceFacts{Ref: ref, NsID: 3, Links: []Link{{Index: 2, Name: "eth0", Kind: topo.KindVeth, MAC: "02:42:ac:11:00:02",
 		OperState: "up", Up: true, Addresses: []string{"172.17.0.2/16"}, ParentIndex: 9, LinkNetNsID: 0}}}
-	k.host.Namespace.Links = append(k.host.Namespace.Links, Link{Index: 9, Name: "veth9", Kind: topo.KindVeth, OperState: "up", Up: true, ParentIndex: 2, LinkNetNsID: 3})
-	tr.in.Runtime.(*fakeRuntime).containers = []ContainerInfo{web}
+	k.host.Namespace.Links = append(slices.Clone(k.host.Namespace.Links),
+		Link{Index: 9, Name: "veth9", Kind: topo.KindVeth, OperState: "up", Up: true, ParentIndex: 2, LinkNetNsID: 3})
+	rt.containers = []ContainerInfo{{ID: "web", Name: "web", State: topo.StateRunning, PID: 101,
+		Endpoints: []topo.Endpoint{{Network: "bridge", NetworkID: "n1", MAC: "02:42:ac:11:00:02", IPv4: "172.17.0.2/16"}}}}
+	before := k.hostReads
 	s, err := tr.Refresh(t.Context(), Touched{Containers: []string{"web"}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if k.hostReads != before+1 || rt.lists != 1 {
+		t.Errorf("host read %d more times, runtime listed %d times; want the host once more and no list but the first", k.hostReads-before, rt.lists)
 	}
 	if len(s.Pairs) != 1 || s.Pairs[0].HostInterface != "veth9" || s.Pairs[0].Container != "web" {
 		t.Errorf("pairs %+v, want web:eth0 ⇄ veth9", s.Pairs)
