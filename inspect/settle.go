@@ -47,7 +47,9 @@ func (t *Tracker) ContainerNetworks(id string) (networks []string, running bool)
 // looks the same: that is for the caller to tell, by how long it lasts.
 // The third is a container read between its process's end and the
 // runtime's noticing it: listed as running, with no interface. The
-// runtime's die follows.
+// runtime's die follows. The fourth, "veth X into a namespace no container
+// holds", is a container's pair made and moved before the runtime has
+// said the container exists; an orphan veth looks the same, and lasts.
 func (t *Tracker) Unsettled() []string {
 	if t.f == nil {
 		return nil
@@ -71,9 +73,26 @@ func (t *Tracker) Unsettled() []string {
 			portUp[l.MasterIndex] = true
 		}
 	}
+	// The nsids of the namespaces the runtime's containers and Docker's
+	// own sandboxes hold: a host veth into any other is the runtime's work
+	// under way, for a container whose events have not come yet (on a
+	// busy host another container's event may have us read it first), or
+	// an orphan, which lasts.
+	owned := map[int]bool{}
+	claimed := map[NSRef]bool{}
+	for _, ref := range t.f.refOf {
+		claimed[ref] = true
+	}
+	for ref, nf := range t.f.namespaces {
+		if nf.NsID >= 0 && (claimed[ref] || nf.Docker != nil) {
+			owned[nf.NsID] = true
+		}
+	}
 	for i := range links {
 		l := &links[i]
 		switch {
+		case l.Kind == topo.KindVeth && l.LinkNetNsID >= 0 && !owned[l.LinkNetNsID]:
+			out = append(out, fmt.Sprintf("veth %s into a namespace no container holds", l.Name))
 		case l.Kind == topo.KindVeth && l.LinkNetNsID < 0 && l.ParentIndex > l.Index:
 			p, ok := byIndex[l.ParentIndex]
 			if ok && p.Kind == topo.KindVeth && p.LinkNetNsID < 0 && p.ParentIndex == l.Index {
