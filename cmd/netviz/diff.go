@@ -20,11 +20,9 @@ import (
 const liveSide = "live"
 
 type diffOptions struct {
-	host       string
-	all        bool
-	network    string
-	container  string
-	project    string
+	// source holds -H, --all and the filters; diff and watch read no
+	// --from (diff's sides are its arguments, watch follows the host).
+	source     sourceOptions
 	format     string
 	noProblems bool
 }
@@ -46,6 +44,7 @@ Objects are matched as a person would: a container by its name (a new ID
 is "recreated"), a veth pair by its container and interface (a new host
 veth is one change), an interface by its namespace's owner and its name.
 When and by which netviz a snapshot was taken is not a difference.
+--network, --container and --project pick the same part of both sides.
 
 Exit status, as diff(1): 0 when they are the same, 1 when they differ,
 2 or more on an error (4: a snapshot unreadable or malformed, 5: no such
@@ -61,11 +60,9 @@ Exit status, as diff(1): 0 when they are the same, 1 when they differ,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVarP(&o.host, "host", "H", "", `Docker daemon to read for "live" (default: $DOCKER_HOST or the local socket)`)
-	fs.BoolVarP(&o.all, "all", "a", false, "include stopped and created containers")
-	fs.StringVar(&o.network, "network", "", "compare only this Docker network (name or ID) on both sides")
-	fs.StringVar(&o.container, "container", "", "compare only this container (name or ID) on both sides")
-	fs.StringVar(&o.project, "project", "", "compare only this Docker Compose project: its containers and networks, on both sides")
+	fs.StringVarP(&o.source.host, "host", "H", "", `Docker daemon to read for "live" (default: $DOCKER_HOST or the local socket)`)
+	fs.BoolVarP(&o.source.all, "all", "a", false, "include stopped and created containers")
+	o.source.addFilterFlags(fs, "compare")
 	fs.StringVar(&o.format, "format", "text", "text, json (the whole result), or a Go template applied to each change (docker-style, 'table ...' for a header)")
 	fs.BoolVar(&o.noProblems, "no-problems", false, "leave netviz doctor's findings out")
 	return cmd
@@ -99,7 +96,7 @@ func runDiff(ctx context.Context, d deps, o diffOptions, oldArg, newArg string, 
 	if err != nil {
 		return err
 	}
-	flt := topo.Filter{Network: o.network, Container: o.container, Project: o.project}
+	flt := o.source.filter()
 	oldView, newView, err := filterBoth(flt, oldWhole, newWhole)
 	if err != nil {
 		return err
@@ -156,13 +153,13 @@ func diffSides(ctx context.Context, d deps, o diffOptions, oldArg, newArg string
 // diffSide reads one side: a snapshot file, stdin, or the live host.
 func diffSide(ctx context.Context, d deps, o diffOptions, arg string) (*topo.Snapshot, error) {
 	if arg == liveSide {
-		return d.live(ctx, liveOptions{host: o.host, all: o.all, firewall: true})
+		return d.live(ctx, liveOptions{host: o.source.host, all: o.source.all, firewall: true})
 	}
 	s, err := readSnapshot(d, arg)
 	if err != nil {
 		return nil, err
 	}
-	if !o.all {
+	if !o.source.all {
 		s = withoutStopped(s)
 	}
 	return s, nil

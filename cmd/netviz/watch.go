@@ -24,11 +24,9 @@ import (
 )
 
 type watchOptions struct {
-	host       string
-	all        bool
-	network    string
-	container  string
-	project    string
+	// source holds -H, --all and the filters; diff and watch read no
+	// --from (diff's sides are its arguments, watch follows the host).
+	source     sourceOptions
 	format     string
 	noProblems bool
 }
@@ -71,11 +69,9 @@ Ctrl-C or SIGTERM ends it with exit status 0.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVarP(&o.host, "host", "H", "", "Docker daemon to follow (default: $DOCKER_HOST or the local socket)")
-	fs.BoolVarP(&o.all, "all", "a", false, "include stopped and created containers")
-	fs.StringVar(&o.network, "network", "", "follow only this Docker network (name or ID)")
-	fs.StringVar(&o.container, "container", "", "follow only this container (name or ID) and those sharing its namespace")
-	fs.StringVar(&o.project, "project", "", "follow only this Docker Compose project: its containers and networks")
+	fs.StringVarP(&o.source.host, "host", "H", "", "Docker daemon to follow (default: $DOCKER_HOST or the local socket)")
+	fs.BoolVarP(&o.source.all, "all", "a", false, "include stopped and created containers")
+	o.source.addFilterFlags(fs, "follow")
 	fs.StringVar(&o.format, "format", "", "text (one line per change), json (JSON Lines), or a Go template applied to each change; default: the tree on a terminal, text elsewhere")
 	fs.BoolVar(&o.noProblems, "no-problems", false, "leave netviz doctor's findings out")
 	return cmd
@@ -107,7 +103,7 @@ func runWatch(ctx context.Context, d deps, o watchOptions, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	flt := topo.Filter{Network: o.network, Container: o.container, Project: o.project}
+	flt := o.source.filter()
 	// The watcher's own comparison is the view's when nothing is filtered
 	// out; with a filter the view compares its filtered snapshots itself.
 	compare := diff.Compare
@@ -128,7 +124,7 @@ func runWatch(ctx context.Context, d deps, o watchOptions, w io.Writer) error {
 			held.flush(d.stderr)
 		}()
 	}
-	f, closeFollower, err := openFollower(ctx, liveOptions{host: o.host, all: o.all, firewall: true}, compare)
+	f, closeFollower, err := openFollower(ctx, liveOptions{host: o.source.host, all: o.source.all, firewall: true}, compare)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil // Ctrl-C while starting: as at any other time
