@@ -1,11 +1,11 @@
 package diagnose
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/netviz/netviz/internal/rendertest"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -15,16 +15,7 @@ import (
 // Docker's ingress_sbox, 1-<netid> and lb_<netid> namespaces read.
 func swarmNode(t *testing.T) *topo.Snapshot {
 	t.Helper()
-	f, err := os.Open("testdata/swarm-node.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s, err := topo.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return rendertest.Diagram(t, "swarm-node")
 }
 
 func findingIDs(fs []Finding, id string) []string {

@@ -1,11 +1,11 @@
 package pathfind
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/netviz/netviz/internal/rendertest"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -16,16 +16,7 @@ import (
 // no ip_vs, so Docker programmed no DOCKER-INGRESS and netviz read no IPVS.
 func swarmNode(t *testing.T) *topo.Snapshot {
 	t.Helper()
-	f, err := os.Open("testdata/swarm-node.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s, err := topo.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return rendertest.Diagram(t, "swarm-node")
 }
 
 // withMesh adds what Docker programs for the routing mesh where ip_vs

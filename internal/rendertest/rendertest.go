@@ -37,9 +37,9 @@ var TextFixtures = []string{"full", "routed", "empty", "denied"}
 // (a manager with docker_gwbridge, ingress and its ingress_sbox, an overlay
 // "appnet" with its lb_ namespace, two tasks of a service "web" publishing
 // 8080→80, two remote VTEPs); docs/examples/swarm.json is the same file.
-// "swarm-node" is a real single-node swarm on Docker 28.5.2 (the overlay
-// inspector's recording, diagnose/testdata/swarm-node.json): no peers,
-// IPVS unreadable.
+// "swarm-node" is a real single-node swarm on Docker 28.5.2, recorded by
+// the overlay inspector (no peers, IPVS unreadable); diagnose and pathfind
+// test on it too.
 var DiagramFixtures = []string{"pod", "modes", "orphan", "multinet", "hostile", "swarm", "swarm-node"}
 
 // Text loads testdata/text/name.json.
