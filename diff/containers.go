@@ -29,33 +29,31 @@ func (d *differ) containers() {
 // noteWholeIPs remembers the addresses of a container that came or went,
 // so that the firewall rules Docker made for it are counted, not listed.
 func (d *differ) noteWholeIPs(c *topo.Container) {
+	for a := range endpointAddrs(c) {
+		d.wholeIPs[a] = c.Name
+	}
+}
+
+// endpointAddrs are the addresses (no prefix length) Docker gave c on its
+// networks, IPv4 and IPv6.
+func endpointAddrs(c *topo.Container) map[string]bool {
+	m := map[string]bool{}
 	for _, e := range c.Endpoints {
 		if e.IPv4 != "" {
-			d.wholeIPs[addrOnly(e.IPv4)] = c.Name
+			m[addrOnly(e.IPv4)] = true
 		}
 		for _, a := range e.IPv6 {
-			d.wholeIPs[addrOnly(a)] = c.Name
+			m[addrOnly(a)] = true
 		}
 	}
+	return m
 }
 
 // noteMovedIPs remembers the addresses a kept container lost or gained,
 // so that the rules Docker wrote or removed for them are told as part of
 // the container's change, as a new container's are counted in its line.
 func (d *differ) noteMovedIPs(o, n *topo.Container) {
-	addrs := func(c *topo.Container) map[string]bool {
-		m := map[string]bool{}
-		for _, e := range c.Endpoints {
-			if e.IPv4 != "" {
-				m[addrOnly(e.IPv4)] = true
-			}
-			for _, a := range e.IPv6 {
-				m[addrOnly(a)] = true
-			}
-		}
-		return m
-	}
-	before, after := addrs(o), addrs(n)
+	before, after := endpointAddrs(o), endpointAddrs(n)
 	for a := range before {
 		if !after[a] {
 			d.movedIPs[a] = n.Name
