@@ -59,20 +59,9 @@ func (t *Tracker) Refresh(ctx context.Context, touched Touched) (*topo.Snapshot,
 	if t.f == nil || (!ok && len(touched.Containers) > 0) {
 		return t.Full(ctx)
 	}
-	f, reread, err := t.refresh(ctx, cr, touched)
+	f, err := t.refresh(ctx, cr, touched)
 	if err != nil {
 		return nil, err
-	}
-	if !touched.Host && t.in.Kernel != nil && peersNotInHost(f, reread) {
-		// A namespace read now has a veth whose host end the last host
-		// read did not have: the runtime said "created" and the kernel
-		// is already further (Docker 29 connects and starts a container
-		// before its events say so). Without the host read it would show
-		// unpaired.
-		t.f = f
-		if f, _, err = t.refresh(ctx, cr, Touched{Host: true}); err != nil {
-			return nil, err
-		}
 	}
 	t.f = f
 	return t.in.finish(f), nil
@@ -104,18 +93,18 @@ func peersNotInHost(f *facts, reread map[NSRef]bool) bool {
 // refresh makes new facts from the last ones and what touched names,
 // sharing what did not change. Nothing of the old facts is modified:
 // snapshots handed out share their slices.
-func (t *Tracker) refresh(ctx context.Context, cr ContainerReader, touched Touched) (*facts, map[NSRef]bool, error) {
+func (t *Tracker) refresh(ctx context.Context, cr ContainerReader, touched Touched) (*facts, error) {
 	in, old := t.in, t.f
 	f := *old
 	f.refOf = maps.Clone(old.refOf)
 	f.namespaces = maps.Clone(old.namespaces)
 	f.warnings = slices.DeleteFunc(slices.Clone(old.warnings), func(w topo.Warning) bool {
-		return w.Code == "container-gone" || (touched.Host && w.Code == "host-unreadable")
+		return w.Code == "container-gone"
 	})
 	if touched.Networks {
 		nets, err := in.Runtime.Networks(ctx)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		f.networks = nets
 	}
@@ -125,37 +114,36 @@ func (t *Tracker) refresh(ctx context.Context, cr ContainerReader, touched Touch
 	// not the veth pair it was half-way through.
 	reread, err := t.refreshContainers(ctx, cr, &f, touched.Containers)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if touched.Host && in.Kernel != nil {
 		// Before the namespaces: listing the host's veths is what has the
 		// kernel assign the nsids that the namespaces' reads then report.
-		host, err := in.Kernel.Host(ctx)
-		if err != nil {
-			f.host = nil
-			f.warn(topo.Warning{Code: "host-unreadable", Message: fmt.Sprintf("cannot read the host network namespace: %v", err)})
-		} else {
-			f.host = &host
-			delete(reread, host.Namespace.Ref)
-		}
+		in.rereadHost(ctx, &f, reread)
 	}
 	for _, ref := range touched.Namespaces {
 		reread[ref] = true
 	}
 	if touched.Host {
-		// A namespace read before the host listed a veth into it may have
-		// had no nsid yet; pairing needs the one the host now shows.
-		for ref, nf := range f.namespaces {
-			if nf.NsID < 0 {
-				reread[ref] = true
-			}
-		}
+		markNsidless(&f, reread)
 	}
 	t.rereadNamespaces(ctx, &f, reread)
+	if !touched.Host && in.Kernel != nil && peersNotInHost(&f, reread) {
+		// A namespace read now has a veth whose host end the last host
+		// read did not have: the runtime said "created" and the kernel
+		// is already further (Docker 29 connects and starts a container
+		// before its events say so). Without the host it would show
+		// unpaired; with it, what follows is a host refresh's.
+		touched.Host = true
+		in.rereadHost(ctx, &f, reread)
+		late := map[NSRef]bool{}
+		markNsidless(&f, late)
+		t.rereadNamespaces(ctx, &f, late)
+	}
 	if in.Firewall != nil && touched.Firewall {
 		fw, warn, err := in.Firewall.Firewall(ctx)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		f.firewall, f.firewallWarn = fw, warn
 	}
@@ -178,9 +166,34 @@ func (t *Tracker) refresh(ctx context.Context, cr ContainerReader, touched Touch
 		in.findOrphans(ctx, &f)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return &f, reread, nil
+	return &f, nil
+}
+
+// rereadHost reads the host namespace into f, or says it could not; the
+// host is then no namespace of a container to read again.
+func (in *Inspector) rereadHost(ctx context.Context, f *facts, reread map[NSRef]bool) {
+	f.warnings = slices.DeleteFunc(f.warnings, func(w topo.Warning) bool { return w.Code == "host-unreadable" })
+	host, err := in.Kernel.Host(ctx)
+	if err != nil {
+		f.host = nil
+		f.warn(topo.Warning{Code: "host-unreadable", Message: fmt.Sprintf("cannot read the host network namespace: %v", err)})
+		return
+	}
+	f.host = &host
+	delete(reread, host.Namespace.Ref)
+}
+
+// markNsidless adds to reread the namespaces read before the host listed
+// a veth into them, which may have had no nsid yet: pairing needs the one
+// the host now shows.
+func markNsidless(f *facts, reread map[NSRef]bool) {
+	for ref, nf := range f.namespaces {
+		if nf.NsID < 0 {
+			reread[ref] = true
+		}
+	}
 }
 
 // refreshContainers inspects the containers ids name again and replaces
