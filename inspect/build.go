@@ -52,7 +52,7 @@ func build(f *facts) *topo.Snapshot {
 	b := newBuilder(f)
 	s := &topo.Snapshot{SchemaVersion: topo.SchemaVersion, Host: b.hostRecord(), Networks: cloneNetworks(f.networks)}
 	if f.host != nil {
-		s.Routes = f.host.Namespace.Routes
+		s.Routes = slices.Clone(f.host.Namespace.Routes)
 	}
 	s.Namespaces = b.namespaceRecords()
 	s.Interfaces, s.Bridges = b.hostLinks()
@@ -70,8 +70,9 @@ func build(f *facts) *topo.Snapshot {
 	s.IPVS = b.ipvs()
 	s.Warnings = slices.Concat(f.warnings, f.swarmWarn, b.warnings)
 	if f.readFirewall {
-		s.Firewall = f.firewall
-		s.Sysctls = f.sysctls
+		// Copies: the facts outlive this build, and Sort writes.
+		s.Firewall = f.firewall.Clone()
+		s.Sysctls = maps.Clone(f.sysctls)
 		s.Warnings = slices.Concat(s.Warnings, f.firewallWarn, f.sysctlWarn)
 	}
 	return s

@@ -218,7 +218,7 @@ func (b *builder) overlays() []topo.Overlay {
 			o.Network, o.NetworkID = n.Name, n.ID
 			o.Ingress = n.Name == topo.NetworkIngress
 			_, o.Encrypted = n.Options[topo.OptOverlayEncrypted]
-			o.Services = b.f.swarm.Services[n.ID]
+			o.Services = slices.Clone(b.f.swarm.Services[n.ID]) // Sort sorts it
 		}
 		for _, l := range s.Links {
 			switch {

@@ -114,3 +114,43 @@ func TestRefreshRereadsOnlyWhatIsTouched(t *testing.T) {
 		t.Errorf("web's namespace is still tracked after it stopped")
 	}
 }
+
+// Snapshots a Tracker hands out share no list with the next one it builds
+// from the same rules: a live view sorts the next while a web request
+// reads the last (the race detector caught serve doing exactly that).
+func TestRefreshSharesNoFirewallOrRoutes(t *testing.T) {
+	w := newWorld(t)
+	rules := []topo.Rule{{Raw: "-j DOCKER", Target: "DOCKER"}}
+	nf := &fakeFirewall{
+		fw: topo.Firewall{Default: topo.BackendLegacy, RuleSets: []topo.RuleSet{{Backend: topo.BackendLegacy, Family: 4, Tables: []topo.Table{
+			{Name: "filter", Chains: []topo.Chain{{Name: "FORWARD", Policy: "ACCEPT", Rules: rules}}}}}},
+			Nftables: []topo.NftTable{{Family: "ip", Name: "docker-bridges", Chains: []topo.NftChain{{Chain: topo.Chain{Name: "filter-FORWARD", Rules: rules}}}}}},
+		values: map[string]string{topo.SysctlIPForward: "1"},
+	}
+	rt := &readingRuntime{fakeRuntime: w.runtime, inspect: map[string]int{}}
+	in := &Inspector{Runtime: rt, Kernel: w.kernel, Firewall: nf}
+	tr := in.Track()
+	first, err := tr.Full(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := tr.Refresh(t.Context(), Touched{Host: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Routes) == 0 || len(next.Routes) == 0 {
+		t.Fatalf("the test world has no routes: %v, %v", first.Routes, next.Routes)
+	}
+	first.Firewall.RuleSets[0].Tables[0].Chains[0].Rules[0].Raw = "changed"
+	first.Firewall.Nftables[0].Chains[0].Rules[0].Raw = "changed"
+	first.Firewall.RuleSets[0].Tables[0].Name = "changed"
+	first.Sysctls[topo.SysctlIPForward] = "changed"
+	first.Routes[0].Dst = "changed"
+	if next.Firewall.RuleSets[0].Tables[0].Chains[0].Rules[0].Raw != "-j DOCKER" || next.Firewall.Nftables[0].Chains[0].Rules[0].Raw != "-j DOCKER" ||
+		next.Firewall.RuleSets[0].Tables[0].Name != "filter" || next.Sysctls[topo.SysctlIPForward] != "1" || next.Routes[0].Dst == "changed" {
+		t.Errorf("the next snapshot changed with the first: %+v, sysctls %v, routes %v", next.Firewall, next.Sysctls, next.Routes)
+	}
+	if rules[0].Raw != "-j DOCKER" {
+		t.Errorf("the firewall source's own rules changed: %+v", rules)
+	}
+}

@@ -84,6 +84,34 @@ type Rule struct {
 	Handle int `json:"handle,omitempty"`
 }
 
+// Clone returns a copy of f that shares no list with it, down to each
+// chain's rules, so that sorting one never writes into the other (a live
+// view hands out snapshots while it builds the next from the same rules).
+func (f Firewall) Clone() Firewall {
+	out := f
+	out.RuleSets = slices.Clone(f.RuleSets)
+	for i := range out.RuleSets {
+		rs := &out.RuleSets[i]
+		rs.Tables = slices.Clone(rs.Tables)
+		for j := range rs.Tables {
+			t := &rs.Tables[j]
+			t.Chains = slices.Clone(t.Chains)
+			for k := range t.Chains {
+				t.Chains[k].Rules = slices.Clone(t.Chains[k].Rules)
+			}
+		}
+	}
+	out.Nftables = slices.Clone(f.Nftables)
+	for i := range out.Nftables {
+		t := &out.Nftables[i]
+		t.Chains = slices.Clone(t.Chains)
+		for j := range t.Chains {
+			t.Chains[j].Rules = slices.Clone(t.Chains[j].Rules)
+		}
+	}
+	return out
+}
+
 // RuleSet returns the rule set of a backend and family.
 func (f *Firewall) RuleSet(backend string, family int) (*RuleSet, bool) {
 	for i := range f.RuleSets {
