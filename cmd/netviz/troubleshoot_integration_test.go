@@ -260,8 +260,7 @@ func TestIntegrationDoctorFirewallFaults(t *testing.T) {
 	in := w.InspectContainer(web)
 	webIP := in.NetworkSettings.Networks[n].IPAddress
 	subnet := w.Docker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", n)
-	hostPort := strings.TrimPrefix(w.Docker("port", web, "80/tcp"), "0.0.0.0:")
-	hostPort = strings.Fields(hostPort)[0]
+	hostPort := w.HostPort(web, "80/tcp")
 	ns := fwNamespace(t, w)
 	firewallIDs := []string{diagnose.IPForwardDisabled, diagnose.MissingMasquerade, diagnose.ForwardDrop, diagnose.PublishedPortMismatch, diagnose.IptablesBackendSplit}
 	fwFindings := func() []diagnose.Finding {
@@ -434,7 +433,7 @@ func TestIntegrationPathMatchesTraffic(t *testing.T) {
 
 	// A published port on the host's address on network a: DNAT to a2.
 	gw := w.Docker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}}", a)
-	port := strings.Fields(strings.TrimPrefix(w.Docker("port", a2, "80/tcp"), "0.0.0.0:"))[0]
+	port := w.HostPort(a2, "80/tcp")
 	r = pathJSON(t, "host", gw+":"+port)
 	if r.Verdict != pathfind.Reachable || !slices.ContainsFunc(r.Hops, func(h pathfind.Hop) bool { return h.At == "DNAT "+a2IP+":80" }) {
 		t.Errorf("path host %s:%s: %+v", gw, port, r)

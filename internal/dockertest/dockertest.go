@@ -199,6 +199,45 @@ func (w *World) InspectContainer(name string) Inspect {
 	return out[0]
 }
 
+// Binding is one host address and port Docker bound for a container port.
+type Binding struct {
+	HostIP   string // "0.0.0.0", "::"
+	HostPort string
+}
+
+// Bindings lists what `docker port CONTAINER PORT` says, one per host
+// address. Docker picks the IPv4 and the IPv6 ephemeral port one after the
+// other, so on a busy host (anything else taking ports at that moment) the
+// two may differ: a test must not assume one host port per container port.
+func (w *World) Bindings(ctr, port string) []Binding {
+	w.t.Helper()
+	var out []Binding
+	for _, l := range strings.Fields(w.Docker("port", ctr, port)) {
+		i := strings.LastIndex(l, ":")
+		if i < 0 {
+			w.t.Fatalf("docker port %s %s: cannot read %q", ctr, port, l)
+		}
+		out = append(out, Binding{HostIP: strings.Trim(l[:i], "[]"), HostPort: l[i+1:]})
+	}
+	if len(out) == 0 {
+		w.t.Fatalf("docker port %s %s: no binding", ctr, port)
+	}
+	return out
+}
+
+// HostPort is the IPv4 host port Docker bound for a container port.
+func (w *World) HostPort(ctr, port string) string {
+	w.t.Helper()
+	bs := w.Bindings(ctr, port)
+	for _, b := range bs {
+		if !strings.Contains(b.HostIP, ":") {
+			return b.HostPort
+		}
+	}
+	w.t.Fatalf("docker port %s %s: no IPv4 binding in %v", ctr, port, bs)
+	return ""
+}
+
 // IPLink is one entry of `ip -j -d link`.
 type IPLink struct {
 	Ifindex  int    `json:"ifindex"`
