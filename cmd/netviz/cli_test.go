@@ -39,6 +39,10 @@ func fakeDeps(t *testing.T, liveErr error) (deps, *bytes.Buffer, *bytes.Buffer) 
 		},
 		colorable: func(io.Writer) bool { return false },
 		now:       func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) },
+		// An empty environment and home: no test reads the docker
+		// contexts of the machine it runs on.
+		env: endpointEnv{getenv: func(string) string { return "" }, home: t.TempDir(),
+			apply: func(map[string]string) error { return nil }},
 	}, &out, &errb
 }
 

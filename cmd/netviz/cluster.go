@@ -48,7 +48,7 @@ var openSwarm = func(host string) (cluster.Swarm, func(), error) {
 }
 
 func (o *clusterSource) addFlags(fs *pflag.FlagSet) {
-	fs.StringVarP(&o.host, "host", "H", "", "the swarm manager's Docker daemon (default: $DOCKER_HOST or the local socket)")
+	addDaemonFlags(fs, &o.host, "the swarm manager's Docker daemon")
 	fs.StringVar(&o.service, "service", cluster.DefaultService, "the netviz global service: its task on each node serves that node's snapshot (else the service labelled "+cluster.AgentLabel+"=true)")
 	fs.IntVar(&o.port, "port", cluster.DefaultPort, "the port netviz serve listens on, on every node")
 	fs.StringVar(&o.token, "token", "", "the nodes' serve token (default: --token-file, then $NETVIZ_TOKEN)")

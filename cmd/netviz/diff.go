@@ -60,7 +60,7 @@ Exit status, as diff(1): 0 when they are the same, 1 when they differ,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVarP(&o.source.host, "host", "H", "", `Docker daemon to read for "live" (default: $DOCKER_HOST or the local socket)`)
+	addDaemonFlags(fs, &o.source.host, `Docker daemon to read for "live"`)
 	fs.BoolVarP(&o.source.all, "all", "a", false, "include stopped and created containers")
 	o.source.addFilterFlags(fs, "compare")
 	fs.StringVar(&o.format, "format", "text", "text, json (the whole result), or a Go template applied to each change (docker-style, 'table ...' for a header)")

@@ -12,7 +12,8 @@ package main
 //     own arguments: [-H x | --context y | --config z | -D …] "netviz" ARGS,
 //     with DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND set to docker's path. The
 //     plugin must parse docker's global flags itself: docker does not turn
-//     --context into an address, so the plugin reads the context store.
+//     --context into an address, so the plugin reads the context store
+//     (dockerctx.go, shared with netviz's own --context).
 //   - Since Docker 25 the CLI also passes DOCKER_CLI_PLUGIN_SOCKET, a unix
 //     socket it closes when it wants the plugin to stop (a signal it received
 //     while stdin is not a terminal, so the plugin got none); a plugin that
@@ -20,11 +21,7 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -128,7 +125,7 @@ func parseInvocation(argv []string, getenv func(string) string, home string) (in
 		rest = append([]string{"--debug"}, rest...)
 	}
 	inv.args = rest
-	if err := resolveEndpoint(globals, getenv, home, inv.env); err != nil {
+	if _, err := resolveEndpoint(globals, getenv, home, inv.env); err != nil {
 		return invocation{}, err
 	}
 	return inv, nil
@@ -171,136 +168,6 @@ func splitDockerGlobals(args []string) (map[string][]string, []string, error) {
 	return globals, args, nil
 }
 
-// resolveEndpoint turns docker's -H, --context, --config, the TLS flags,
-// DOCKER_HOST, DOCKER_CONTEXT and the current context of config.json into
-// environment for the Docker client, with the docker CLI's precedence:
-// -H or --context (not both), then DOCKER_HOST, DOCKER_CONTEXT, the
-// config's currentContext, then the default socket.
-func resolveEndpoint(g map[string][]string, getenv func(string) string, home string, env map[string]string) error {
-	if len(g["host"]) > 1 {
-		return usageErrorf("docker -H: netviz reads one daemon, got %d", len(g["host"]))
-	}
-	if len(g["host"]) == 1 && len(g["context"]) > 0 {
-		return usageErrorf("conflicting options: cannot specify both -H and --context")
-	}
-	if err := tlsFlagsEnv(g, env); err != nil {
-		return err
-	}
-	if len(g["host"]) == 1 {
-		env["DOCKER_HOST"] = g["host"][0]
-		return nil
-	}
-	configDir := last(g["config"])
-	if configDir == "" {
-		configDir = getenv("DOCKER_CONFIG")
-	}
-	if configDir == "" {
-		configDir = filepath.Join(home, ".docker")
-	}
-	name := last(g["context"])
-	if name == "" && getenv("DOCKER_HOST") != "" {
-		return nil
-	}
-	if name == "" {
-		name = getenv("DOCKER_CONTEXT")
-	}
-	if name == "" {
-		var err error
-		if name, err = currentContext(configDir); err != nil {
-			return err
-		}
-	}
-	if name == "" || name == "default" {
-		return nil
-	}
-	return contextEnv(configDir, name, env)
-}
-
-// tlsFlagsEnv maps docker's TLS flags onto the client's environment, which
-// names one directory holding ca.pem, cert.pem and key.pem.
-func tlsFlagsEnv(g map[string][]string, env map[string]string) error {
-	dir := ""
-	for _, f := range []struct{ key, file string }{{"tlscacert", "ca.pem"}, {"tlscert", "cert.pem"}, {"tlskey", "key.pem"}} {
-		p := last(g[f.key])
-		if p == "" {
-			continue
-		}
-		if filepath.Base(p) != f.file || (dir != "" && filepath.Dir(p) != dir) {
-			return usageErrorf("docker --%s %q: netviz takes TLS files only as ca.pem, cert.pem and key.pem in one directory (or set DOCKER_CERT_PATH)", f.key, p)
-		}
-		dir = filepath.Dir(p)
-	}
-	if dir != "" {
-		env["DOCKER_CERT_PATH"] = dir
-	}
-	if g["tlsverify"] != nil {
-		env["DOCKER_TLS_VERIFY"] = "1"
-	}
-	return nil
-}
-
-// currentContext is config.json's currentContext ("" when unset or when
-// there is no config file).
-func currentContext(configDir string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(configDir, "config.json"))
-	if errors.Is(err, os.ErrNotExist) {
-		return "", nil
-	}
-	if err != nil {
-		return "", withCode(exitUsage, fmt.Errorf("docker config: %w", err))
-	}
-	var cfg struct{ CurrentContext string }
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		return "", usageErrorf("docker config %q: %v", filepath.Join(configDir, "config.json"), err)
-	}
-	return cfg.CurrentContext, nil
-}
-
-// contextEnv reads context name from docker's store: meta/<sha256(name)>/
-// meta.json holds its docker endpoint, tls/<sha256(name)>/docker its
-// certificates when it has any.
-func contextEnv(configDir, name string, env map[string]string) error {
-	sum := sha256.Sum256([]byte(name))
-	id := hex.EncodeToString(sum[:])
-	meta := filepath.Join(configDir, "contexts", "meta", id, "meta.json")
-	b, err := os.ReadFile(meta)
-	if errors.Is(err, os.ErrNotExist) {
-		return usageErrorf("docker context %q not found (docker context ls lists them)", name)
-	}
-	if err != nil {
-		return withCode(exitUsage, fmt.Errorf("docker context %q: %w", name, err))
-	}
-	var m struct {
-		Endpoints map[string]struct {
-			Host          string
-			SkipTLSVerify bool
-		}
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return usageErrorf("docker context %q: %s: %v", name, meta, err)
-	}
-	ep, ok := m.Endpoints["docker"]
-	if !ok || ep.Host == "" {
-		return usageErrorf("docker context %q has no docker endpoint", name)
-	}
-	env["DOCKER_HOST"] = ep.Host
-	tls := filepath.Join(configDir, "contexts", "tls", id, "docker")
-	if _, err := os.Stat(filepath.Join(tls, "ca.pem")); err == nil {
-		env["DOCKER_CERT_PATH"] = tls
-		if !ep.SkipTLSVerify {
-			env["DOCKER_TLS_VERIFY"] = "1"
-		}
-	}
-	return nil
-}
-
-func last(v []string) string {
-	if len(v) == 0 {
-		return ""
-	}
-	return v[len(v)-1]
-}
-
 // runInvocation runs netviz as it was started: directly, or by docker as
 // a plugin. It is main's only entry.
 func runInvocation(ctx context.Context, argv []string, d deps) int {
@@ -310,11 +177,9 @@ func runInvocation(ctx context.Context, argv []string, d deps) int {
 		printError(d.stderr, err)
 		return exitCode(err)
 	}
-	for k, v := range inv.env {
-		if err := os.Setenv(k, v); err != nil {
-			printError(d.stderr, err)
-			return exitFailure
-		}
+	if err := applyEnv(inv.env); err != nil {
+		printError(d.stderr, err)
+		return exitFailure
 	}
 	if inv.plugin && len(inv.args) == 1 && inv.args[0] == pluginMetadataCommand {
 		if err := writePluginMetadata(d.stdout); err != nil {

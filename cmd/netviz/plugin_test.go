@@ -93,21 +93,21 @@ func TestParseInvocation(t *testing.T) {
 			setEnv: map[string]string{"DOCKER_HOST": "tcp://10.0.0.9:2376", "DOCKER_CERT_PATH": tlsDir, "DOCKER_TLS_VERIFY": "1"}},
 		{name: "context that skips verification", argv: []string{plugin, "-c", "insecure", "netviz"},
 			args: []string{}, plugin: true,
-			setEnv: map[string]string{"DOCKER_HOST": "tcp://10.0.0.8:2376", "DOCKER_CERT_PATH": insecureTLS}},
+			setEnv: map[string]string{"DOCKER_HOST": "tcp://10.0.0.8:2376", "DOCKER_CERT_PATH": insecureTLS, "DOCKER_TLS_VERIFY": ""}},
 		{name: "--context beats DOCKER_HOST", argv: []string{plugin, "--context=rootless", "netviz", "veth"},
 			env: map[string]string{"DOCKER_HOST": "unix:///env.sock"}, args: []string{"veth"}, plugin: true,
-			setEnv: map[string]string{"DOCKER_HOST": "unix:///run/user/1000/docker.sock"}},
+			setEnv: noTLS("unix:///run/user/1000/docker.sock")},
 		{name: "DOCKER_HOST beats DOCKER_CONTEXT", argv: []string{plugin, "netviz", "veth"},
 			env: map[string]string{"DOCKER_HOST": "unix:///env.sock", "DOCKER_CONTEXT": "rootless"}, args: []string{"veth"}, plugin: true},
 		{name: "DOCKER_CONTEXT", argv: []string{plugin, "netviz", "veth"},
-			env: map[string]string{"DOCKER_CONTEXT": "rootless"}, args: []string{"veth"}, plugin: true,
-			setEnv: map[string]string{"DOCKER_HOST": "unix:///run/user/1000/docker.sock"}},
+			env: map[string]string{"DOCKER_CONTEXT": "rootless", "DOCKER_CERT_PATH": "/shell/certs"}, args: []string{"veth"}, plugin: true,
+			setEnv: noTLS("unix:///run/user/1000/docker.sock")},
 		{name: "default context", argv: []string{plugin, "--context", "default", "netviz", "veth"}, args: []string{"veth"}, plugin: true},
 		{name: "--config and its current context", argv: []string{plugin, "--config", other, "netviz", "veth"},
-			args: []string{"veth"}, plugin: true, setEnv: map[string]string{"DOCKER_HOST": "unix:///elsewhere.sock"}},
+			args: []string{"veth"}, plugin: true, setEnv: noTLS("unix:///elsewhere.sock")},
 		{name: "DOCKER_CONFIG's current context", argv: []string{plugin, "netviz", "veth"},
 			env: map[string]string{"DOCKER_CONFIG": other}, args: []string{"veth"}, plugin: true,
-			setEnv: map[string]string{"DOCKER_HOST": "unix:///elsewhere.sock"}},
+			setEnv: noTLS("unix:///elsewhere.sock")},
 		{name: "-D and --log-level debug turn on --debug", argv: []string{plugin, "-D", "-l", "info", "netviz", "veth"},
 			args: []string{"--debug", "veth"}, plugin: true},
 		{name: "--log-level=debug", argv: []string{plugin, "--log-level=debug", "netviz", "veth"},
@@ -148,6 +148,12 @@ func TestParseInvocation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// noTLS is the environment of a context without certificates: its host, and
+// the shell's TLS variables unset ("").
+func noTLS(host string) map[string]string {
+	return map[string]string{"DOCKER_HOST": host, "DOCKER_CERT_PATH": "", "DOCKER_TLS_VERIFY": ""}
 }
 
 func hexName(name string) string {

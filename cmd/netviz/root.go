@@ -25,6 +25,9 @@ type deps struct {
 	now       func() time.Time
 	// invokedAs is how the user called netviz when not as "netviz": "docker netviz".
 	invokedAs string
+	// env picks the daemon for -H, --context and docker's variables; the
+	// zero value is the process's own (processEnv).
+	env endpointEnv
 }
 
 // liveOptions say how to inspect the live host.
@@ -77,12 +80,16 @@ needs root; without it netviz shows what Docker and the host namespace tell.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Annotations:   displayName(d.invokedAs),
-		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			level := slog.LevelWarn
 			if debug {
 				level = slog.LevelDebug
 			}
 			slog.SetDefault(slog.New(newLogHandler(d.stderr, level)))
+			if d.env.getenv == nil {
+				d.env = processEnv()
+			}
+			return useDockerContext(cmd, args, d.env)
 		},
 		PersistentPostRun: func(*cobra.Command, []string) {
 			var ru syscall.Rusage

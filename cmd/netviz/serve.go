@@ -55,7 +55,7 @@ nothing it serves changes the host. docs/live.md lists the endpoints.`,
 	f.StringVar(&o.listen, "listen", "127.0.0.1:7800", "address to listen on; other than loopback needs a token")
 	f.StringVar(&o.token, "token", "", "the token every request must carry (default: none on loopback, a random one printed on stderr otherwise)")
 	f.StringVar(&o.tokenFile, "token-file", "", "read the token from this file (trailing newline ignored), e.g. a Docker secret: /run/secrets/<name>")
-	f.StringVarP(&o.host, "host", "H", "", "Docker daemon to follow (default: $DOCKER_HOST or the local socket)")
+	addDaemonFlags(f, &o.host, "Docker daemon to follow")
 	f.BoolVarP(&o.all, "all", "a", false, "include stopped and created containers")
 	f.StringVar(&o.engine, "engine", "auto", "Graphviz engine for the diagram: auto (native dot if installed), dot, or embedded (netviz-graphviz)")
 	f.StringVar(&o.group, "group", "project", "group the diagram: project (each Docker Compose project's containers boxed together), or none")

@@ -28,7 +28,7 @@ type sourceOptions struct {
 
 func (o *sourceOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.from, "from", "", "read a saved snapshot (netviz docker --format json) instead of the live host; - for stdin")
-	fs.StringVarP(&o.host, "host", "H", "", "Docker daemon to inspect (default: $DOCKER_HOST or the local socket)")
+	addDaemonFlags(fs, &o.host, "Docker daemon to inspect")
 	fs.BoolVarP(&o.all, "all", "a", false, "include stopped and created containers")
 	o.addFilterFlags(fs, "show")
 }

@@ -69,7 +69,7 @@ Ctrl-C or SIGTERM ends it with exit status 0.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVarP(&o.source.host, "host", "H", "", "Docker daemon to follow (default: $DOCKER_HOST or the local socket)")
+	addDaemonFlags(fs, &o.source.host, "Docker daemon to follow")
 	fs.BoolVarP(&o.source.all, "all", "a", false, "include stopped and created containers")
 	o.source.addFilterFlags(fs, "follow")
 	fs.StringVar(&o.format, "format", "", "text (one line per change), json (JSON Lines), or a Go template applied to each change; default: the tree on a terminal, text elsewhere")
