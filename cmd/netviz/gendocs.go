@@ -166,13 +166,15 @@ func writeRootSections(w *bytes.Buffer) {
 	}
 	fmt.Fprintf(w, ".SH ENVIRONMENT\n")
 	for _, e := range [][2]string{
-		{"DOCKER_HOST", "the Docker daemon to inspect when -H is not given (default: the local socket)"},
-		{"DOCKER_CERT_PATH, DOCKER_TLS_VERIFY", "TLS for a tcp:// daemon, as for the docker CLI"},
+		{"DOCKER_HOST", "the Docker daemon to inspect when neither -H nor --context is given (default: the docker context, else the local socket)"},
+		{"DOCKER_CONTEXT", "the docker context whose daemon to inspect when neither -H, --context nor DOCKER_HOST is given (default: the current context of config.json, as set by docker context use)"},
+		{"DOCKER_CONFIG", "the docker CLI's configuration directory, holding config.json and the contexts (default: ~/.docker)"},
+		{"DOCKER_CERT_PATH, DOCKER_TLS_VERIFY", "TLS for a tcp:// daemon given by -H or DOCKER_HOST, as for the docker CLI; a context brings its own"},
 		{"NO_COLOR", "set: no colour on a terminal"},
 	} {
 		fmt.Fprintf(w, ".TP\n.B %s\n%s\n", roffEscape(e[0]), roffLines(e[1]))
 	}
-	fmt.Fprintf(w, ".PP\nRun as docker netviz (a Docker CLI plugin), netviz also honours docker's \\-H, \\-\\-context, DOCKER_CONTEXT and the current context.\n")
+	fmt.Fprintf(w, ".PP\nThe daemon is chosen as the docker CLI chooses it: \\-H or \\-\\-context (not both), then DOCKER_HOST, DOCKER_CONTEXT, the current context, the local socket. Run as docker netviz (a Docker CLI plugin), netviz takes docker's own \\-H, \\-\\-context and \\-\\-config too.\n")
 }
 
 // writeFlags lists the flags that are not hidden, one tagged paragraph each.
