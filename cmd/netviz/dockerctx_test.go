@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -191,5 +194,45 @@ func TestApplyEnvUnsets(t *testing.T) {
 	}
 	if got := os.Getenv("DOCKER_HOST"); got != "unix:///after.sock" {
 		t.Errorf("DOCKER_HOST %q", got)
+	}
+}
+
+// TestContextReadLikeH: a context's address is in place before the client
+// is opened, so the daemon's namespace is looked up for it exactly as for
+// -H: here a daemon over TCP, which has no kernel view either way.
+func TestContextReadLikeH(t *testing.T) {
+	host := apiDaemon(t, filepath.Join("..", "..", "inspect", "docker", "testdata", "api141"))
+	cfg := t.TempDir()
+	writeContext(t, cfg, "faraway", host, false, false)
+	for _, k := range []string{"DOCKER_HOST", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY"} {
+		t.Setenv(k, "") // restored after the test; the context sets them
+	}
+	run1 := func(args ...string) (int, string, string) {
+		var out, errb strings.Builder
+		d := deps{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, live: liveSnapshot,
+			colorable: func(io.Writer) bool { return false }, now: time.Now,
+			env: endpointEnv{getenv: func(k string) string { return map[string]string{"DOCKER_CONFIG": cfg}[k] },
+				home: t.TempDir(), apply: applyEnv}}
+		code := run(context.Background(), args, d)
+		return code, out.String(), errb.String()
+	}
+	warnings := func(args ...string) []topo.Warning {
+		t.Helper()
+		code, out, errb := run1(append(args, "--format", "json")...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errb)
+		}
+		s, err := topo.Decode(strings.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Warnings
+	}
+	byH, byContext := warnings("docker", "-H", host), warnings("docker", "--context", "faraway")
+	if !slices.Equal(byH, byContext) || len(byContext) == 0 || byContext[0].Code != codeKernelUnavailable {
+		t.Errorf("warnings through the context %v, through -H %v: want the same, %s first", byContext, byH, codeKernelUnavailable)
+	}
+	if code, _, errb := run1("doctor", "-c", "faraway"); code != exitNoKernel {
+		t.Errorf("doctor -c: exit %d, want %d as with -H: %s", code, exitNoKernel, errb)
 	}
 }
