@@ -231,7 +231,7 @@ func (s *Source) wrapErr(parent context.Context, what string, err error) error {
 	if cause == nil {
 		cause = err
 	}
-	hint := "is dockerd running? set DOCKER_HOST to use another"
+	hint := "is dockerd running? -H, --context or DOCKER_HOST pick another"
 	if errors.Is(cause, fs.ErrPermission) {
 		hint = "run netviz as root or as a member of the docker group"
 	}

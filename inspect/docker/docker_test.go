@@ -658,7 +658,7 @@ func TestUnreachable(t *testing.T) {
 		},
 		{
 			name: "missing socket", host: missing, wantCause: fs.ErrNotExist,
-			wantText: []string{"cannot reach the Docker daemon at " + missing + ": connect: no such file or directory (is dockerd running? set DOCKER_HOST to use another)"},
+			wantText: []string{"cannot reach the Docker daemon at " + missing + ": connect: no such file or directory (is dockerd running? -H, --context or DOCKER_HOST pick another)"},
 		},
 		{
 			// Root may connect to any socket, so the kernel's answer to
