@@ -112,8 +112,8 @@ func (w *walker) nameService(svc service) {
 
 // localTask is a task of a service on this node.
 type localTask struct {
-	ctr *topo.Container
-	att attachment
+	ctr  *topo.Container
+	att  attachment
 	addr netip.Addr
 }
 
