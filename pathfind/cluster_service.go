@@ -84,7 +84,9 @@ func (w *walker) serviceAcross(c *topo.Cluster, from task, d serviceDst, o Optio
 			w.unknown(err.Error())
 			return
 		}
-		w.hops = append(w.hops, r.Hops...)
+		for _, h := range r.Hops {
+			w.hop(from.node.Name+": "+h.At, h.Why)
+		}
 		if r.Verdict == Reachable {
 			w.reach(fmt.Sprintf("to %s on the same node: %s", chosen.at.label(), r.Reason))
 		} else {
@@ -112,7 +114,11 @@ func (w *walker) hopBalance(from task, svc service, n serviceNet, port int, chos
 		w.unsure = append(w.unsure, fmt.Sprintf("Docker's DNS answers service %s with its %s in round robin; netviz followed %s%s", svc.name, plural(len(n.tasks), "task address"), chosen.label(), also))
 		return
 	}
-	w.hop("IPVS ("+from.label()+"'s namespace)", fmt.Sprintf("VIP %s:%d of service %s → %s, one of %s", n.vip, port, svc.name, chosen.label(), plural(len(n.tasks), "task")))
+	which := "one of " + plural(len(n.tasks), "task")
+	if len(n.tasks) == 1 {
+		which = "its only task"
+	}
+	w.hop("IPVS ("+from.label()+"'s namespace)", fmt.Sprintf("VIP %s:%d of service %s → %s, %s", n.vip, port, svc.name, chosen.label(), which))
 	w.unsure = append(w.unsure, fmt.Sprintf("IPVS in %s's namespace, which netviz does not read, picks one of service %s's %s; netviz followed %s%s", from.label(), svc.name, plural(len(n.tasks), "task"), chosen.label(), also))
 }
 
@@ -204,6 +210,9 @@ func describeVTEP(c *topo.Cluster, vtep string) string {
 	for _, node := range c.Nodes {
 		if node.Addr != vtep && (node.Snapshot == nil || node.Snapshot.Swarm == nil || node.Snapshot.Swarm.Addr != vtep) {
 			continue
+		}
+		if !node.Answered() && strings.HasPrefix(node.Error, "did not answer") {
+			return node.Name + ", which " + node.Error
 		}
 		if !node.Answered() {
 			return fmt.Sprintf("%s, which did not answer (%s)", node.Name, node.Error)

@@ -55,7 +55,7 @@ func TestFindAcrossToService(t *testing.T) {
 		{"by service ID prefix", "apiz0", nil, Unknown, []string{"DNS 127.0.0.11", ipvs}, []string{"node2/web.43.node2"}},
 		{"first task on the sender's node, not the sender", "web", nil, Unknown,
 			[]string{"DNS 127.0.0.11", "IPVS (node1/web.22.node1's namespace): VIP 10.0.1.100:80 of service web → node1/web.23.node1 (10.0.1.23), one of 5 tasks",
-				"web.22.node1:eth0", "1-q7vmq1nz0x:veth22", "1-q7vmq1nz0x:br0", "1-q7vmq1nz0x:veth23", "web.23.node1:eth0"},
+				"node1: web.22.node1:eth0", "node1: 1-q7vmq1nz0x:veth22", "node1: 1-q7vmq1nz0x:br0", "node1: 1-q7vmq1nz0x:veth23", "node1: web.23.node1:eth0"},
 			[]string{"to node1/web.23.node1 on the same node", "netviz followed node1/web.23.node1 (10.0.1.23) (the others: node2/web.42.node2 (10.0.1.42), node2/web.43.node2 (10.0.1.43), node3/web.62.node3 (10.0.1.62))"}},
 		{"dnsrr", "api", withServices(func(nodes []topo.ClusterNode) {
 			for i := range nodes {
@@ -70,8 +70,13 @@ func TestFindAcrossToService(t *testing.T) {
 			nodes[1].Snapshot.Overlays[0].Services[0].Tasks = []string{"10.0.1.62"}
 			nodes[0].Snapshot.Overlays[0].Services[0].Tasks = []string{"10.0.1.62"}
 			nodes[2] = topo.ClusterNode{Name: "node3", Addr: clustertest.Addr3, Error: "did not answer: refused"}
-		}), Unknown, []string{"DNS 127.0.0.11", "IPVS (node1/web.22.node1's namespace): VIP 10.0.1.101:80 of service api → 10.0.1.62 on node3, which did not answer"},
-			[]string{"service api's tasks (10.0.1.62) are on no node that answered: 10.0.1.62 on node3, which did not answer (did not answer: refused)"}},
+		}), Unknown, []string{"DNS 127.0.0.11", "IPVS (node1/web.22.node1's namespace): VIP 10.0.1.101:80 of service api → 10.0.1.62 on node3, which did not answer: refused, its only task"},
+			[]string{"service api's tasks (10.0.1.62) are on no node that answered: 10.0.1.62 on node3, which did not answer: refused"}},
+		{"another task's node did not answer", "api", withServices(func(nodes []topo.ClusterNode) {
+			nodes[0].Snapshot.Overlays[0].Peers[1].IPs = []string{"10.0.1.62"}
+			nodes[2] = topo.ClusterNode{Name: "node3", Addr: clustertest.Addr3, Error: "did not answer: refused"}
+		}), Unknown, []string{ipvs, "node2/web.43.node2 eth0"},
+			[]string{"netviz followed node2/web.43.node2 (10.0.1.43) (the others: 10.0.1.62 on node3, which did not answer: refused)"}},
 		{"no shared network", "db", nil, Blocked,
 			[]string{"DNS 127.0.0.11 (in node1/web.22.node1): db → no answer: node1/web.22.node1 shares no network with service db"},
 			[]string{"node1/web.22.node1 is on no network of service db, so Docker's DNS does not resolve db", "service db is on backnet"}},
