@@ -70,6 +70,10 @@ func (w *walker) toService(from endpoint, d serviceDst, port int) {
 		w.unknown(fmt.Sprintf("Docker's DNS resolves service %s inside containers only; from %s give its VIP or a port it publishes", d.svc.name, from.label()))
 		return
 	}
+	if from.container.State != topo.StateRunning {
+		w.block(fmt.Sprintf("%s is not running", from.container.Name))
+		return
+	}
 	n, ok := w.pick(from.container.Name, from.container.Endpoints, d)
 	if !ok {
 		return

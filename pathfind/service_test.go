@@ -71,6 +71,10 @@ func TestServicePathsOnOneNode(t *testing.T) {
 			}
 		}, Blocked, "DNS 127.0.0.11 (in ovc1)", []string{"only the routing mesh's ingress"}},
 		{"from the host", "host", "web", nil, Unknown, "", []string{"inside containers only"}},
+		{"sender not running", "ovc1", "web", func(t *testing.T, s *topo.Snapshot) {
+			c, _ := s.Container("ovc1")
+			c.State = "exited"
+		}, Blocked, "", []string{"ovc1 is not running"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := swarmNode(t)
