@@ -68,7 +68,7 @@ func (w *walker) serviceAcross(c *topo.Cluster, from task, d serviceDst, o Optio
 	}
 	chosen := tasks[0]
 	if chosen.at.ctr == nil {
-		w.hopBalance(from, d.svc, n, o.Port, chosen, tasks[1:])
+		_ = w.hopBalance(from, d.svc, n, o.Port, chosen, tasks[1:])
 		w.unknown(fmt.Sprintf("service %s's tasks (%s) are on no node that answered: %s; netviz cannot follow it there", d.svc.name, addrList(n.tasks), silentList(tasks)))
 		return
 	}
@@ -77,7 +77,7 @@ func (w *walker) serviceAcross(c *topo.Cluster, from task, d serviceDst, o Optio
 		w.reach(fmt.Sprintf("service %s's only task is the sender itself: delivered back to %s (%s)", d.svc.name, from.label(), chosen.addr))
 		return
 	}
-	w.hopBalance(from, d.svc, n, o.Port, chosen, tasks[1:])
+	choice := w.hopBalance(from, d.svc, n, o.Port, chosen, tasks[1:])
 	if chosen.at.node == from.node {
 		r, err := Find(from.node.Snapshot, from.ctr.Name, chosen.at.ctr.Name, o)
 		if err != nil {
@@ -96,12 +96,15 @@ func (w *walker) serviceAcross(c *topo.Cluster, from task, d serviceDst, o Optio
 		w.across(c, from, chosen.at)
 	}
 	w.nameService(d.svc)
+	if !strings.Contains(w.reason, choice) { // blocked or unknown on the way: another task may fare otherwise
+		w.reason += " (" + choice + ")"
+	}
 }
 
 // hopBalance is the hop where the task is chosen: IPVS in the sender's
 // namespace for a VIP, the sender's resolver for dnsrr; the choice is
-// marked unsure, with the tasks netviz did not follow.
-func (w *walker) hopBalance(from task, svc service, n serviceNet, port int, chosen serviceTask, others []serviceTask) {
+// marked unsure, with the tasks netviz did not follow, and returned.
+func (w *walker) hopBalance(from task, svc service, n serviceNet, port int, chosen serviceTask, others []serviceTask) string {
 	var rest []string
 	for _, t := range others {
 		rest = append(rest, t.label())
@@ -111,15 +114,18 @@ func (w *walker) hopBalance(from task, svc service, n serviceNet, port int, chos
 		also = " (the others: " + strings.Join(rest, ", ") + ")"
 	}
 	if n.dnsrr() {
-		w.unsure = append(w.unsure, fmt.Sprintf("Docker's DNS answers service %s with its %s in round robin; netviz followed %s%s", svc.name, plural(len(n.tasks), "task address"), chosen.label(), also))
-		return
+		note := fmt.Sprintf("Docker's DNS answers service %s with its %s in round robin; netviz followed %s%s", svc.name, plural(len(n.tasks), "task address"), chosen.label(), also)
+		w.unsure = append(w.unsure, note)
+		return note
 	}
 	which := "one of " + plural(len(n.tasks), "task")
 	if len(n.tasks) == 1 {
 		which = "its only task"
 	}
 	w.hop("IPVS ("+from.label()+"'s namespace)", fmt.Sprintf("VIP %s:%d of service %s → %s, %s", n.vip, port, svc.name, chosen.label(), which))
-	w.unsure = append(w.unsure, fmt.Sprintf("IPVS in %s's namespace, which netviz does not read, picks one of service %s's %s; netviz followed %s%s", from.label(), svc.name, plural(len(n.tasks), "task"), chosen.label(), also))
+	note := fmt.Sprintf("IPVS in %s's namespace, which netviz does not read, picks one of service %s's %s; netviz followed %s%s", from.label(), svc.name, plural(len(n.tasks), "task"), chosen.label(), also)
+	w.unsure = append(w.unsure, note)
+	return note
 }
 
 func (t serviceTask) label() string {

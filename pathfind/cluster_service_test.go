@@ -18,12 +18,7 @@ import (
 func withServices(mutate func(nodes []topo.ClusterNode)) func([]topo.ClusterNode) {
 	return func(nodes []topo.ClusterNode) {
 		for i := range nodes {
-			s := nodes[i].Snapshot
-			s.Overlays[0].Services = []topo.ServiceVIP{
-				{Service: "api", ServiceID: "apiz00000000000000000000", VIP: "10.0.1.101/24", Tasks: []string{"10.0.1.43", "10.0.1.62"}},
-				{Service: "web", ServiceID: "webz00000000000000000000", VIP: "10.0.1.100/24",
-					Tasks: []string{"10.0.1.22", "10.0.1.23", "10.0.1.42", "10.0.1.43", "10.0.1.62"}},
-			}
+			addServices(nodes[i].Snapshot)
 		}
 		s := nodes[1].Snapshot
 		s.Networks = append(s.Networks, topo.Network{Name: "backnet", ID: "bk0000000000000000000000a", Driver: topo.DriverOverlay, Scope: "swarm",
@@ -34,6 +29,15 @@ func withServices(mutate func(nodes []topo.ClusterNode)) func([]topo.ClusterNode
 		if mutate != nil {
 			mutate(nodes)
 		}
+	}
+}
+
+// addServices is withServices's "api" and "web" on one node.
+func addServices(s *topo.Snapshot) {
+	s.Overlays[0].Services = []topo.ServiceVIP{
+		{Service: "api", ServiceID: "apiz00000000000000000000", VIP: "10.0.1.101/24", Tasks: []string{"10.0.1.43", "10.0.1.62"}},
+		{Service: "web", ServiceID: "webz00000000000000000000", VIP: "10.0.1.100/24",
+			Tasks: []string{"10.0.1.22", "10.0.1.23", "10.0.1.42", "10.0.1.43", "10.0.1.62"}},
 	}
 }
 
@@ -77,6 +81,12 @@ func TestFindAcrossToService(t *testing.T) {
 			nodes[2] = topo.ClusterNode{Name: "node3", Addr: clustertest.Addr3, Error: "did not answer: refused"}
 		}), Unknown, []string{ipvs, "node2/web.43.node2 eth0"},
 			[]string{"netviz followed node2/web.43.node2 (10.0.1.43) (the others: 10.0.1.62 on node3, which did not answer: refused)"}},
+		{"the chosen task's node drops VXLAN", "api", withServices(func(nodes []topo.ClusterNode) {
+			nodes[1].Snapshot = clustertest.Node(clustertest.Spec{Name: "node2", Addr: clustertest.Addr2, Tasks: 2,
+				Peers: []string{clustertest.Addr1, clustertest.Addr3}, DropVXLAN: true})
+			addServices(nodes[1].Snapshot)
+		}), Blocked, []string{ipvs, "node2: INPUT: DROP"},
+			[]string{"to service api: on node2, the VXLAN packet", "(IPVS in node1/web.22.node1's namespace, which netviz does not read, picks one of service api's 2 tasks; netviz followed node2/web.43.node2 (10.0.1.43) (the others: node3/web.62.node3 (10.0.1.62)))"}},
 		{"no shared network", "db", nil, Blocked,
 			[]string{"DNS 127.0.0.11 (in node1/web.22.node1): db → no answer: node1/web.22.node1 shares no network with service db"},
 			[]string{"node1/web.22.node1 is on no network of service db, so Docker's DNS does not resolve db", "service db is on backnet"}},

@@ -78,6 +78,10 @@ func (w *walker) toService(from endpoint, d serviceDst, port int) {
 	if !ok {
 		return
 	}
+	if len(n.tasks) == 0 {
+		w.unknown(fmt.Sprintf("service %s has no task on overlay %s that this node knows of (scaled to 0, or none running): nothing answers for it", d.svc.name, n.network))
+		return
+	}
 	if !n.dnsrr() {
 		if len(n.tasks) == 1 && owns(from.container, n.tasks[0]) {
 			w.hop("IPVS ("+from.container.Name+"'s namespace)", fmt.Sprintf("VIP %s:%d of service %s: its only task is %s itself (%s)", n.vip, port, d.svc.name, from.container.Name, n.tasks[0]))
@@ -90,21 +94,24 @@ func (w *walker) toService(from endpoint, d serviceDst, port int) {
 		w.nameService(d.svc)
 		return
 	}
-	if len(n.tasks) == 0 {
-		w.unknown(fmt.Sprintf("service %s (dnsrr) has no task on overlay %s that this node knows of: Docker's DNS answers with no address", d.svc.name, n.network))
-		return
-	}
-	// A task of this node first: that is what netviz can follow to the end.
+	// A task of this node first (that is what netviz can follow to the
+	// end), the sender itself only when it is the one task.
 	pick := n.tasks[0]
 	local := w.localTasks(n, from.container)
-	if len(local) > 0 {
+	if len(local) > 0 && (local[0].ctr != from.container || len(n.tasks) == 1) {
 		pick = local[0].addr
+	} else if i := slices.IndexFunc(n.tasks, func(a netip.Addr) bool { return !owns(from.container, a) }); i >= 0 {
+		pick = n.tasks[i]
 	}
-	w.unsure = append(w.unsure, fmt.Sprintf("Docker's DNS answers service %s with its %s in round robin and netviz followed %s", d.svc.name, plural(len(n.tasks), "task address"), pick))
+	choice := fmt.Sprintf("Docker's DNS answers service %s with its %s in round robin and netviz followed %s", d.svc.name, plural(len(n.tasks), "task address"), pick)
+	w.unsure = append(w.unsure, choice)
 	to, _ := resolve(w.s, pick.String())
 	to.port = port
 	w.run(from, to)
 	w.nameService(d.svc)
+	if !strings.Contains(w.reason, choice) {
+		w.reason += " (" + choice + ")"
+	}
 }
 
 // nameService makes sure the reason names the service the user asked for.

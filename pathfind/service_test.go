@@ -57,6 +57,14 @@ func TestServicePathsOnOneNode(t *testing.T) {
 			v.VIP, v.EndpointMode = "", topo.EndpointDNSRR
 		}, Unknown, "DNS 127.0.0.11 (in ovc1) → " + toTask,
 			[]string{"round robin", "netviz followed 10.0.1.6", "service web"}},
+		{"no task", "ovc1", "web", func(t *testing.T, s *topo.Snapshot) {
+			onOvnet1(t, s).Tasks = nil
+		}, Unknown, "DNS 127.0.0.11 (in ovc1)", []string{"service web has no task on overlay ovnet1 that this node knows of"}},
+		{"dnsrr, the sender a task, another elsewhere", task, "web", func(t *testing.T, s *topo.Snapshot) {
+			v := onOvnet1(t, s)
+			v.VIP, v.EndpointMode, v.Tasks = "", topo.EndpointDNSRR, []string{"10.0.1.6", "10.0.1.77"}
+		}, Unknown, "DNS 127.0.0.11 (in " + task + ") → " + task + ":eth2 → 1-oi67uqdgl8:veth3 → 1-oi67uqdgl8:br0 → 1-oi67uqdgl8:vxlan0",
+			[]string{"netviz followed 10.0.1.77", "service web"}},
 		{"sender is the only task", task, "web", nil, Reachable, "DNS 127.0.0.11 (in " + task + ") → IPVS (" + task + "'s namespace) → " + task + ":lo",
 			[]string{"only task is the sender itself"}},
 		{"no shared network", "ovc1", "db", withBackend, Blocked, "DNS 127.0.0.11 (in ovc1)",
