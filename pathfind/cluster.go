@@ -11,7 +11,8 @@ import (
 
 // FindAcross follows a packet between two tasks of a cluster. SRC and DST
 // are "NODE/CONTAINER", a container name or ID only one node has, or an
-// address on an overlay network. Two tasks on one node are followed by
+// address on an overlay network; DST may also be a Swarm service (name,
+// ID prefix or VIP), followed to one of its tasks (cluster_service.go). Two tasks on one node are followed by
 // Find on that node's snapshot; tasks on two nodes, over the overlay
 // network they share: the sending node's sandbox bridge and VXLAN
 // device, its forwarding database's entry for the other node, the UDP hop
@@ -26,7 +27,16 @@ func FindAcross(c *topo.Cluster, src, dst string, o Options) (Result, error) {
 	}
 	to, err := locate(c, dst)
 	if err != nil {
-		return Result{}, err
+		d, err := clusterService(c, dst, err)
+		if err != nil {
+			return Result{}, err
+		}
+		if o.Port == 0 {
+			o.Port = 80
+		}
+		w := &walker{s: from.node.Snapshot, proto: o.Protocol, family: 4}
+		w.serviceAcross(c, from, *d, o)
+		return w.result(src, dst), nil
 	}
 	if from.node.Name == to.node.Name {
 		r, err := Find(from.node.Snapshot, from.ctr.Name, to.ctr.Name, o)
@@ -35,11 +45,16 @@ func FindAcross(c *topo.Cluster, src, dst string, o Options) (Result, error) {
 	}
 	w := &walker{s: from.node.Snapshot, proto: o.Protocol, family: 4}
 	w.across(c, from, to)
+	return w.result(src, dst), nil
+}
+
+// result is the walk's answer from src to dst.
+func (w *walker) result(src, dst string) Result {
 	r := Result{From: src, To: dst, Verdict: w.verdict, Hops: w.hops, Reason: w.reason}
 	if r.Hops == nil {
 		r.Hops = []Hop{}
 	}
-	return r, nil
+	return r
 }
 
 // task is a container on one node of a cluster.

@@ -43,7 +43,7 @@ func resolve(s *topo.Snapshot, in string) (endpoint, error) {
 	}
 	a, err := netip.ParseAddr(addrText)
 	if err != nil {
-		return e, fmt.Errorf("%w %q: want a container name or ID, an IP, IP:port, or host", ErrUnknownEndpoint, in)
+		return e, fmt.Errorf("%w %q: want a container name or ID, a Swarm service, an IP, IP:port, or host", ErrUnknownEndpoint, in)
 	}
 	e.addr = a.Unmap()
 	for i := range s.Containers {

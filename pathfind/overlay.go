@@ -112,7 +112,7 @@ func (w *walker) overlayRemote(src *topo.Container, dst netip.Addr) bool {
 			w.unknown(fmt.Sprintf("netviz did not read overlay %q's VXLAN device", a.network.Name))
 			return true
 		}
-		if w.toVIP(o, dst) {
+		if w.toVIP(src, o, dst) {
 			return true
 		}
 		vx := fmt.Sprintf("%s:%s", o.NamespaceName, o.VXLAN.Name)
@@ -133,27 +133,15 @@ func (w *walker) overlayRemote(src *topo.Container, dst netip.Addr) bool {
 
 // toVIP follows a packet to a service's virtual IP on overlay o: Docker
 // balances it with IPVS in the sender's own namespace, which netviz does
-// not read, over the service's tasks; it is followed to one of them.
-func (w *walker) toVIP(o *topo.Overlay, dst netip.Addr) bool {
+// not read, over the service's tasks; it is followed to one of them
+// (viaVIP, service_path.go).
+func (w *walker) toVIP(src *topo.Container, o *topo.Overlay, dst netip.Addr) bool {
 	for _, v := range o.Services {
 		vip, err := netip.ParsePrefix(v.VIP)
 		if err != nil || vip.Addr() != dst {
 			continue
 		}
-		w.unsure = append(w.unsure, fmt.Sprintf("%s is service %s's VIP: IPVS in the sender's namespace picks the task, and netviz followed one", dst, v.Service))
-		for i := range w.s.Containers {
-			c := &w.s.Containers[i]
-			for _, a := range w.attachments(c) {
-				if a.network.ID == o.NetworkID && slices.Contains(v.Tasks, a.addr.String()) {
-					if w.outOfSandbox(c.Name, a) {
-						w.reach(fmt.Sprintf("to task %s (%s) of service %s, on this node", c.Name, a.addr, v.Service))
-					}
-					return true
-				}
-			}
-		}
-		w.hop(o.NamespaceName+":"+o.VXLAN.Name, fmt.Sprintf("VXLAN VNI %d: service %s's tasks (%s) are on other nodes", o.VXLAN.VNI, v.Service, strings.Join(v.Tasks, ", ")))
-		w.unknown(fmt.Sprintf("service %s has no task on this node: it leaves by VXLAN; beyond this node netviz cannot see", v.Service))
+		w.viaVIP(src, o, v)
 		return true
 	}
 	return false

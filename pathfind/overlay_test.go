@@ -91,7 +91,7 @@ func TestOverlayPaths(t *testing.T) {
 			}
 		}, Unknown, "ovc1:eth0 → 1-oi67uqdgl8:veth1 → 1-oi67uqdgl8:br0 → 1-oi67uqdgl8:vxlan0 → node 10.251.77.3", "leaves by VXLAN (VNI 4097) to 10.251.77.3"},
 		{"service VIP", "ovc1", "10.0.1.5", nil, Unknown,
-			"ovc1:eth0 → 1-oi67uqdgl8:veth1 → 1-oi67uqdgl8:br0 → 1-oi67uqdgl8:veth3 → " + task + ":eth2", "service web's VIP"},
+			"IPVS (ovc1's namespace) → ovc1:eth0 → 1-oi67uqdgl8:veth1 → 1-oi67uqdgl8:br0 → 1-oi67uqdgl8:veth3 → " + task + ":eth2", "service web's VIP"},
 		{"published port, mesh not programmed", "198.51.100.7", "10.251.77.2:8080", nil, Unknown,
 			"198.51.100.7 → eth0 → nat DOCKER-INGRESS", "has not programmed the mesh"},
 		{"published port through the mesh", "198.51.100.7", "10.251.77.2:8080", withMesh, Reachable,

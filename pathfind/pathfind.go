@@ -57,8 +57,13 @@ func Find(s *topo.Snapshot, src, dst string, o Options) (Result, error) {
 		return Result{}, err
 	}
 	to, err := resolve(s, dst)
+	var svc *serviceDst
 	if err != nil {
-		return Result{}, err
+		if svc, err = serviceNamed(servicesOf(s), dst, err); err != nil {
+			return Result{}, err
+		}
+	} else if from.container != nil && to.container == nil && !to.host {
+		svc = serviceAt(servicesOf(s), to.addr)
 	}
 	if to.port == 0 {
 		to.port = o.Port
@@ -69,7 +74,11 @@ func Find(s *topo.Snapshot, src, dst string, o Options) (Result, error) {
 	if from.addr.Is6() || to.addr.Is6() {
 		w.family = 6
 	}
-	w.run(from, to)
+	if svc != nil {
+		w.toService(from, *svc, to.port)
+	} else {
+		w.run(from, to)
+	}
 	r := Result{From: src, To: dst, Verdict: w.verdict, Hops: w.hops, Reason: w.reason}
 	if r.Hops == nil {
 		r.Hops = []Hop{}

@@ -116,12 +116,19 @@ type VTEPPeer struct {
 type ServiceVIP struct {
 	Service   string `json:"service"`
 	ServiceID string `json:"serviceID"`
-	VIP       string `json:"vip"` // CIDR
+	VIP       string `json:"vip"` // CIDR; "" in endpoint mode dnsrr
+	// EndpointMode is EndpointDNSRR when Docker's DNS answers the
+	// service's name with its tasks' addresses rather than a VIP; ""
+	// (read on workers, which are not told) or "vip" otherwise.
+	EndpointMode string `json:"endpointMode,omitempty"`
 	// Ports are the service's published ports (ingress network only).
 	Ports []ServicePort `json:"ports,omitempty"`
 	// Tasks are the addresses of the service's tasks on this network.
 	Tasks []string `json:"tasks,omitempty"`
 }
+
+// EndpointDNSRR is ServiceVIP.EndpointMode of a service without a VIP.
+const EndpointDNSRR = "dnsrr"
 
 // ServicePort is a port a Swarm service publishes through the routing mesh
 // ("ingress") or on the node itself ("host").

@@ -103,8 +103,11 @@ UDP hop between the nodes' VTEPs, the other node's sandbox and task. It
 sends no packet.
 
 SRC and DST are NODE/CONTAINER, a container name or ID that only one node
-has, or a task's overlay address.`,
+has, or a task's overlay address. DST may also be a Swarm service (name, ID
+prefix or VIP): resolved as Docker's DNS does for SRC, then followed to one
+of its tasks (IPVS may pick another: the verdict lists them).`,
 		Example: `  netviz cluster path web.1.abc db.1.def
+  netviz cluster path web.1.abc api
   netviz cluster path node1/web.1.abc 10.0.1.7 --from n1.json --from n2.json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -27,9 +27,12 @@ routes, iptables chains and NAT — and says whether it is reachable, blocked
 (and by what), or unknown. It sends no packet.
 
 SRC and DST are container names or IDs, IPs, IP:port (a published port), or
-"host".`,
+"host". On a Swarm node DST may also be a service (name, ID prefix or VIP),
+resolved as Docker's DNS resolves it for SRC: its VIP on a network SRC
+shares, then one of its tasks.`,
 		Example: `  sudo netviz path web1 web2
   sudo netviz path web1 db --format json
+  sudo netviz path web.1.abc api
   sudo netviz path host 192.0.2.2:8080
   sudo netviz path web1 1.1.1.1 --port 443
   netviz path web1 web2 --from host.json`,

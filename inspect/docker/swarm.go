@@ -127,6 +127,9 @@ func networkVIPs(n network.Inspect, services map[string]swarm.Service) []topo.Se
 		slices.Sort(v.Tasks)
 		if svc, ok := services[name]; ok {
 			v.ServiceID = svc.ID
+			if svc.Spec.EndpointSpec != nil {
+				v.EndpointMode = string(svc.Spec.EndpointSpec.Mode)
+			}
 			if n.Ingress {
 				v.Ports = servicePorts(svc.Endpoint.Ports)
 			}

@@ -63,4 +63,21 @@ func TestServiceVIPs(t *testing.T) {
 	if len(got) != 1 || got[0].VIP != "10.0.0.3/24" || got[0].ServiceID != "" || len(got[0].Ports) != 0 {
 		t.Errorf("ingress VIPs on a worker = %+v", got)
 	}
+	if got := networkVIPs(ovnet, byName); got[0].EndpointMode != "vip" {
+		t.Errorf("web's endpoint mode = %q, want vip", got[0].EndpointMode)
+	}
+	// A dnsrr service: no VIP in the network's service table, the mode
+	// from the service's spec (on a manager).
+	web := byName["web"]
+	spec := *web.Spec.EndpointSpec
+	spec.Mode = swarm.ResolutionModeDNSRR
+	web.Spec.EndpointSpec, web.Endpoint.VirtualIPs = &spec, nil
+	byName["web"] = web
+	si := ovnet.Services["web"]
+	si.VIP = ""
+	ovnet.Services = map[string]network.ServiceInfo{"web": si}
+	got = networkVIPs(ovnet, byName)
+	if len(got) != 1 || got[0].VIP != "" || got[0].EndpointMode != topo.EndpointDNSRR || !slices.Equal(got[0].Tasks, []string{"10.0.1.6"}) {
+		t.Errorf("dnsrr web = %+v", got)
+	}
 }
