@@ -332,7 +332,7 @@ func entryText(e diff.Entry, color bool) string {
 	case diff.ChangeWatching:
 		return at + " watching " + changes.Clip(e.ID, 200) + ": " + e.Detail
 	case diff.ChangeResync:
-		return fmt.Sprintf("%s resync #%v: %s (the host read again whole)", at, e.After, termtext.Printable(e.Detail))
+		return fmt.Sprintf("%s resync #%v: %s", at, e.After, termtext.Printable(e.Detail))
 	}
 	return at + " " + changes.Line(e, changes.Options{Color: color})
 }

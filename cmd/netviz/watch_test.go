@@ -239,7 +239,7 @@ func TestWatchShowsResyncs(t *testing.T) {
 	v.update(ups[0])
 	out.Reset()
 	v.resynced(resync)
-	if want := "09:00:01 resync #2: " + why + " (the host read again whole)\n"; out.String() != want {
+	if want := "09:00:01 resync #2: " + why + "\n"; out.String() != want {
 		t.Errorf("text: %q, want %q", out, want)
 	}
 
