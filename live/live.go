@@ -25,7 +25,7 @@ type Update struct {
 	// Full is true when the snapshot was read whole (the first one, a
 	// resync after a lost event stream, or one asked for), false when only
 	// what the events touched was re-read. A resync that finds nothing
-	// new makes no Update (see Watcher.Resyncs).
+	// new makes no Update (see Watcher.Resyncs and Options.OnResync).
 	Full bool
 	// Cause says what led to the update, for people: "start", "docker
 	// events resumed", "link vethab12 up", "firewall rules changed", ...
