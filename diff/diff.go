@@ -79,6 +79,10 @@ const (
 	// ChangeWatching is the first line of `netviz watch --format json`:
 	// the host it follows, not each object the host holds.
 	ChangeWatching = "watching"
+	// ChangeResync is a line of `netviz watch` saying the host was read
+	// again whole (live.Resync): why in Detail, the count of resyncs in
+	// Before and After.
+	ChangeResync = "resync"
 )
 
 // Entry is one change on its own line, as `netviz watch --format json`
@@ -87,7 +91,7 @@ const (
 type Entry struct {
 	Time time.Time `json:"time"`
 	// Change is "added", "removed", "changed" or "note" ("watching" for
-	// the first line of a watch).
+	// the first line of a watch, "resync" for a full re-read).
 	Change string `json:"change"`
 	Object string `json:"object"`
 	ID     string `json:"id"`

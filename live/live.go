@@ -25,7 +25,7 @@ type Update struct {
 	// Full is true when the snapshot was read whole (the first one, a
 	// resync after a lost event stream, or one asked for), false when only
 	// what the events touched was re-read. A resync that finds nothing
-	// new makes no Update (see Watcher.Resyncs).
+	// new makes no Update (see Watcher.Resyncs and Options.OnResync).
 	Full bool
 	// Cause says what led to the update, for people: "start", "docker
 	// events resumed", "link vethab12 up", "firewall rules changed", ...
@@ -34,3 +34,21 @@ type Update struct {
 	// Cause names the first few ("...; and 12 more") on a busy host.
 	Causes []string
 }
+
+// Resync is a full read the watcher made to recover changes it may have
+// missed (a broken event stream, an overflowed netlink socket, a failed
+// read) or because Watcher.Resync asked. Views show it: a resync explains
+// a jump in the picture, and one that finds nothing new makes no Update.
+type Resync struct {
+	// Count is how many resyncs were made since Run began, this one
+	// included.
+	Count int
+	// Reason is why, in words, without the "resync: " an Update's Cause
+	// starts with ("netlink subscription in host ended (...)").
+	Reason string
+	// Time is when the read was made.
+	Time time.Time
+}
+
+// resyncPrefix starts the Cause of an Update a resync made.
+const resyncPrefix = "resync: "

@@ -59,7 +59,7 @@ func (l *loop) run(ctx context.Context) error {
 		case err := <-l.w.fatal:
 			return err
 		case <-l.w.resync:
-			l.take(event{resync: "resync asked for"}, time.Now())
+			l.take(event{resync: resyncPrefix + "asked for"}, time.Now())
 		case e := <-l.w.events:
 			l.take(e, time.Now())
 		case <-timer.C:
@@ -161,7 +161,7 @@ func (l *loop) apply(ctx context.Context, now time.Time) {
 	if err != nil {
 		if ctx.Err() == nil {
 			l.failed(err)
-			l.b.resync = "resync: after a failed read"
+			l.b.resync = resyncPrefix + "after a failed read"
 			l.b.anchor, l.b.release = now, false
 			l.retryAt = time.Now().Add(retryAfter)
 		}
@@ -177,8 +177,8 @@ func (l *loop) apply(ctx context.Context, now time.Time) {
 	}
 	l.b = batch{}
 	if b.resync != "" {
-		// Counted once read, whether or not an Update follows: emit
-		// drops a resync that finds nothing new.
+		// Counted (and told) once read, whether or not an Update
+		// follows: emit drops a resync that finds nothing new.
 		l.w.resynced(b.resync)
 	}
 	cause := b.cause()

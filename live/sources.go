@@ -43,7 +43,7 @@ func (w *Watcher) followRuntime(ctx context.Context, rw inspect.ChangeWatcher) {
 		if last.IsZero() {
 			last = time.Now()
 		}
-		w.send(ctx, event{resync: "resync: docker event stream resumed"})
+		w.send(ctx, event{resync: resyncPrefix + "docker event stream resumed"})
 	}
 }
 
@@ -108,7 +108,7 @@ func (w *Watcher) followNamespace(ctx context.Context, pid int, ns *inspect.NSRe
 		if time.Since(started) > maxBackoff {
 			backoff = minBackoff
 		}
-		resync = fmt.Sprintf("resync: netlink subscription in %s ended (%v)", where, err)
+		resync = fmt.Sprintf(resyncPrefix+"netlink subscription in %s ended (%v)", where, err)
 		if !sleep(ctx, backoff) {
 			return
 		}
@@ -166,7 +166,7 @@ func (w *Watcher) followFirewall(ctx context.Context, decided chan<- struct{}) {
 		w.o.Logger.Warn("live: nftables event stream ended; listening again", "err", err)
 		if listening {
 			backoff = minBackoff
-			w.send(ctx, event{resync: fmt.Sprintf("resync: nftables event stream ended (%v)", err)})
+			w.send(ctx, event{resync: fmt.Sprintf(resyncPrefix+"nftables event stream ended (%v)", err)})
 		}
 		if !sleep(ctx, backoff) {
 			return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,9 @@ type Options struct {
 	// netlink socket that is not read overflows: the subscription ends and
 	// everything is read again, which is correct, only slower.
 	Backlog int
+	// OnResync, when set, is told of every resync, from Run's goroutine,
+	// before the Update the resync makes (if it found anything new).
+	OnResync func(Resync)
 }
 
 func (o Options) withDefaults() Options {
@@ -169,12 +173,16 @@ func (w *Watcher) Resyncs() (n int, last string) {
 	return w.resyncs, w.lastResync
 }
 
-// resynced notes a full read made for why.
+// resynced notes a full read made for why and tells Options.OnResync.
 func (w *Watcher) resynced(why string) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.resyncs++
 	w.lastResync = why
+	r := Resync{Count: w.resyncs, Reason: strings.TrimPrefix(why, resyncPrefix), Time: time.Now()}
+	w.mu.Unlock()
+	if w.o.OnResync != nil {
+		w.o.OnResync(r)
+	}
 }
 
 // FirewallMode says how firewall changes are noticed: "nftables events;

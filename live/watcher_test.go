@@ -153,7 +153,7 @@ func TestBurstIsOneUpdate(t *testing.T) {
 	h.rules = "changed"
 	h.mu.Unlock()
 	r.w.Resync()
-	if u := r.next(); u.Seq != 3 || !u.Full || u.Cause != "resync asked for" {
+	if u := r.next(); u.Seq != 3 || !u.Full || u.Cause != "resync: asked for" {
 		t.Errorf("after the burst: seq %d full %v cause %q, want the resync as 3", u.Seq, u.Full, u.Cause)
 	}
 }
@@ -328,5 +328,44 @@ func TestCausesListEveryChange(t *testing.T) {
 	}
 	if len(u.Causes) != 5 || u.Causes[4] != "link veth4 up in host" {
 		t.Errorf("causes %q, want all five links", u.Causes)
+	}
+}
+
+// OnResync hears of every resync, one that finds nothing new (and makes no
+// update) included, numbered, with its reason and before the update it
+// makes.
+func TestOnResyncTellsEachResync(t *testing.T) {
+	h := newFakeHost()
+	told := make(chan Resync, 10)
+	r := runWatcher(t, h, Options{OnResync: func(rs Resync) { told <- rs }})
+	r.next()
+	h.breakNS(0)
+	var first Resync
+	select {
+	case first = <-told:
+	case <-time.After(20 * time.Second):
+		t.Fatal("OnResync not called after the subscription broke")
+	}
+	if first.Count != 1 || first.Reason != "netlink subscription in host ended (ENOBUFS (fake))" || first.Time.IsZero() {
+		t.Errorf("first resync %+v, want 1, the broken subscription, a time", first)
+	}
+	h.mu.Lock()
+	h.rules = "changed"
+	h.mu.Unlock()
+	r.w.Resync()
+	u := r.next()
+	if u.Seq != 2 || !u.Full || u.Cause != "resync: asked for" {
+		t.Errorf("update seq %d full %v cause %q, want 2 made by the resync asked for", u.Seq, u.Full, u.Cause)
+	}
+	select {
+	case second := <-told:
+		if second.Count != 2 || second.Reason != "asked for" || second.Time.Before(first.Time) {
+			t.Errorf("second resync %+v, want 2, asked for", second)
+		}
+	default:
+		t.Error("OnResync not called before the update the resync made")
+	}
+	if n, why := r.w.Resyncs(); n != 2 || why != "resync: asked for" {
+		t.Errorf("Resyncs = %d %q, want what OnResync was told", n, why)
 	}
 }

@@ -23,6 +23,7 @@ type snapshotEvent struct {
 	Time         time.Time       `json:"time"`
 	Cause        string          `json:"cause"`
 	FirewallMode string          `json:"firewallMode"`
+	Resyncs      resyncStatus    `json:"resyncs"`
 	Snapshot     json.RawMessage `json:"snapshot"`
 	// Log is the recent changes, oldest first.
 	Log []diff.Entry `json:"log"`
@@ -35,7 +36,30 @@ type updateEvent struct {
 	Cause        string       `json:"cause"`
 	Full         bool         `json:"full"`
 	FirewallMode string       `json:"firewallMode"`
+	Resyncs      resyncStatus `json:"resyncs"`
 	Changes      []diff.Entry `json:"changes"`
+}
+
+// statusEvent is the data of an event "status": how the host is followed,
+// sent when that changes between updates (a resync that found nothing new
+// makes no update). It has no id: the client's Last-Event-ID stays the
+// update it saw last.
+type statusEvent struct {
+	FirewallMode string       `json:"firewallMode"`
+	Resyncs      resyncStatus `json:"resyncs"`
+}
+
+// resyncStatus says how often the watcher read the host again whole since
+// it started, and why and when the latest time (absent while count is 0).
+type resyncStatus struct {
+	Count int       `json:"count"`
+	Last  string    `json:"last,omitempty"`
+	Time  time.Time `json:"time,omitzero"`
+}
+
+func (s *Server) resyncs() resyncStatus {
+	r := s.hub.lastResync()
+	return resyncStatus{Count: r.Count, Last: r.Reason, Time: r.Time}
 }
 
 // events is /api/events: the current state as an event "snapshot", then an
@@ -94,12 +118,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-tick.C:
 			b.WriteString(": ping\n\n")
 		case <-c.wake:
-			ms, resync := c.take()
+			ms, resync, status := c.take()
 			if sent, resync = s.queued(&b, ms, sent, resync); resync {
 				var err error
 				if sent, err = s.writeSnapshot(&b); err != nil {
 					return
 				}
+			} else if status && s.writeStatus(&b) != nil {
+				return
 			}
 		}
 		if s.flush(rc, w, &b) != nil {
@@ -122,7 +148,7 @@ func (s *Server) queued(b *bytes.Buffer, ms []message, sent uint64, resync bool)
 			return sent, true
 		}
 		ev := updateEvent{Seq: m.seq, Time: m.time, Cause: m.cause, Full: m.full,
-			FirewallMode: s.opts.FirewallMode(), Changes: m.changes}
+			FirewallMode: s.opts.FirewallMode(), Resyncs: s.resyncs(), Changes: m.changes}
 		if err := writeEvent(b, "update", m.seq, ev); err != nil {
 			return sent, true
 		}
@@ -140,8 +166,20 @@ func (s *Server) writeSnapshot(b *bytes.Buffer) (uint64, error) {
 		return 0, err
 	}
 	ev := snapshotEvent{Seq: st.seq, Time: st.time, Cause: st.cause, FirewallMode: s.opts.FirewallMode(),
-		Snapshot: snap, Log: log}
+		Resyncs: s.resyncs(), Snapshot: snap, Log: log}
 	return st.seq, writeEvent(b, "snapshot", st.seq, ev)
+}
+
+// writeStatus appends the status as an event "status", with no id.
+func (s *Server) writeStatus(b *bytes.Buffer) error {
+	data, err := json.Marshal(statusEvent{FirewallMode: s.opts.FirewallMode(), Resyncs: s.resyncs()})
+	if err != nil {
+		return err
+	}
+	b.WriteString("event: status\ndata: ")
+	b.Write(data)
+	b.WriteString("\n\n")
+	return nil
 }
 
 // writeEvent appends one event. JSON has no raw newline, so the data is

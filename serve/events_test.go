@@ -10,6 +10,7 @@ import (
 
 	"github.com/netviz/netviz/diff"
 	"github.com/netviz/netviz/internal/rendertest"
+	"github.com/netviz/netviz/live"
 )
 
 func decode[T any](t *testing.T, ev event) T {
@@ -95,10 +96,10 @@ func TestSlowClientResyncs(t *testing.T) {
 	for i := range queueSize + 1 {
 		c.push(message{seq: uint64(i + 1)})
 	}
-	if ms, resync := c.take(); len(ms) != 0 || !resync {
+	if ms, resync, _ := c.take(); len(ms) != 0 || !resync {
 		t.Errorf("a client %d updates behind: %d queued, resync %v; want a resync", queueSize+1, len(ms), resync)
 	}
-	if ms, resync := c.take(); len(ms) != 0 || resync {
+	if ms, resync, _ := c.take(); len(ms) != 0 || resync {
 		t.Error("take did not empty the queue")
 	}
 	// Written out: a gap also resyncs.
@@ -217,5 +218,49 @@ func TestEventsHead(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
 			t.Errorf("HEAD /api/events: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
+	}
+}
+
+// A resync that makes no update still reaches every stream, as an event
+// "status" with no id, and the messages that follow (and a snapshot on
+// reconnect) carry the count and the last reason.
+func TestEventsTellResyncs(t *testing.T) {
+	snap := rendertest.Text(t, "full")
+	s := New(Options{Loopback: true, FirewallMode: func() string { return "nftables events" }})
+	s.Publish(update(1, snap, diff.Result{}))
+	base := start(t, s)
+	_, st := openStream(t, base+"/api/events")
+	if first := decode[snapshotEvent](t, st.next(t)); first.Resyncs.Count != 0 || first.Resyncs.Last != "" {
+		t.Errorf("snapshot before any resync says %+v", first.Resyncs)
+	}
+	at := time.Date(2026, 11, 29, 14, 3, 0, 0, time.UTC)
+	why := "netlink subscription in host ended (receive: no buffer space available)"
+	s.Resynced(live.Resync{Count: 1, Reason: why, Time: at})
+	ev := st.next(t)
+	status := decode[statusEvent](t, ev)
+	if ev.name != "status" || ev.id != "" || status.Resyncs != (resyncStatus{Count: 1, Last: why, Time: at}) ||
+		status.FirewallMode != "nftables events" {
+		t.Fatalf("after a resync: event %q id %q %+v; want a status with no id, count 1 and why", ev.name, ev.id, status)
+	}
+	s.Resynced(live.Resync{Count: 2, Reason: "asked for", Time: at.Add(time.Second)})
+	s.Publish(update(2, snap, added("web9")))
+	var u updateEvent
+	for ev = st.next(t); ev.name == "status"; ev = st.next(t) {
+	}
+	if u = decode[updateEvent](t, ev); ev.name != "update" || u.Seq != 2 || u.Resyncs.Count != 2 || u.Resyncs.Last != "asked for" {
+		t.Errorf("update after the second resync: %s %+v", ev.name, u.Resyncs)
+	}
+	_, again := openStream(t, base+"/api/events", "Last-Event-ID", "1")
+	if re := decode[snapshotEvent](t, again.next(t)); re.Seq != 2 || re.Resyncs.Count != 2 || !re.Resyncs.Time.Equal(at.Add(time.Second)) {
+		t.Errorf("snapshot on reconnect: seq %d resyncs %+v", re.Seq, re.Resyncs)
+	}
+	// The raw JSON names the fields as docs/live.md does.
+	s.Resynced(live.Resync{Count: 3, Reason: "docker event stream resumed", Time: at})
+	for ev = again.next(t); ev.name != "status"; ev = again.next(t) {
+	}
+	var raw struct{ Resyncs map[string]any }
+	if err := json.Unmarshal([]byte(ev.data), &raw); err != nil || raw.Resyncs["count"] != 3.0 ||
+		raw.Resyncs["last"] != "docker event stream resumed" || raw.Resyncs["time"] != "2026-11-29T14:03:00Z" {
+		t.Errorf("status data %s (%v)", ev.data, err)
 	}
 }

@@ -86,6 +86,9 @@ type client struct {
 	mu     sync.Mutex
 	queue  []message
 	resync bool
+	// status says the watcher's status (its resyncs) changed since the
+	// client was last sent it.
+	status bool
 	wake   chan struct{} // capacity 1: "look at the queue"
 }
 
@@ -97,6 +100,19 @@ func (c *client) push(m message) {
 		c.queue = append(c.queue, m)
 	}
 	c.mu.Unlock()
+	c.poke()
+}
+
+// statusChanged asks for the status to be sent: once, however many
+// changes came meanwhile (it is the latest that is sent).
+func (c *client) statusChanged() {
+	c.mu.Lock()
+	c.status = true
+	c.mu.Unlock()
+	c.poke()
+}
+
+func (c *client) poke() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -104,20 +120,22 @@ func (c *client) push(m message) {
 }
 
 // take empties the queue.
-func (c *client) take() (ms []message, resync bool) {
+func (c *client) take() (ms []message, resync, status bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ms, resync = c.queue, c.resync
-	c.queue, c.resync = nil, false
-	return ms, resync
+	ms, resync, status = c.queue, c.resync, c.status
+	c.queue, c.resync, c.status = nil, false, false
+	return ms, resync, status
 }
 
 // hub holds the latest update and hands each new one to every event-stream
 // client without waiting for any of them.
 type hub struct {
-	mu      sync.Mutex
-	cur     *state
-	log     []diff.Entry
+	mu  sync.Mutex
+	cur *state
+	log []diff.Entry
+	// resync is the watcher's latest resync (zero: none yet).
+	resync  live.Resync
 	clients map[*client]struct{}
 	max     int
 }
@@ -145,6 +163,23 @@ func (h *hub) publish(u live.Update) {
 	for c := range h.clients {
 		c.push(m)
 	}
+}
+
+// resynced notes the watcher's latest resync and has every client told.
+func (h *hub) resynced(r live.Resync) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.resync = r
+	for c := range h.clients {
+		c.statusChanged()
+	}
+}
+
+// lastResync is the watcher's latest resync (zero: none).
+func (h *hub) lastResync() live.Resync {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.resync
 }
 
 // current returns the latest state (nil before the first update) and the

@@ -244,8 +244,21 @@
   function setConn(cls, msg) { var c = $("nv-conn"); c.className = "conn " + cls; c.textContent = msg; }
   function status(ev) {
     $("nv-seq").textContent = "update " + ev.seq + " at " + new Date(ev.time).toLocaleTimeString() + (ev.cause ? " (" + ev.cause + ")" : "");
+    following(ev);
+  }
+  // How the host is followed: the firewall's mode and the resyncs.
+  function following(ev) {
     if (ev.firewallMode) { lastFirewall = ev.firewallMode; }
     $("nv-firewall").textContent = lastFirewall ? "· firewall changes: " + lastFirewall : "";
+    showResyncs(ev.resyncs);
+  }
+  // A resync is the host read again whole after changes may have been
+  // lost: it explains a jump in the picture.
+  function showResyncs(r) {
+    var el = $("nv-resync");
+    if (!r || !(r.count > 0)) { el.textContent = ""; return; }
+    el.textContent = "· resynced " + r.count + (r.count === 1 ? " time" : " times") +
+      (r.last ? ", last: " + r.last : "") + (r.time ? " at " + new Date(r.time).toLocaleTimeString() : "");
   }
   function connect() {
     var es = new EventSource("/api/events");
@@ -270,6 +283,10 @@
       // A resync may come from a restarted server, counting from 1 again.
       shownSeq = 0; wantSeq = 0; triedSeq = 0;
       refresh(ev.seq);
+    });
+    // Between updates: a resync that found nothing new.
+    es.addEventListener("status", function (m) {
+      following(JSON.parse(m.data));
     });
     es.addEventListener("update", function (m) {
       var ev = JSON.parse(m.data);

@@ -10,6 +10,7 @@ import (
 	"github.com/netviz/netviz/internal/browsertest"
 	"github.com/netviz/netviz/internal/rendertest"
 	"github.com/netviz/netviz/internal/testenv"
+	"github.com/netviz/netviz/live"
 )
 
 // serveAt serves s on addr until the returned func is called.
@@ -108,4 +109,36 @@ func TestBrowserToken(t *testing.T) {
 	}
 	s.Publish(update(2, rendertest.Diagram(t, "pod"), added("late-comer")))
 	b.WaitFor(t, "the update", `document.getElementById("nv-log").textContent.indexOf("late-comer") >= 0`)
+}
+
+// TestBrowserResync tells an open page of a resync that made no update,
+// with markup in its reason: the status line says how many, why and when,
+// as text, and the next update keeps it.
+func TestBrowserResync(t *testing.T) {
+	testenv.RequireProgram(t, "dot", "graphviz")
+	b := browsertest.New(t)
+	s := New(Options{Loopback: true, FirewallMode: func() string { return "nftables events" }})
+	s.Publish(update(1, rendertest.Diagram(t, "multinet"), diff.Result{}))
+	base := start(t, s)
+	b.Navigate(t, base+"/")
+	b.WaitFor(t, "a live connection", `document.getElementById("nv-conn").textContent === "live"`)
+	var none string
+	b.Eval(t, `document.getElementById("nv-resync").textContent`, &none)
+	if none != "" {
+		t.Errorf("status line before any resync: %q", none)
+	}
+	why := "netlink subscription in " + hostile + " ended (no buffer space available)"
+	s.Resynced(live.Resync{Count: 1, Reason: why, Time: time.Now()})
+	b.WaitFor(t, "the resync in the status line", `document.getElementById("nv-resync").textContent.indexOf(`+
+		browsertest.JSString("resynced 1 time, last: "+why+" at ")+`) >= 0`)
+	s.Resynced(live.Resync{Count: 2, Reason: "asked for", Time: time.Now()})
+	s.Publish(update(2, rendertest.Diagram(t, "multinet"), added("postgres")))
+	b.WaitFor(t, "the update", `document.getElementById("nv-seq").textContent.indexOf("update 2") >= 0`)
+	b.WaitFor(t, "the second resync", `document.getElementById("nv-resync").textContent.indexOf("resynced 2 times, last: asked for at ") >= 0`)
+	var injected int
+	b.Eval(t, `document.querySelectorAll("#nv-status img, #nv-status [onerror]").length`, &injected)
+	if injected != 0 {
+		t.Errorf("%d elements injected into the status line", injected)
+	}
+	b.NoDialogs(t)
 }

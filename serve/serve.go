@@ -92,6 +92,11 @@ func New(o Options) *Server {
 // event stream. It does not block on slow clients.
 func (s *Server) Publish(u live.Update) { s.hub.publish(u) }
 
+// Resynced tells every page that the watcher read the host again whole,
+// and why (live.Options.OnResync): it explains a jump in the picture, and
+// one that found nothing new makes no update to Publish.
+func (s *Server) Resynced(r live.Resync) { s.hub.resynced(r) }
+
 // Handler is the whole UI, guarded (headers, Host check, token).
 func (s *Server) Handler() http.Handler { return s.guard(s.mux) }
 

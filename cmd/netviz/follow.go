@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/netviz/netviz/diff"
 	"github.com/netviz/netviz/live"
 	"github.com/netviz/netviz/topo"
 )
@@ -13,10 +12,11 @@ import (
 // with the same daemon and namespace logic as a snapshot (openHost): the
 // daemon's host namespace is followed, or only the runtime's events when
 // its kernel cannot be reached. An unreachable daemon fails here, with the
-// same error and exit code as a snapshot. compare is what the view shows
-// changes with (diff.Compare). The func closes what was opened; call it
-// after Run has returned.
-func openFollower(ctx context.Context, o liveOptions, compare func(old, new *topo.Snapshot) diff.Result) (*live.Watcher, func(), error) {
+// same error and exit code as a snapshot. lo is the view's part of the
+// watcher's options: Compare, what it shows changes with (diff.Compare),
+// and OnResync; the logger is slog's default. The func closes what was
+// opened; call it after Run has returned.
+func openFollower(ctx context.Context, o liveOptions, lo live.Options) (*live.Watcher, func(), error) {
 	h, err := openHost(ctx, o, nil)
 	if err != nil {
 		return nil, nil, err
@@ -35,6 +35,7 @@ func openFollower(ctx context.Context, o liveOptions, compare func(old, new *top
 	if h.warn != nil {
 		src.Warnings = []topo.Warning{*h.warn}
 	}
-	w := live.New(src, live.Options{Compare: compare, Logger: slog.Default()})
+	lo.Logger = slog.Default()
+	w := live.New(src, lo)
 	return w, h.close, nil
 }

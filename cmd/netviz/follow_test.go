@@ -48,12 +48,12 @@ func compareLinks(old, new *topo.Snapshot) diff.Result {
 }
 
 func TestFollowerRefusesWhatASnapshotRefuses(t *testing.T) {
-	_, _, err := openFollower(t.Context(), liveOptions{runtime: "rkt"}, compareLinks)
+	_, _, err := openFollower(t.Context(), liveOptions{runtime: "rkt"}, live.Options{Compare: compareLinks})
 	if exitCode(err) != exitUsage {
 		t.Errorf("unknown runtime: %v (exit %d), want a usage error", err, exitCode(err))
 	}
 	sock := filepath.Join(t.TempDir(), "none.sock")
-	_, _, err = openFollower(t.Context(), liveOptions{host: "unix://" + sock}, compareLinks)
+	_, _, err = openFollower(t.Context(), liveOptions{host: "unix://" + sock}, live.Options{Compare: compareLinks})
 	if exitCode(err) != exitDaemon || !strings.Contains(err.Error(), sock) {
 		t.Errorf("no daemon: %v (exit %d), want exit %d naming the socket", err, exitCode(err), exitDaemon)
 	}
@@ -102,7 +102,7 @@ func TestFollowerInTheDaemonsNamespace(t *testing.T) {
 		t.Fatalf("ip netns add: %v: %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
-	w, closeAll, err := openFollower(t.Context(), liveOptions{firewall: true, hostNetns: "/run/netns/" + ns}, compareLinks)
+	w, closeAll, err := openFollower(t.Context(), liveOptions{firewall: true, hostNetns: "/run/netns/" + ns}, live.Options{Compare: compareLinks})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func proxy(t *testing.T, path string) string {
 // are followed, and every snapshot says so.
 func TestFollowerWithoutAKernelView(t *testing.T) {
 	w := dockertest.New(t, "fnk")
-	f, closeAll, err := openFollower(t.Context(), liveOptions{host: proxy(t, engineSocket(t))}, compareLinks)
+	f, closeAll, err := openFollower(t.Context(), liveOptions{host: proxy(t, engineSocket(t))}, live.Options{Compare: compareLinks})
 	if err != nil {
 		t.Fatal(err)
 	}

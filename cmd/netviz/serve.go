@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netviz/netviz/diff"
+	"github.com/netviz/netviz/live"
 	"github.com/netviz/netviz/serve"
 )
 
@@ -101,13 +102,18 @@ func runServe(ctx context.Context, o serveOptions, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "netviz serve: listening beyond loopback; every request needs this token: %s\n", token)
 	}
 
-	w, closeHost, err := openFollower(ctx, liveOptions{host: o.host, all: o.all, firewall: true}, diff.Compare)
+	// The server shows the watcher's resyncs, and the watcher's firewall
+	// mode: made before the watcher runs, it is told of them through fw.
+	var fw *live.Watcher
+	srv := serve.New(serve.Options{Loopback: loopback, Token: token, Engine: o.engine, ByProject: o.group == "project",
+		FirewallMode: func() string { return fw.FirewallMode() }, Version: netvizVersion()})
+	w, closeHost, err := openFollower(ctx, liveOptions{host: o.host, all: o.all, firewall: true},
+		live.Options{Compare: diff.Compare, OnResync: srv.Resynced})
 	if err != nil {
 		return err
 	}
 	defer closeHost()
-	srv := serve.New(serve.Options{Loopback: loopback, Token: token, Engine: o.engine, ByProject: o.group == "project",
-		FirewallMode: w.FirewallMode, Version: netvizVersion()})
+	fw = w
 	fmt.Fprintf(stderr, "netviz serve: http://%s/%s\n", openable(ln.Addr()), link)
 
 	// The server and the watcher end together: Ctrl-C ends both, and

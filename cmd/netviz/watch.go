@@ -19,6 +19,7 @@ import (
 	"github.com/netviz/netviz/live"
 	"github.com/netviz/netviz/render/changes"
 	"github.com/netviz/netviz/render/format"
+	"github.com/netviz/netviz/render/termtext"
 	"github.com/netviz/netviz/render/tree"
 	"github.com/netviz/netviz/topo"
 )
@@ -124,7 +125,13 @@ func runWatch(ctx context.Context, d deps, o watchOptions, w io.Writer) error {
 			held.flush(d.stderr)
 		}()
 	}
-	f, closeFollower, err := openFollower(ctx, liveOptions{host: o.source.host, all: o.source.all, firewall: true}, compare)
+	// A write that fails (the reader of the pipe went away) ends the watch.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	v := &watchView{out: w, mode: mode, spec: spec, filter: flt, findings: !o.noProblems,
+		color: d.colorable(w), stop: stopRun, held: held}
+	f, closeFollower, err := openFollower(ctx, liveOptions{host: o.source.host, all: o.source.all, firewall: true},
+		live.Options{Compare: compare, OnResync: v.resynced})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil // Ctrl-C while starting: as at any other time
@@ -132,11 +139,7 @@ func runWatch(ctx context.Context, d deps, o watchOptions, w io.Writer) error {
 		return err
 	}
 	defer closeFollower()
-	// A write that fails (the reader of the pipe went away) ends the watch.
-	runCtx, stopRun := context.WithCancel(ctx)
-	defer stopRun()
-	v := &watchView{out: w, mode: mode, spec: spec, filter: flt, findings: !o.noProblems,
-		color: d.colorable(w), firewallMode: f.FirewallMode, stop: stopRun, held: held}
+	v.firewallMode = f.FirewallMode
 	if mode == watchScreen {
 		stop := v.startScreen(w.(*os.File))
 		defer stop()
@@ -222,6 +225,34 @@ func (v *watchView) update(u live.Update) {
 	}
 }
 
+// resynced shows that the watcher read the host again whole, and why: a
+// line (text, JSON, template) or, on the screen, a line under the header
+// and one among the changes. Any changes the read found follow as an
+// update.
+func (v *watchView) resynced(r live.Resync) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	host := ""
+	if v.prevWhole != nil {
+		host = v.prevWhole.Host.Hostname
+	}
+	e := diff.Entry{Time: r.Time, Change: diff.ChangeResync, Object: diff.ObjHost, ID: host,
+		Field: "resyncs", Before: r.Count - 1, After: r.Count, Detail: r.Reason}
+	if v.mode != watchScreen {
+		v.writeEntries([]diff.Entry{e})
+		return
+	}
+	s := &v.screen
+	s.resync = resyncSummary(r)
+	s.recent = append(s.recent, entryText(e, v.color))
+	v.draw()
+}
+
+// resyncSummary is the screen's line about resyncs.
+func resyncSummary(r live.Resync) string {
+	return fmt.Sprintf("resynced %s, last: %s at %s", count(r.Count, "time"), r.Reason, r.Time.Format(time.TimeOnly))
+}
+
 // within keeps the findings about a view (all of them for the whole host).
 func within(fs []topo.Finding, view *topo.Snapshot) []topo.Finding {
 	if fs == nil {
@@ -297,8 +328,11 @@ func (v *watchView) writeEntries(entries []diff.Entry) {
 // entryText is one change for people, its time first.
 func entryText(e diff.Entry, color bool) string {
 	at := e.Time.Format(time.TimeOnly)
-	if e.Change == diff.ChangeWatching {
+	switch e.Change {
+	case diff.ChangeWatching:
 		return at + " watching " + changes.Clip(e.ID, 200) + ": " + e.Detail
+	case diff.ChangeResync:
+		return fmt.Sprintf("%s resync #%v: %s", at, e.After, termtext.Printable(e.Detail))
 	}
 	return at + " " + changes.Line(e, changes.Options{Color: color})
 }
@@ -321,7 +355,10 @@ func (v *watchView) writeErr() error {
 type screenState struct {
 	width, height int
 	header        string
-	recent        []string
+	// resync says how often the host was read again whole, and why last
+	// ("" before the first resync).
+	resync string
+	recent []string
 	// tree and plain are the tree's lines, coloured as drawn and without
 	// colour; marked are the lines the latest change touched.
 	tree, plain []string
@@ -403,7 +440,7 @@ func (v *watchView) frame() changes.Frame {
 		header += " · only " + strings.TrimSpace(strings.Join([]string{v.filter.Network, v.filter.Container}, " "))
 	}
 	return changes.Frame{Width: s.width, Height: s.height, Color: v.color, Header: header,
-		Warning: v.held.last(), Recent: s.recent, Tree: s.tree, Marked: s.marked}
+		Resync: s.resync, Warning: v.held.last(), Recent: s.recent, Tree: s.tree, Marked: s.marked}
 }
 
 // draw writes the frame in one write; mu is held.

@@ -207,3 +207,52 @@ func TestWatchHeldLog(t *testing.T) {
 		t.Error("no held log has no line")
 	}
 }
+
+// A resync shows in every mode: a JSON line shaped as the others, a text
+// line, and on the screen a line under the header (kept by later frames)
+// and one among the changes; the changes it found follow as usual.
+func TestWatchShowsResyncs(t *testing.T) {
+	ups := watchUpdates(t)
+	at := ups[1].Time.Add(-time.Second)
+	why := "netlink subscription in host ended (receive: no buffer space available)"
+	resync := live.Resync{Count: 2, Reason: why, Time: at}
+	ups[1].Full, ups[1].Cause = true, "resync: "+why
+
+	v, out := testView(watchJSON, topo.Filter{})
+	v.update(ups[0])
+	v.resynced(resync)
+	v.update(ups[1])
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	var e diff.Entry
+	if len(lines) < 3 {
+		t.Fatalf("JSON: %d lines, want watching, resync, the change:\n%s", len(lines), out)
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &e); err != nil || e.Change != "resync" || e.Object != "host" ||
+		e.ID != "vm" || e.Field != "resyncs" || e.Before != 1.0 || e.After != 2.0 || e.Detail != why || !e.Time.Equal(at) {
+		t.Errorf("JSON resync line %s (%v)", lines[1], err)
+	}
+	if err := json.Unmarshal([]byte(lines[2]), &e); err != nil || e.Change != "changed" || e.ID != "web1" {
+		t.Errorf("JSON line after the resync %s, want web1's change", lines[2])
+	}
+
+	v, out = testView(watchText, topo.Filter{})
+	v.update(ups[0])
+	out.Reset()
+	v.resynced(resync)
+	if want := "09:00:01 resync #2: " + why + "\n"; out.String() != want {
+		t.Errorf("text: %q, want %q", out, want)
+	}
+
+	v, out = testView(watchScreen, topo.Filter{})
+	v.screen.width, v.screen.height = 200, 30
+	v.update(ups[0])
+	v.resynced(resync)
+	v.update(ups[1])
+	frame := strings.Split(out.String()[strings.LastIndex(out.String(), "\x1b[H")+3:], "\r\n")
+	if want := "resynced 2 times, last: " + why + " at 09:00:01"; !strings.Contains(frame[1], want) {
+		t.Errorf("screen: line under the header %q, want %q", frame[1], want)
+	}
+	if !strings.Contains(out.String(), "resync #2: "+why) {
+		t.Error("screen: no resync among the changes")
+	}
+}

@@ -18,6 +18,9 @@ type Frame struct {
 	Color         bool
 	// Header is the first line: host, time, update count, firewall mode.
 	Header string
+	// Resync, if any, says the host was read again whole and why (see
+	// live.Resync), under the header: it explains a jump in the picture.
+	Resync string
 	// Warning, if any, is the latest thing netviz warned of, under the
 	// header.
 	Warning string
@@ -48,6 +51,9 @@ func (f Frame) Lines() []string {
 		return nil
 	}
 	out := []string{paint(f.Color, sgrSummary, termtext.Printable(f.Header))}
+	if f.Resync != "" {
+		out = append(out, paint(f.Color, sgrChanged, termtext.Printable(f.Resync)))
+	}
 	if f.Warning != "" {
 		out = append(out, paint(f.Color, sgrChanged, termtext.Printable(f.Warning)))
 	}
