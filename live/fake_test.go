@@ -41,6 +41,9 @@ type fakeHost struct {
 	// beforeSubscribe, when set, runs as a subscription is made: a change
 	// no notification announces.
 	beforeSubscribe func(pid int)
+	// duringHostRead, when set, runs once inside the next read of the
+	// host, before it answers: a change made while the watcher reads.
+	duringHostRead func()
 }
 
 var (
@@ -134,6 +137,13 @@ func (h *fakeHost) WatchChanges(ctx context.Context, since time.Time, each func(
 }
 
 func (h *fakeHost) Host(context.Context) (inspect.HostFacts, error) {
+	h.mu.Lock()
+	during := h.duringHostRead
+	h.duringHostRead = nil
+	h.mu.Unlock()
+	if during != nil {
+		during()
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.hostReads++

@@ -168,9 +168,11 @@ func (l *loop) apply(ctx context.Context, now time.Time) {
 		return
 	}
 	l.recovered()
+	late := l.arrived()
 	if un := l.settle.unwaited(l.tr.Unsettled()); len(un) > 0 {
 		if time.Now().Before(b.began.Add(l.w.o.SettleMax)) {
 			l.b.anchor, l.b.release = time.Time{}, false
+			l.takeAll(late, now)
 			return
 		}
 		l.settle.accept(un)
@@ -181,9 +183,42 @@ func (l *loop) apply(ctx context.Context, now time.Time) {
 		// follows: emit drops a resync that finds nothing new.
 		l.w.resynced(b.resync)
 	}
-	cause := b.cause()
-	l.emit(s, Update{Full: b.resync != "", Cause: cause, Causes: b.allCauses()})
+	// Changes that arrived while reading may be in what was read: on a
+	// busy host a link added during a read that another change started
+	// shows in this snapshot, and its own notice, read next, finds
+	// nothing new. They are named among this update's causes, and read
+	// again in the next batch in case the read came before them.
+	shown := b
+	shown.causes = slices.Clone(b.causes)
+	for _, e := range late {
+		if e.resync == "" && !e.reread {
+			shown.add(e, l.tr)
+		}
+	}
+	l.takeAll(late, now)
+	l.emit(s, Update{Full: b.resync != "", Cause: shown.cause(), Causes: shown.allCauses()})
 	l.watchNamespaces(ctx)
+}
+
+// arrived takes the changes the sources sent while the batch was read,
+// without waiting for more.
+func (l *loop) arrived() []event {
+	var out []event
+	for {
+		select {
+		case e := <-l.w.events:
+			out = append(out, e)
+		default:
+			return out
+		}
+	}
+}
+
+// takeAll adds changes to the batch, as run does.
+func (l *loop) takeAll(es []event, now time.Time) {
+	for _, e := range es {
+		l.take(e, now)
+	}
 }
 
 // failed logs a failed read: once, and again when the error says

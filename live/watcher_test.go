@@ -3,6 +3,8 @@ package live
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -367,5 +369,51 @@ func TestOnResyncTellsEachResync(t *testing.T) {
 	}
 	if n, why := r.w.Resyncs(); n != 2 || why != "resync: asked for" {
 		t.Errorf("Resyncs = %d %q, want what OnResync was told", n, why)
+	}
+}
+
+// A change that arrives while the watcher reads for another is named in
+// the update that shows it (the read saw it; its own notice, read next,
+// finds nothing new), and read again after, in case the read came first.
+func TestChangeDuringAReadIsNamed(t *testing.T) {
+	h := newFakeHost()
+	r := runWatcher(t, h, Options{})
+	r.next()
+	link := func(i int, name string) (inspect.Link, inspect.Change) {
+		return inspect.Link{Index: i, Name: name, Kind: topo.KindDevice, OperState: "up", Up: true, LinkNetNsID: -1},
+			inspect.Change{Kind: inspect.ChangeLink, Action: "new", ID: fmt.Sprint(i), Name: name, Up: true}
+	}
+	late, lateChange := link(21, "dummy-late")
+	h.mu.Lock()
+	h.duringHostRead = func() {
+		h.mu.Lock()
+		h.hostLinks = append(h.hostLinks, late)
+		h.mu.Unlock()
+		h.notify(0, lateChange)
+		// Its notice waits for the loop, which is reading.
+		for len(r.w.events) == 0 {
+			runtime.Gosched()
+		}
+	}
+	first, firstChange := link(20, "dummy-first")
+	h.hostLinks = append(h.hostLinks, first)
+	h.mu.Unlock()
+	reads := h.count(func() int { return h.hostReads })
+	h.notify(0, firstChange)
+	u := r.next()
+	if !slices.ContainsFunc(u.Snapshot.Interfaces, func(i topo.Interface) bool { return i.Name == "dummy-late" }) {
+		t.Fatalf("the read did not see dummy-late: %+v", u.Snapshot.Interfaces)
+	}
+	if !slices.Equal(u.Causes, []string{"link dummy-first up in host", "link dummy-late up in host"}) {
+		t.Errorf("causes %q, want both links", u.Causes)
+	}
+	// dummy-late's notice is read again, and finds nothing new: no update.
+	for h.count(func() int { return h.hostReads }) < reads+2 {
+		time.Sleep(time.Millisecond)
+	}
+	h.start("web", 101)
+	h.runtime <- started("web")
+	if u := r.next(); u.Cause != "container web started" {
+		t.Errorf("the next update's cause %q, want web's start alone", u.Cause)
 	}
 }
