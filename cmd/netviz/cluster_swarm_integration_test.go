@@ -34,6 +34,8 @@ func TestIntegrationSwarmCluster(t *testing.T) {
 	// The tasks of this service stand for the netviz global service: the
 	// netviz beside them is a process in the node's namespace.
 	service := s.Service(t, "netviz", []string{"--mode", "global"}, dockertest.Image, "sleep", "3600")
+	// A service on the overlay, to be reached by name: Docker gives it a VIP.
+	api := s.Service(t, "api", []string{"--network", network, "--replicas", "2"}, dockertest.Image, "sleep", "3600")
 	bin := buildNetviz(t)
 	token := "token-" + s.Prefix
 	serves := make([]*exec.Cmd, len(s.Nodes))
@@ -128,6 +130,15 @@ func TestIntegrationSwarmCluster(t *testing.T) {
 	}
 	if out, ok := s.Node(0).Ping(names[0], overlayAddr(&c, s.Node(2).Name, names[2], network), 2); !ok {
 		t.Errorf("the path says reachable but ping does not get there:\n%s", out)
+	}
+
+	// The service by name, as a task would name it: Docker's DNS gives its
+	// VIP on the overlay, and IPVS (which netviz does not read) one task.
+	vips := strings.Fields(s.Manager().Docker(t, "service", "inspect", "-f", "{{range .Endpoint.VirtualIPs}}{{.Addr}} {{end}}", api))
+	out, errOut, code = netviz("path", from, api)
+	if code != 0 || !strings.Contains(out, "DNS 127.0.0.11") || !strings.Contains(out, "IPVS") ||
+		!slices.ContainsFunc(vips, func(v string) bool { vip, _, _ := strings.Cut(v, "/"); return strings.Contains(out, "VIP "+vip) }) {
+		t.Errorf("netviz cluster path %s %s (VIPs %v): exit %d: %s\n%s", from, api, vips, code, errOut, out)
 	}
 
 	// Node 2's netviz stops: it is unknown, said on stderr, exit 9.
