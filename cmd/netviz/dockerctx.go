@@ -184,11 +184,18 @@ func tlsFlagsEnv(g map[string][]string, env map[string]string) error {
 	return nil
 }
 
-// currentContext is config.json's currentContext ("" when unset or when
-// there is no config file).
+// currentContext is config.json's currentContext ("" when unset, when
+// there is no config file or when it may not be read).
 func currentContext(configDir string) (string, error) {
 	b, err := os.ReadFile(filepath.Join(configDir, "config.json"))
 	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if errors.Is(err, os.ErrPermission) {
+		// A user who may not read it has never chosen a context in it:
+		// a service account or `setpriv` with root's HOME. docker goes on
+		// with the default daemon too.
+		slog.Debug("docker config not readable; the default daemon", "err", err)
 		return "", nil
 	}
 	if err != nil {
