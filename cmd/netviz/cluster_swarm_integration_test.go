@@ -140,6 +140,7 @@ func TestIntegrationSwarmCluster(t *testing.T) {
 		!slices.ContainsFunc(vips, func(v string) bool { vip, _, _ := strings.Cut(v, "/"); return strings.Contains(out, "VIP "+vip) }) {
 		t.Errorf("netviz cluster path %s %s (VIPs %v): exit %d: %s\n%s", from, api, vips, code, errOut, out)
 	}
+	t.Logf("netviz cluster path %s %s:\n%s", from, api, out)
 
 	// Node 2's netviz stops: it is unknown, said on stderr, exit 9.
 	_ = serves[2].Process.Kill()
