@@ -157,7 +157,7 @@ printf '  %-40s %10s\n' "grouped (default), embedded (netviz-graphviz)" "$(draw 
 printf '\nlive watcher on this host (%s running containers)\n' "$(docker ps -q | wc -l)"
 NETVIZ_BENCH_STARTS=${LIVE_STARTS:-50} NETVIZ_IDLE_SECONDS=${LIVE_IDLE:-60} NETVIZ_BENCH_CYCLES=${LIVE_CYCLES:-200} \
 	go test -count=1 -run '^$' -bench 'BenchmarkLive' -benchtime 1x -timeout 60m ./live |
-	awk '/^BenchmarkLive/ {name=$1; sub(/-[0-9]+$/, "", name); line=""; for (i=4; i<NF; i+=2) line=line sprintf(" %s=%s", $(i+1), $i); printf "  %-34s%s\n", name, line}'
+	awk '/^BenchmarkLive/ {name=$1; sub(/-[0-9]+$/, "", name); line=""; for (i=3; i<NF; i+=2) line=line sprintf(" %s=%s", $(i+1), $i); printf "  %-34s%s\n", name, line}'
 
 # diff: the host's snapshot against itself (every object matched, doctor's
 # checks on both sides), median of DIFF_RUNS runs; and Compare of two
