@@ -1,6 +1,7 @@
 package dockertest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"net/netip"
@@ -73,11 +74,7 @@ func usedPrefixes(t testing.TB) []netip.Prefix {
 		t.Fatal(err)
 	}
 	if f := strings.Fields(ids); len(f) > 0 {
-		out2, err := Docker(append([]string{"network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"}, f...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range strings.Fields(out2) {
+		for _, s := range strings.Fields(networkSubnets(t, f)) {
 			add(s)
 		}
 	}
@@ -99,4 +96,22 @@ func usedPrefixes(t testing.TB) []netip.Prefix {
 		}
 	}
 	return out
+}
+
+// networkSubnets is the subnets of the networks ids, as docker network
+// inspect prints them. On a busy host a network listed a moment ago may be
+// gone: docker prints the others and fails for it, which is no error here.
+func networkSubnets(t testing.TB, ids []string) string {
+	t.Helper()
+	cmd := exec.Command("docker", append([]string{"network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"}, ids...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		for _, l := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+			if !strings.Contains(l, "not found") && !strings.Contains(l, "No such network") {
+				t.Fatalf("docker network inspect: %v: %s", err, stderr.String())
+			}
+		}
+	}
+	return stdout.String()
 }
