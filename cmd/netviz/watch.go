@@ -244,7 +244,7 @@ func (v *watchView) resynced(r live.Resync) {
 	}
 	s := &v.screen
 	s.resync = resyncSummary(r)
-	s.recent = append(s.recent, entryText(e, v.color))
+	s.addRecent(entryText(e, v.color))
 	v.draw()
 }
 
@@ -370,14 +370,20 @@ type screenState struct {
 // maxRecentKept bounds the change lines remembered for the screen.
 const maxRecentKept = 64
 
+// addRecent remembers a change line for the screen, the latest
+// maxRecentKept only.
+func (s *screenState) addRecent(line string) {
+	s.recent = append(s.recent, line)
+	if len(s.recent) > maxRecentKept {
+		s.recent = s.recent[len(s.recent)-maxRecentKept:]
+	}
+}
+
 // record takes an update in: the header, the latest changes, the tree and
 // which of its lines are new since the tree before the last change.
 func (s *screenState) record(u live.Update, view *topo.Snapshot, fs []topo.Finding, entries []diff.Entry, color bool) {
 	for _, e := range entries {
-		s.recent = append(s.recent, entryText(e, color))
-	}
-	if len(s.recent) > maxRecentKept {
-		s.recent = s.recent[len(s.recent)-maxRecentKept:]
+		s.addRecent(entryText(e, color))
 	}
 	var colored, plain bytes.Buffer
 	opt := tree.Options{Color: color, Problems: fs}

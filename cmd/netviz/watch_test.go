@@ -255,4 +255,12 @@ func TestWatchShowsResyncs(t *testing.T) {
 	if !strings.Contains(out.String(), "resync #2: "+why) {
 		t.Error("screen: no resync among the changes")
 	}
+	// Resyncs that find nothing new (an overflowing host) make no update:
+	// the screen still keeps only the latest lines.
+	for i := range 3 * maxRecentKept {
+		v.resynced(live.Resync{Count: 3 + i, Reason: why, Time: at})
+	}
+	if n := len(v.screen.recent); n != maxRecentKept {
+		t.Errorf("screen: %d change lines kept after many resyncs, want %d", n, maxRecentKept)
+	}
 }
