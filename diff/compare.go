@@ -3,7 +3,6 @@ package diff
 import (
 	"cmp"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 
@@ -365,7 +364,7 @@ func keyValues(m map[string]string) []string {
 func (d *differ) bridges() {
 	key := func(b *topo.Bridge) string { return b.Name }
 	detail := func(b *topo.Bridge) string {
-		return joinDetail(strings.Join(globalAddrs(b.Addresses), ", "), "network "+cmp.Or(b.Network, "none"))
+		return joinDetail(strings.Join(topo.GlobalAddrs(b.Addresses), ", "), "network "+cmp.Or(b.Network, "none"))
 	}
 	match(d.old.Bridges, d.new.Bridges, key,
 		func(b *topo.Bridge) {
@@ -388,22 +387,9 @@ func (d *differ) bridges() {
 				field(d, ObjBridge, n.Name, "up", oi.Up, ni.Up)
 			}
 			field(d, ObjBridge, n.Name, "mtu", o.MTU, n.MTU)
-			listField(d, ObjBridge, n.Name, "addresses", globalAddrs(o.Addresses), globalAddrs(n.Addresses))
+			listField(d, ObjBridge, n.Name, "addresses", topo.GlobalAddrs(o.Addresses), topo.GlobalAddrs(n.Addresses))
 			field(d, ObjBridge, n.Name, "stp", o.STP, n.STP)
 		})
-}
-
-// globalAddrs drops IPv6 link-local addresses: they follow a link's MAC
-// and say nothing about how containers are wired.
-func globalAddrs(addrs []string) []string {
-	out := make([]string, 0, len(addrs))
-	for _, a := range addrs {
-		if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is6() && p.Addr().IsLinkLocalUnicast() {
-			continue
-		}
-		out = append(out, a)
-	}
-	return out
 }
 
 // addrOnly strips a prefix length: "172.18.0.2/16" → "172.18.0.2".

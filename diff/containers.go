@@ -179,7 +179,7 @@ func (d *differ) interfaces(owner string, old, new []topo.Interface, skipOld, sk
 			field(d, ObjInterface, k, "up", o.Up, n.Up)
 			field(d, ObjInterface, k, "mtu", o.MTU, n.MTU)
 			field(d, ObjInterface, k, "mac", o.MAC, n.MAC)
-			listField(d, ObjInterface, k, "addresses", globalAddrs(o.Addresses), globalAddrs(n.Addresses))
+			listField(d, ObjInterface, k, "addresses", topo.GlobalAddrs(o.Addresses), topo.GlobalAddrs(n.Addresses))
 			// A pair's host end says its bridge on the pair.
 			if !skipOld[o.Name] || !skipNew[n.Name] {
 				field(d, ObjInterface, k, "master", o.Master, n.Master)
@@ -190,7 +190,7 @@ func (d *differ) interfaces(owner string, old, new []topo.Interface, skipOld, sk
 
 func interfaceDetail(i *topo.Interface) string {
 	parts := []string{i.Kind}
-	parts = append(parts, globalAddrs(i.Addresses)...)
+	parts = append(parts, topo.GlobalAddrs(i.Addresses)...)
 	if i.Master != "" {
 		parts = append(parts, "master "+i.Master)
 	}

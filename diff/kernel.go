@@ -75,7 +75,7 @@ func pairDetail(p *topo.Pair) string {
 	if p.IPv4 != "" {
 		parts = append(parts, p.IPv4)
 	}
-	parts = append(parts, globalAddrs(p.IPv6)...)
+	parts = append(parts, topo.GlobalAddrs(p.IPv6)...)
 	if p.Container == "" {
 		parts = append(parts, "orphan")
 	}

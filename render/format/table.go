@@ -71,7 +71,7 @@ func writeVethTable(w io.Writer, pairs []topo.Pair, s *topo.Snapshot, opt TableO
 			ifindex(p.ContainerIfindex),
 			p.Network,
 			p.IPv4,
-			strings.Join(termtext.GlobalAddrs(p.IPv6), ","),
+			strings.Join(topo.GlobalAddrs(p.IPv6), ","),
 			p.MAC,
 			termtext.PublishedPorts(p.Ports),
 		}

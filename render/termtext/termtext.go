@@ -1,13 +1,11 @@
 // Package termtext holds what the terminal views (the tree, the veth
-// table) show the same way: names made printable, addresses without the
-// link-local ones, published ports as docker ps writes them, and the
+// table) show the same way: names made printable, published ports as docker ps writes them, and the
 // namespace of a veth's peer when no container owns it.
 package termtext
 
 import (
 	"cmp"
 	"net"
-	"net/netip"
 	"strconv"
 	"strings"
 	"unicode"
@@ -39,19 +37,6 @@ func Printable(s string) string {
 		b.WriteString(q[1 : len(q)-1])
 	}
 	return b.String()
-}
-
-// GlobalAddrs drops IPv6 link-local addresses, which every IPv6-enabled
-// link has and which say nothing about how containers are wired.
-func GlobalAddrs(addrs []string) []string {
-	out := make([]string, 0, len(addrs))
-	for _, a := range addrs {
-		if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is6() && p.Addr().IsLinkLocalUnicast() {
-			continue
-		}
-		out = append(out, a)
-	}
-	return out
 }
 
 // PeerNamespace names the namespace of an orphan pair's peer: its

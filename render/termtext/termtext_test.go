@@ -1,7 +1,6 @@
 package termtext
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/netviz/netviz/topo"
@@ -17,13 +16,6 @@ func TestPrintable(t *testing.T) {
 		if got := Printable(in); got != want {
 			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
 		}
-	}
-}
-
-func TestGlobalAddrs(t *testing.T) {
-	got := GlobalAddrs([]string{"172.17.0.2/16", "fe80::42:acff:fe11:2/64", "fd00::2/64", "not an address"})
-	if want := []string{"172.17.0.2/16", "fd00::2/64", "not an address"}; !slices.Equal(got, want) {
-		t.Errorf("GlobalAddrs = %q, want %q", got, want)
 	}
 }
 

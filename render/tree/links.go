@@ -23,7 +23,7 @@ func (b *builder) uplinkNode(name string) *node {
 	if ok {
 		n.cells = append(n.cells,
 			cellOf(textPlain, i.State),
-			cellOf(textPlain, strings.Join(termtext.GlobalAddrs(i.Addresses), " ")),
+			cellOf(textPlain, strings.Join(topo.GlobalAddrs(i.Addresses), " ")),
 			cellOf(textPlain, b.gateway(name)),
 			cellOf(textPlain, mtu(i.MTU)))
 	}
@@ -59,7 +59,7 @@ func (b *builder) bridgeNode(br topo.Bridge) *node {
 		cellOf(textBridge, br.Name),
 		desc,
 		cellOf(textPlain, br.State),
-		cellOf(textPlain, strings.Join(termtext.GlobalAddrs(br.Addresses), " ")),
+		cellOf(textPlain, strings.Join(topo.GlobalAddrs(br.Addresses), " ")),
 		cellOf(textPlain, mtu(br.MTU)),
 	}}
 	if br.Index > 0 { // a bridge the snapshot lists, not one only a pair names
@@ -94,7 +94,7 @@ func (b *builder) linkNode(name string) *node {
 		n.cells[1] = cellOf(textPlain, i.Kind)
 		n.cells = append(n.cells,
 			cellOf(textPlain, i.State),
-			cellOf(textPlain, strings.Join(termtext.GlobalAddrs(i.Addresses), " ")),
+			cellOf(textPlain, strings.Join(topo.GlobalAddrs(i.Addresses), " ")),
 			cellOf(textPlain, mtu(i.MTU)))
 	}
 	b.explainLink(n, name)
@@ -143,7 +143,7 @@ func (b *builder) subNodes(parent string) []*node {
 		n := &node{group: "sub", problems: b.marks.Link(c.Name, i.Name), cells: []cell{
 			{spans: []span{{c.Name, textContainer}, {":" + i.Name, textPlain}}},
 			cellOf(textPlain, desc),
-			cellOf(textPlain, strings.Join(termtext.GlobalAddrs(i.Addresses), " ")),
+			cellOf(textPlain, strings.Join(topo.GlobalAddrs(i.Addresses), " ")),
 			cellOf(textPlain, i.MAC),
 		}}
 		if c.State != topo.StateRunning {
@@ -196,7 +196,7 @@ func (b *builder) pairNode(p topo.Pair, br *topo.Bridge) *node {
 	if iface != "" {
 		peer.spans = append(peer.spans, span{":" + iface, textPlain})
 	}
-	addrs := termtext.GlobalAddrs(p.IPv6)
+	addrs := topo.GlobalAddrs(p.IPv6)
 	if p.IPv4 != "" {
 		addrs = append([]string{p.IPv4}, addrs...)
 	}
@@ -242,7 +242,7 @@ func (b *builder) pairNode(p topo.Pair, br *topo.Bridge) *node {
 		if br != nil && br.MTU > 0 && hi.MTU > 0 && hi.MTU != br.MTU {
 			n.cells = append(n.cells, cellOf(textWarning, mtu(hi.MTU)))
 		}
-		if a := termtext.GlobalAddrs(hi.Addresses); len(a) > 0 {
+		if a := topo.GlobalAddrs(hi.Addresses); len(a) > 0 {
 			n.cells = append(n.cells, cellOf(textPlain, "host end "+strings.Join(a, " ")))
 		}
 	}

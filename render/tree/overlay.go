@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/netviz/netviz/render/marks"
-	"github.com/netviz/netviz/render/termtext"
 	"github.com/netviz/netviz/topo"
 )
 
@@ -139,7 +138,7 @@ func (b *builder) sandboxNode(o topo.Overlay) *node {
 	n := &node{cells: []cell{
 		labelled("sandbox ", textSandbox, o.NamespaceName),
 		cellOf(textBridge, o.Bridge),
-		cellOf(textPlain, strings.Join(termtext.GlobalAddrs(br.Addresses), " ")),
+		cellOf(textPlain, strings.Join(topo.GlobalAddrs(br.Addresses), " ")),
 	}, problems: marks.Union(b.marks.Namespaced(o.Namespace, o.Bridge), b.marks.Namespaced(o.Namespace, o.VXLAN.Name))}
 	if b.ex != nil {
 		if ns, ok := b.s.Namespace(o.Namespace); ok {
