@@ -283,14 +283,7 @@ func (b *builder) pairs() []topo.Pair {
 			out = append(out, pair)
 			continue
 		}
-		fillPeer(&pair, m)
-		if o := b.owners[m.ns.Ref]; o != nil {
-			b.attribute(&pair, o, m)
-		} else if m.ns.Docker != nil {
-			// ingress_sbox's (or a load balancer's) leg: Docker's, not
-			// an orphan.
-			pair.Sandbox = m.ns.Name
-		}
+		b.fillPeer(&pair, m)
 		out = append(out, pair)
 	}
 	return out

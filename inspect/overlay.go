@@ -176,20 +176,17 @@ func (b *builder) overlayTopoPairs(peers []overlayPeer) []topo.Pair {
 			out = append(out, pair)
 			continue
 		}
-		m := op.peer
-		fillPeer(&pair, m)
-		if o := b.owners[m.ns.Ref]; o != nil {
-			b.attribute(&pair, o, m)
-		} else if m.ns.Docker != nil {
-			pair.Sandbox = m.ns.Name
-		}
+		b.fillPeer(&pair, op.peer)
 		out = append(out, pair)
 	}
 	return out
 }
 
-// fillPeer fills what a pair says of its far end from the matched link.
-func fillPeer(pair *topo.Pair, m match) {
+// fillPeer fills what a pair says of its far end from the matched link,
+// and who holds that end: the container owning its namespace, or one of
+// Docker's own namespaces (ingress_sbox's or a load balancer's leg:
+// Docker's, not an orphan).
+func (b *builder) fillPeer(pair *topo.Pair, m match) {
 	pair.Namespace = NamespaceID(m.ns.Ref)
 	pair.NamespaceName = m.ns.Name
 	pair.ContainerInterface = m.link.Name
@@ -202,6 +199,11 @@ func fillPeer(pair *topo.Pair, m match) {
 		} else if pair.IPv4 == "" {
 			pair.IPv4 = a
 		}
+	}
+	if o := b.owners[m.ns.Ref]; o != nil {
+		b.attribute(pair, o, m)
+	} else if m.ns.Docker != nil {
+		pair.Sandbox = m.ns.Name
 	}
 }
 
