@@ -208,6 +208,17 @@ func (e *Explainer) Network(n *topo.Network) []Command {
 	return out
 }
 
+// firstLink is the name of a namespace's first link other than lo, the
+// one its listing must show ("" when it has none).
+func firstLink(ns *topo.Namespace) string {
+	for _, i := range ns.Interfaces {
+		if i.Kind != topo.KindLoopback {
+			return i.Name
+		}
+	}
+	return ""
+}
+
 // Namespace is a network namespace no container owns: by its name under
 // /run/netns, or, unnamed, found by its inode among the processes' ones.
 func (e *Explainer) Namespace(ns *topo.Namespace) []Command {
@@ -218,13 +229,7 @@ func (e *Explainer) Namespace(ns *topo.Namespace) []Command {
 		return e.dockerNamespace(ns)
 	}
 	if ns.Name != "" {
-		expect := ""
-		for _, i := range ns.Interfaces {
-			if i.Kind != topo.KindLoopback {
-				expect = i.Name
-				break
-			}
-		}
+		expect := firstLink(ns)
 		return []Command{
 			cmd("the named namespaces under /run/netns, with the id (nsid) the host knows each by", ns.Name, "ip", "netns", "list"),
 			cmd("every link and address in namespace "+ns.Name, expect, "ip", "netns", "exec", ns.Name, "ip", "addr"),

@@ -37,13 +37,7 @@ func (e *Explainer) dockerNamespace(ns *topo.Namespace) []Command {
 	if !ok {
 		return nil
 	}
-	expect := ""
-	for _, i := range ns.Interfaces {
-		if i.Kind != topo.KindLoopback {
-			expect = i.Name
-			break
-		}
-	}
+	expect := firstLink(ns)
 	return []Command{
 		cmd("Docker's own namespaces on a Swarm node, which no process holds and ip netns does not list: 1-<netid> per overlay, ingress_sbox, lb_<netid>",
 			ns.Name, "ls", e.netnsDir()),
