@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -71,6 +72,9 @@ type follower struct {
 	// hold, when set, is taken by the next update's callback, which then
 	// waits until it is closed: the watcher is busy meanwhile.
 	hold atomic.Pointer[holdGate]
+
+	mu      sync.Mutex
+	resyncs []live.Resync // every resync OnResync was told of
 }
 
 // holdGate makes the watcher busy: held is closed once its callback waits,
@@ -100,7 +104,17 @@ func followRead(t *testing.T, ko kernel.Options, firewall bool, o live.Options, 
 	if o.Compare == nil {
 		o.Compare = compareViews
 	}
-	f := &follower{t: t, w: live.New(sources, o), in: in, src: src, updates: make(chan live.Update, 1000), done: make(chan error, 1)}
+	f := &follower{t: t, in: in, src: src, updates: make(chan live.Update, 1000), done: make(chan error, 1)}
+	told := o.OnResync
+	o.OnResync = func(r live.Resync) {
+		f.mu.Lock()
+		f.resyncs = append(f.resyncs, r)
+		f.mu.Unlock()
+		if told != nil {
+			told(r)
+		}
+	}
+	f.w = live.New(sources, o)
 	ctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
 	go func() {

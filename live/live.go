@@ -44,7 +44,8 @@ type Resync struct {
 	// included.
 	Count int
 	// Reason is why, in words, without the "resync: " an Update's Cause
-	// starts with ("netlink subscription in host ended (...)").
+	// starts with ("netlink subscription in host ended (...)"). Reasons
+	// that came together are all named, joined by "; ".
 	Reason string
 	// Time is when the read was made.
 	Time time.Time

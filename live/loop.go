@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -304,8 +305,12 @@ func (b *batch) empty() bool { return b.resync == "" && len(b.causes) == 0 && le
 
 func (b *batch) add(e event, tr *inspect.Tracker) {
 	if e.resync != "" {
+		// Every reason is told: two subscriptions that overflowed in
+		// the same burst are both named in one resync.
 		if b.resync == "" {
 			b.resync = e.resync
+		} else if !b.seen[e.resync] {
+			b.resync += "; " + strings.TrimPrefix(e.resync, resyncPrefix)
 		}
 		// A resync goes first: it is why the update is a full read,
 		// whatever else came with it.

@@ -417,3 +417,21 @@ func TestChangeDuringAReadIsNamed(t *testing.T) {
 		t.Errorf("the next update's cause %q, want web's start alone", u.Cause)
 	}
 }
+
+// Two subscriptions that overflow in the same burst make one resync that
+// names both, in the order they broke, and a reason told twice once.
+func TestOneResyncNamesEveryReason(t *testing.T) {
+	var b batch
+	host := resyncPrefix + "netlink subscription in host ended (ENOBUFS)"
+	web := resyncPrefix + "netlink subscription in web ended (ENOBUFS)"
+	for _, why := range []string{web, host, web} {
+		b.add(event{resync: why}, nil)
+	}
+	want := resyncPrefix + "netlink subscription in web ended (ENOBUFS); netlink subscription in host ended (ENOBUFS)"
+	if b.resync != want {
+		t.Errorf("resync %q, want %q", b.resync, want)
+	}
+	if len(b.causes) != 2 {
+		t.Errorf("causes %q, want each subscription once", b.causes)
+	}
+}
