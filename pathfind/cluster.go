@@ -1,6 +1,7 @@
 package pathfind
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -12,7 +13,9 @@ import (
 // FindAcross follows a packet between two tasks of a cluster. SRC and DST
 // are "NODE/CONTAINER", a container name or ID only one node has, or an
 // address on an overlay network; DST may also be a Swarm service (name,
-// ID prefix or VIP), followed to one of its tasks (cluster_service.go). Two tasks on one node are followed by
+// ID prefix or VIP), followed to one of its tasks (cluster_service.go),
+// and SRC a service, followed from one of its tasks (service_src.go).
+// Two tasks on one node are followed by
 // Find on that node's snapshot; tasks on two nodes, over the overlay
 // network they share: the sending node's sandbox bridge and VXLAN
 // device, its forwarding database's entry for the other node, the UDP hop
@@ -23,7 +26,17 @@ func FindAcross(c *topo.Cluster, src, dst string, o Options) (Result, error) {
 	}
 	from, err := locate(c, src)
 	if err != nil {
-		return Result{}, err
+		// SRC may be a service: one of its tasks on an answering node sends.
+		d, err := clusterService(c, src, err)
+		if err != nil {
+			return Result{}, err
+		}
+		snd, err := clusterSender(c, src, *d)
+		if err != nil {
+			return Result{}, err
+		}
+		r, err := FindAcross(c, snd.task, dst, o)
+		return snd.wrap(r, src), err
 	}
 	to, err := locate(c, dst)
 	if err != nil {
@@ -111,8 +124,12 @@ func locate(c *topo.Cluster, in string) (task, error) {
 	for _, t := range found {
 		names = append(names, t.label())
 	}
-	return task{}, fmt.Errorf("%w %q: on several nodes, name one: %s", ErrUnknownEndpoint, in, strings.Join(names, ", "))
+	return task{}, fmt.Errorf("%w %q: %w, name one: %s", ErrUnknownEndpoint, in, errOnSeveral, strings.Join(names, ", "))
 }
+
+// errOnSeveral is locate's error for a name several nodes have: a
+// container name, so never taken for a service.
+var errOnSeveral = errors.New("on several nodes")
 
 func byAddress(s *topo.Snapshot, a netip.Addr) *topo.Container {
 	for i := range s.Containers {

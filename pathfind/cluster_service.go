@@ -2,6 +2,7 @@ package pathfind
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -20,8 +21,8 @@ import (
 // notFound is locate's error, returned (with close service names) when
 // DST is no service either.
 func clusterService(c *topo.Cluster, dst string, notFound error) (*serviceDst, error) {
-	if strings.Contains(dst, "/") {
-		return nil, notFound // NODE/CONTAINER: never a service
+	if strings.Contains(dst, "/") || errors.Is(notFound, errOnSeveral) {
+		return nil, notFound // NODE/CONTAINER, or containers' name: never a service
 	}
 	var snaps []*topo.Snapshot
 	for i := range c.Nodes {

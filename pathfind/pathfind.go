@@ -36,6 +36,13 @@ type Result struct {
 	Verdict string `json:"verdict"`
 	Hops    []Hop  `json:"hops"`
 	Reason  string `json:"reason"`
+	// When SRC named a Swarm service: the service, the task the packet
+	// was followed from (NODE/CONTAINER across a cluster), and the
+	// service's other tasks, which may send too ("name (address)", or an
+	// address on a node that did not answer).
+	FromService    string   `json:"fromService,omitempty"`
+	FromTask       string   `json:"fromTask,omitempty"`
+	FromOtherTasks []string `json:"fromOtherTasks,omitempty"`
 }
 
 // Options say what kind of packet to follow.
@@ -53,8 +60,16 @@ func Find(s *topo.Snapshot, src, dst string, o Options) (Result, error) {
 		o.Port = 80
 	}
 	from, err := resolve(s, src)
-	if err != nil {
+	if d, err := srcService(s, src, from, err); err != nil {
 		return Result{}, err
+	} else if d != nil {
+		// One of the service's tasks here sends: follow it as SRC.
+		snd, err := localSender(s, src, *d)
+		if err != nil {
+			return Result{}, err
+		}
+		r, err := Find(s, snd.task, dst, o)
+		return snd.wrap(r, src), err
 	}
 	to, err := resolve(s, dst)
 	var svc *serviceDst

@@ -88,9 +88,9 @@ const maxEndpoint = 256
 func (s *Server) path(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	src, dst := q.Get("src"), q.Get("dst")
-	for _, p := range [][3]string{{"src", src, ""}, {"dst", dst, ", a Swarm service's name or VIP"}} {
+	for _, p := range [][2]string{{"src", src}, {"dst", dst}} {
 		if v := p[1]; v == "" || len(v) > maxEndpoint || !utf8.ValidString(v) {
-			writeError(w, http.StatusBadRequest, "%s: want a container name or ID, an IP, IP:port or \"host\"%s", p[0], p[2])
+			writeError(w, http.StatusBadRequest, "%s: want a container name or ID, an IP, IP:port, \"host\", or a Swarm service's name or VIP", p[0])
 			return
 		}
 	}
