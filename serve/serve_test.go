@@ -238,6 +238,31 @@ func TestPath(t *testing.T) {
 	}
 }
 
+// A Swarm service as SRC goes through the same resolver as the command:
+// the answer names the task that sent, and a name that is neither a
+// container nor a service is a 400 naming the service it may mean.
+func TestPathFromService(t *testing.T) {
+	snap := rendertest.Diagram(t, "swarm-node")
+	s := New(Options{Loopback: true})
+	s.Publish(update(1, snap, diff.Result{}))
+	base := start(t, s)
+	want, err := pathfind.Find(snap, "web", "ovc1", pathfind.Options{Protocol: "tcp", Port: 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := get(t, base+"/api/path?src=web&dst=ovc1")
+	var got pathfind.Result
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, %v", resp.StatusCode, err)
+	}
+	if !reflect.DeepEqual(got, want) || got.FromService != "web" || got.FromTask == "" || got.Verdict != pathfind.Reachable {
+		t.Errorf("/api/path = %+v\nwant %+v from a task of service web", got, want)
+	}
+	if msg := jsonError(t, get(t, base+"/api/path?src=wbe&dst=ovc1"), http.StatusBadRequest); !strings.Contains(msg, "did you mean web?") {
+		t.Errorf("a name close to a service: %q", msg)
+	}
+}
+
 func TestStatic(t *testing.T) {
 	base := start(t, New(Options{Loopback: true}))
 	for path, ct := range map[string]string{"/static/page.js": "text/javascript", "/static/page.css": "text/css"} {
