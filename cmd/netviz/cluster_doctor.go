@@ -105,9 +105,12 @@ sends no packet.
 SRC and DST are NODE/CONTAINER, a container name or ID that only one node
 has, or a task's overlay address. DST may also be a Swarm service (name, ID
 prefix or VIP): resolved as Docker's DNS does for SRC, then followed to one
-of its tasks (IPVS may pick another: the verdict lists them).`,
+of its tasks (IPVS may pick another: the verdict lists them). SRC may be a
+service too, when no node has a container of that name: its first running
+task by node and name sends, and the first hop names it and the others.`,
 		Example: `  netviz cluster path web.1.abc db.1.def
   netviz cluster path web.1.abc api
+  netviz cluster path api db
   netviz cluster path node1/web.1.abc 10.0.1.7 --from n1.json --from n2.json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -142,6 +142,14 @@ func TestIntegrationSwarmCluster(t *testing.T) {
 	}
 	t.Logf("netviz cluster path %s %s:\n%s", from, api, out)
 
+	// The service as SRC: one of its tasks, on whichever node, sends to a
+	// task on the same overlay; the first hop names the one followed.
+	out, errOut, code = netviz("path", api, to)
+	if code != 0 || !strings.Contains(out, "service "+api+": SRC is service "+api+": netviz follows its task ") || !strings.Contains(out, "REACHABLE") {
+		t.Errorf("netviz cluster path %s %s: exit %d: %s\n%s", api, to, code, errOut, out)
+	}
+	t.Logf("netviz cluster path %s %s:\n%s", api, to, out)
+
 	// Node 2's netviz stops: it is unknown, said on stderr, exit 9.
 	_ = serves[2].Process.Kill()
 	_, _ = serves[2].Process.Wait()

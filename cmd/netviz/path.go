@@ -29,10 +29,13 @@ routes, iptables chains and NAT — and says whether it is reachable, blocked
 SRC and DST are container names or IDs, IPs, IP:port (a published port), or
 "host". On a Swarm node DST may also be a service (name, ID prefix or VIP),
 resolved as Docker's DNS resolves it for SRC: its VIP on a network SRC
-shares, then one of its tasks.`,
+shares, then one of its tasks. SRC may be a service too, when it names no
+container: its first running task on this node (by name) sends, and the
+first hop names it and the service's other tasks.`,
 		Example: `  sudo netviz path web1 web2
   sudo netviz path web1 db --format json
   sudo netviz path web.1.abc api
+  sudo netviz path api db
   sudo netviz path host 192.0.2.2:8080
   sudo netviz path web1 1.1.1.1 --port 443
   netviz path web1 web2 --from host.json`,
