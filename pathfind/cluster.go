@@ -36,7 +36,10 @@ func FindAcross(c *topo.Cluster, src, dst string, o Options) (Result, error) {
 			return Result{}, err
 		}
 		r, err := FindAcross(c, snd.task, dst, o)
-		return snd.wrap(r, src), err
+		if err != nil {
+			return Result{}, err
+		}
+		return snd.wrap(r, src), nil
 	}
 	to, err := locate(c, dst)
 	if err != nil {

@@ -69,7 +69,10 @@ func Find(s *topo.Snapshot, src, dst string, o Options) (Result, error) {
 			return Result{}, err
 		}
 		r, err := Find(s, snd.task, dst, o)
-		return snd.wrap(r, src), err
+		if err != nil {
+			return Result{}, err
+		}
+		return snd.wrap(r, src), nil
 	}
 	to, err := resolve(s, dst)
 	var svc *serviceDst
