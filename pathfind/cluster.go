@@ -35,11 +35,7 @@ func FindAcross(c *topo.Cluster, src, dst string, o Options) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		r, err := FindAcross(c, snd.task, dst, o)
-		if err != nil {
-			return Result{}, err
-		}
-		return snd.wrap(r, src), nil
+		return snd.follow(src, func(task string) (Result, error) { return FindAcross(c, task, dst, o) })
 	}
 	to, err := locate(c, dst)
 	if err != nil {

@@ -104,16 +104,8 @@ func TestFindAcrossToService(t *testing.T) {
 				t.Fatal(err)
 			}
 			bad := r.Verdict != tc.verdict || len(r.Hops) < len(tc.hops)
-			next := 0
-			for _, h := range r.Hops {
-				if next < len(tc.hops) && strings.HasPrefix(h.At+": "+h.Why, tc.hops[next]) {
-					next++
-				}
-			}
-			bad = bad || next != len(tc.hops)
-			for _, want := range tc.reason {
-				bad = bad || !strings.Contains(r.Reason, want)
-			}
+			next := hopsInOrder(r, tc.hops)
+			bad = bad || next != len(tc.hops) || !reasonHasAll(r, tc.reason)
 			if bad {
 				t.Errorf("%s:\n got %s: %s\n%s\nwant %s: %q\nhops in order: %q (matched %d)", tc.dst, r.Verdict, r.Reason, hopsText(r), tc.verdict, tc.reason, tc.hops, next)
 			}

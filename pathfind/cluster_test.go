@@ -19,6 +19,28 @@ func threeNodes(mutate func([]topo.ClusterNode)) *topo.Cluster {
 	return cluster.Merge(nodes, time.Time{})
 }
 
+// hopsInOrder is how many of want, in order, start a hop of r
+// ("At: Why"); other hops may come between them.
+func hopsInOrder(r Result, want []string) int {
+	next := 0
+	for _, h := range r.Hops {
+		if next < len(want) && strings.HasPrefix(h.At+": "+h.Why, want[next]) {
+			next++
+		}
+	}
+	return next
+}
+
+// reasonHasAll says whether r's reason contains each of want.
+func reasonHasAll(r Result, want []string) bool {
+	for _, w := range want {
+		if !strings.Contains(r.Reason, w) {
+			return false
+		}
+	}
+	return true
+}
+
 func hopsText(r Result) string {
 	var at []string
 	for _, h := range r.Hops {

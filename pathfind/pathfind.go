@@ -68,11 +68,7 @@ func Find(s *topo.Snapshot, src, dst string, o Options) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		r, err := Find(s, snd.task, dst, o)
-		if err != nil {
-			return Result{}, err
-		}
-		return snd.wrap(r, src), nil
+		return snd.follow(src, func(task string) (Result, error) { return Find(s, task, dst, o) })
 	}
 	to, err := resolve(s, dst)
 	var svc *serviceDst

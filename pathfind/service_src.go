@@ -207,12 +207,17 @@ func clusterSender(c *topo.Cluster, in string, d serviceDst) (sender, error) {
 	return newSender(d.svc.name, placed, silent, "by node and name", ""), nil
 }
 
-// wrap makes the result of the walk from the sender the answer for SRC:
-// the first hop says which task sent, the reason and the JSON name it.
-func (snd sender) wrap(r Result, src string) Result {
+// follow walks from the sender's task with find and makes the result the
+// answer for SRC: the first hop says which task sent, the reason and the
+// JSON name it.
+func (snd sender) follow(src string, find func(task string) (Result, error)) (Result, error) {
+	r, err := find(snd.task)
+	if err != nil {
+		return Result{}, err
+	}
 	r.From = src
 	r.FromService, r.FromTask, r.FromOtherTasks = snd.svc, snd.task, snd.others
 	r.Hops = append([]Hop{snd.hop}, r.Hops...)
 	r.Reason = fmt.Sprintf("from service %s's task %s: %s", snd.svc, snd.task, r.Reason)
-	return r
+	return r, nil
 }

@@ -226,16 +226,8 @@ func TestFindAcrossFromService(t *testing.T) {
 			if tc.task != "" {
 				bad = bad || r.FromService != "api"
 			}
-			next := 0
-			for _, h := range r.Hops {
-				if next < len(tc.hops) && strings.HasPrefix(h.At+": "+h.Why, tc.hops[next]) {
-					next++
-				}
-			}
-			bad = bad || next != len(tc.hops)
-			for _, want := range tc.reason {
-				bad = bad || !strings.Contains(r.Reason, want)
-			}
+			next := hopsInOrder(r, tc.hops)
+			bad = bad || next != len(tc.hops) || !reasonHasAll(r, tc.reason)
 			if bad {
 				t.Errorf("%s → %s:\n got %s: %s\n     task %q others %q service %q\n%s\nwant %s: %q\n     task %q others %q\nhops in order: %q (matched %d)",
 					tc.src, tc.dst, r.Verdict, r.Reason, r.FromTask, r.FromOtherTasks, r.FromService, hopsText(r),
