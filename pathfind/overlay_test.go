@@ -112,14 +112,7 @@ func TestOverlayPaths(t *testing.T) {
 		}, Unknown, "", "no task on this node"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := swarmNode(t)
-			if tc.mutate != nil {
-				tc.mutate(t, s)
-			}
-			r, err := Find(s, tc.src, tc.dst, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := findOnSwarmNode(t, tc.mutate, tc.src, tc.dst)
 			if r.Verdict != tc.verdict || (tc.hops != "" && hops(r) != tc.hops) || !strings.Contains(r.Reason, tc.reason) {
 				t.Errorf("%s → %s:\n got %s: %s\n     %s\nwant %s: …%s…\n     %s", tc.src, tc.dst, r.Verdict, r.Reason, hops(r), tc.verdict, tc.reason, tc.hops)
 			}

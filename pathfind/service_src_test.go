@@ -107,14 +107,7 @@ func TestServiceAsSource(t *testing.T) {
 		}, Reachable, "web:eth0 → 1-oi67uqdgl8:veth1 → 1-oi67uqdgl8:br0 → 1-oi67uqdgl8:veth2 → ovc2:eth0", "", nil, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := swarmNode(t)
-			if tc.mutate != nil {
-				tc.mutate(t, s)
-			}
-			r, err := Find(s, tc.src, tc.dst, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := findOnSwarmNode(t, tc.mutate, tc.src, tc.dst)
 			bad := r.Verdict != tc.verdict || (tc.hops != "" && hops(r) != tc.hops) || r.From != tc.src || r.FromTask != tc.task ||
 				!slices.Equal(r.FromOtherTasks, tc.others)
 			if tc.task != "" {

@@ -85,14 +85,7 @@ func TestServicePathsOnOneNode(t *testing.T) {
 		}, Blocked, "", []string{"ovc1 is not running"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := swarmNode(t)
-			if tc.mutate != nil {
-				tc.mutate(t, s)
-			}
-			r, err := Find(s, tc.src, tc.dst, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := findOnSwarmNode(t, tc.mutate, tc.src, tc.dst)
 			bad := r.Verdict != tc.verdict || hops(r) != tc.hops && tc.hops != ""
 			for _, want := range tc.reason {
 				bad = bad || !strings.Contains(r.Reason, want)
@@ -130,4 +123,19 @@ func TestServiceNamesItCannotPlace(t *testing.T) {
 	if _, err := Find(s, "ovc1", "dbq", Options{}); !errors.Is(err, ErrUnknownEndpoint) || !strings.Contains(err.Error(), "several services, name one: db, web") {
 		t.Errorf("ambiguous prefix: %v", err)
 	}
+}
+
+// findOnSwarmNode follows src to dst on the recorded swarm node, changed
+// by mutate first when it is set.
+func findOnSwarmNode(t *testing.T, mutate func(*testing.T, *topo.Snapshot), src, dst string) Result {
+	t.Helper()
+	s := swarmNode(t)
+	if mutate != nil {
+		mutate(t, s)
+	}
+	r, err := Find(s, src, dst, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
