@@ -45,6 +45,9 @@ type endpointEnv struct {
 	home string
 	// apply sets the variables, unsetting those whose value is "".
 	apply func(env map[string]string) error
+	// daemonBy is how docker's own flags named the daemon when netviz runs
+	// as its plugin ("docker -H tcp://a"), or "" (invocation.daemonBy).
+	daemonBy string
 }
 
 // processEnv is netviz's own environment.
@@ -89,6 +92,15 @@ func useDockerContext(cmd *cobra.Command, args []string, e endpointEnv) error {
 	}
 	if len(g["host"]) > 0 && len(g["context"]) > 0 {
 		return usageErrorf("conflicting options: cannot specify both -H and --context")
+	}
+	// docker -H a netviz --context b: docker would refuse both flags given
+	// to it; given on either side of "netviz", they conflict the same way.
+	if e.daemonBy != "" && len(g) > 0 {
+		ours := "-H " + hf.Value.String()
+		if len(g["context"]) > 0 {
+			ours = "--context " + g["context"][0]
+		}
+		return usageErrorf("conflicting options: %s and netviz %s both name the daemon; give one", e.daemonBy, ours)
 	}
 	if len(g["host"]) > 0 {
 		// The command hands -H to the client itself (with the shell's TLS

@@ -80,6 +80,10 @@ type invocation struct {
 	// DOCKER_TLS_VERIFY, so a context becomes what its user would have typed.
 	env    map[string]string
 	plugin bool
+	// daemonBy is how docker's own flags named the daemon ("docker -H
+	// tcp://a", "docker --context b"), or "": netviz's -H or --context
+	// then conflicts, as both given to docker do.
+	daemonBy string
 }
 
 // dockerGlobals are the docker CLI's global flags that take a value; the
@@ -125,6 +129,11 @@ func parseInvocation(argv []string, getenv func(string) string, home string) (in
 		rest = append([]string{"--debug"}, rest...)
 	}
 	inv.args = rest
+	if h := globals["host"]; len(h) > 0 {
+		inv.daemonBy = "docker -H " + last(h)
+	} else if c := globals["context"]; len(c) > 0 {
+		inv.daemonBy = "docker --context " + last(c)
+	}
 	if _, err := resolveEndpoint(globals, getenv, home, inv.env); err != nil {
 		return invocation{}, err
 	}
@@ -190,6 +199,7 @@ func runInvocation(ctx context.Context, argv []string, d deps) int {
 	}
 	if inv.plugin {
 		d.invokedAs = "docker " + pluginName
+		d.env.daemonBy = inv.daemonBy
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithCancel(ctx)
 		defer cancel()

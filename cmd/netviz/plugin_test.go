@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/netviz/netviz/internal/rendertest"
 )
 
 // writeContext stores a context the way `docker context create` does.
@@ -224,4 +226,36 @@ func TestWatchPluginSocket(t *testing.T) {
 	// No socket, or one nobody listens on: nothing to watch, no stop.
 	watchPluginSocket("", func() { t.Error("stopped without a socket") })
 	watchPluginSocket("@netviz-test-nobody-"+strconv.Itoa(os.Getpid()), func() { t.Error("stopped without a listener") })
+}
+
+// Docker's -H or --context before "netviz" and netviz's own after it both
+// name the daemon: a conflict, as both given to docker are, in one line
+// with the usage exit code; either one alone is no conflict.
+func TestPluginDaemonNamedTwice(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "") // runInvocation sets what docker's -H says
+	t.Setenv("DOCKER_CONTEXT", "")
+	sock := "unix://" + filepath.Join(t.TempDir(), "none.sock")
+	snap := writeSnapshot(t, rendertest.Diagram(t, "pod"))
+	for _, tc := range []struct {
+		argv []string
+		want string // "" when it is no conflict
+	}{
+		{[]string{"/x/docker-netviz", "-H", sock, "netviz", "docker", "--context", "b"},
+			"conflicting options: docker -H " + sock + " and netviz --context b both name the daemon; give one"},
+		{[]string{"/x/docker-netviz", "--context", "default", "netviz", "veth", "-H", sock},
+			"conflicting options: docker --context default and netviz -H " + sock + " both name the daemon; give one"},
+		{[]string{"/x/docker-netviz", "-H", sock, "netviz", "veth", "--from", snap}, ""},
+	} {
+		d, out, errb := fakeDeps(t, nil)
+		code := runInvocation(context.Background(), tc.argv, d)
+		if tc.want == "" {
+			if code != exitOK || out.Len() == 0 {
+				t.Errorf("%q: exit %d, stdout %q, stderr %q; want the pairs", tc.argv, code, out, errb)
+			}
+			continue
+		}
+		if code != exitUsage || out.Len() != 0 || errb.String() != "netviz: "+tc.want+"\n" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit %d and %q", tc.argv, code, out, errb, exitUsage, tc.want)
+		}
+	}
 }

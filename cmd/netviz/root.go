@@ -87,7 +87,9 @@ needs root; without it netviz shows what Docker and the host namespace tell.`,
 			}
 			slog.SetDefault(slog.New(newLogHandler(d.stderr, level)))
 			if d.env.getenv == nil {
+				by := d.env.daemonBy
 				d.env = processEnv()
+				d.env.daemonBy = by
 			}
 			return useDockerContext(cmd, args, d.env)
 		},
