@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -162,7 +163,7 @@ func (l *loop) apply(ctx context.Context, now time.Time) {
 	if err != nil {
 		if ctx.Err() == nil {
 			l.failed(err)
-			l.b.resync = resyncPrefix + "after a failed read"
+			l.b.resync, l.b.resyncs, l.b.resyncMore = resyncPrefix+"after a failed read", 0, 0
 			l.b.anchor, l.b.release = now, false
 			l.retryAt = time.Now().Add(retryAfter)
 		}
@@ -182,7 +183,7 @@ func (l *loop) apply(ctx context.Context, now time.Time) {
 	if b.resync != "" {
 		// Counted (and told) once read, whether or not an Update
 		// follows: emit drops a resync that finds nothing new.
-		l.w.resynced(b.resync)
+		l.w.resynced(b.resyncReason())
 	}
 	// Changes that arrived while reading may be in what was read: on a
 	// busy host a link added during a read that another change started
@@ -292,13 +293,28 @@ type batch struct {
 	release bool
 	touched inspect.Touched
 	resync  string
-	causes  []string
-	firsts  int               // how many of causes are the runtime's or resyncs
-	names   map[string]string // container names the batch's events gave, by ID
-	seen    map[string]bool
+	// resyncs is how many more reasons resync names after its first,
+	// resyncMore how many it leaves out.
+	resyncs, resyncMore int
+	causes              []string
+	firsts              int               // how many of causes are the runtime's or resyncs
+	names               map[string]string // container names the batch's events gave, by ID
+	seen                map[string]bool
 	// rereads name the namespaces read again once followed: a cause only
 	// when nothing else is.
 	rereads []string
+}
+
+// maxResyncReasons is how many reasons, after the first, a resync names.
+const maxResyncReasons = 3
+
+// resyncReason is why the batch's resync is made: every reason, or the
+// first few and how many more.
+func (b *batch) resyncReason() string {
+	if b.resyncMore == 0 {
+		return b.resync
+	}
+	return fmt.Sprintf("%s; and %d more", b.resync, b.resyncMore)
 }
 
 func (b *batch) empty() bool { return b.resync == "" && len(b.causes) == 0 && len(b.rereads) == 0 }
@@ -306,11 +322,17 @@ func (b *batch) empty() bool { return b.resync == "" && len(b.causes) == 0 && le
 func (b *batch) add(e event, tr *inspect.Tracker) {
 	if e.resync != "" {
 		// Every reason is told: two subscriptions that overflowed in
-		// the same burst are both named in one resync.
-		if b.resync == "" {
+		// the same burst are both named in one resync, the first few by
+		// name (500 namespaces may overflow at once).
+		switch {
+		case b.resync == "":
 			b.resync = e.resync
-		} else if !b.seen[e.resync] {
+		case b.seen[e.resync]:
+		case b.resyncs < maxResyncReasons:
 			b.resync += "; " + strings.TrimPrefix(e.resync, resyncPrefix)
+			b.resyncs++
+		default:
+			b.resyncMore++
 		}
 		// A resync goes first: it is why the update is a full read,
 		// whatever else came with it.

@@ -434,4 +434,19 @@ func TestOneResyncNamesEveryReason(t *testing.T) {
 	if len(b.causes) != 2 {
 		t.Errorf("causes %q, want each subscription once", b.causes)
 	}
+	if b.resyncReason() != want {
+		t.Errorf("reason %q, want %q", b.resyncReason(), want)
+	}
+
+	// Five hundred namespaces may overflow at once: the first few are
+	// named, and how many more.
+	b = batch{}
+	for i := range 500 {
+		b.add(event{resync: fmt.Sprintf("%snetlink subscription in c%d ended (ENOBUFS)", resyncPrefix, i)}, nil)
+	}
+	want = resyncPrefix + "netlink subscription in c0 ended (ENOBUFS); netlink subscription in c1 ended (ENOBUFS); " +
+		"netlink subscription in c2 ended (ENOBUFS); netlink subscription in c3 ended (ENOBUFS); and 496 more"
+	if got := b.resyncReason(); got != want {
+		t.Errorf("reason %q, want %q", got, want)
+	}
 }
