@@ -45,8 +45,8 @@ type Resync struct {
 	Count int
 	// Reason is why, in words, without the "resync: " an Update's Cause
 	// starts with ("netlink subscription in host ended (...)"). Reasons
-	// that came together are named, joined by "; ": the first four, then
-	// "and N more".
+	// that came together are named, joined by "; ": the host's first,
+	// then the first four container namespaces and "and N more".
 	Reason string
 	// Time is when the read was made.
 	Time time.Time

@@ -163,7 +163,7 @@ func (l *loop) apply(ctx context.Context, now time.Time) {
 	if err != nil {
 		if ctx.Err() == nil {
 			l.failed(err)
-			l.b.resync, l.b.resyncs, l.b.resyncMore = resyncPrefix+"after a failed read", 0, 0
+			l.b.resync, l.b.resyncHost, l.b.resyncNS = resyncPrefix+"after a failed read", nil, nil
 			l.b.anchor, l.b.release = now, false
 			l.retryAt = time.Now().Add(retryAfter)
 		}
@@ -293,28 +293,38 @@ type batch struct {
 	release bool
 	touched inspect.Touched
 	resync  string
-	// resyncs is how many more reasons resync names after its first,
-	// resyncMore how many it leaves out.
-	resyncs, resyncMore int
-	causes              []string
-	firsts              int               // how many of causes are the runtime's or resyncs
-	names               map[string]string // container names the batch's events gave, by ID
-	seen                map[string]bool
+	// resyncHost are the reasons for it about the host (its netlink
+	// subscription, the runtime's events, the firewall, a request);
+	// resyncNS those about a container's namespace.
+	resyncHost, resyncNS []string
+	causes               []string
+	firsts               int               // how many of causes are the runtime's or resyncs
+	names                map[string]string // container names the batch's events gave, by ID
+	seen                 map[string]bool
 	// rereads name the namespaces read again once followed: a cause only
 	// when nothing else is.
 	rereads []string
 }
 
-// maxResyncReasons is how many reasons, after the first, a resync names.
-const maxResyncReasons = 3
+// maxResyncReasons is how many container namespaces a resync names.
+const maxResyncReasons = 4
 
-// resyncReason is why the batch's resync is made: every reason, or the
-// first few and how many more.
+// resyncReason is why the batch's resync is made: every reason about the
+// host first, then the first few container namespaces whose subscription
+// broke and how many more (500 may overflow in one burst).
 func (b *batch) resyncReason() string {
-	if b.resyncMore == 0 {
+	if len(b.resyncHost)+len(b.resyncNS) == 0 {
 		return b.resync
 	}
-	return fmt.Sprintf("%s; and %d more", b.resync, b.resyncMore)
+	ns, more := b.resyncNS, 0
+	if len(ns) > maxResyncReasons {
+		ns, more = ns[:maxResyncReasons], len(ns)-maxResyncReasons
+	}
+	why := resyncPrefix + strings.Join(slices.Concat(b.resyncHost, ns), "; ")
+	if more > 0 {
+		why += fmt.Sprintf("; and %d more", more)
+	}
+	return why
 }
 
 func (b *batch) empty() bool { return b.resync == "" && len(b.causes) == 0 && len(b.rereads) == 0 }
@@ -322,17 +332,16 @@ func (b *batch) empty() bool { return b.resync == "" && len(b.causes) == 0 && le
 func (b *batch) add(e event, tr *inspect.Tracker) {
 	if e.resync != "" {
 		// Every reason is told: two subscriptions that overflowed in
-		// the same burst are both named in one resync, the first few by
-		// name (500 namespaces may overflow at once).
-		switch {
-		case b.resync == "":
+		// the same burst are both named in one resync.
+		if b.resync == "" {
 			b.resync = e.resync
-		case b.seen[e.resync]:
-		case b.resyncs < maxResyncReasons:
-			b.resync += "; " + strings.TrimPrefix(e.resync, resyncPrefix)
-			b.resyncs++
-		default:
-			b.resyncMore++
+		}
+		if why := strings.TrimPrefix(e.resync, resyncPrefix); !b.seen[e.resync] {
+			if e.ns == nil {
+				b.resyncHost = append(b.resyncHost, why)
+			} else {
+				b.resyncNS = append(b.resyncNS, why)
+			}
 		}
 		// A resync goes first: it is why the update is a full read,
 		// whatever else came with it.

@@ -93,7 +93,7 @@ func (w *Watcher) followNamespace(ctx context.Context, pid int, ns *inspect.NSRe
 			// once listening again, not before: what changed in between
 			// would otherwise be announced to no one.
 			if resync != "" {
-				w.send(ctx, event{resync: resync})
+				w.send(ctx, event{resync: resync, ns: ns, where: where})
 			} else if first && ns != nil {
 				w.send(ctx, event{ns: ns, where: where, reread: true})
 			}

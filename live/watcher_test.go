@@ -418,34 +418,39 @@ func TestChangeDuringAReadIsNamed(t *testing.T) {
 	}
 }
 
-// Two subscriptions that overflow in the same burst make one resync that
-// names both, in the order they broke, and a reason told twice once.
+// Subscriptions that overflow in the same burst make one resync that names
+// each once: the host's first, then the containers' namespaces in the
+// order they broke, the first four of them and how many more.
 func TestOneResyncNamesEveryReason(t *testing.T) {
-	var b batch
-	host := resyncPrefix + "netlink subscription in host ended (ENOBUFS)"
-	web := resyncPrefix + "netlink subscription in web ended (ENOBUFS)"
-	for _, why := range []string{web, host, web} {
-		b.add(event{resync: why}, nil)
+	web := &inspect.NSRef{Dev: 4, Inode: 42}
+	gone := func(where string) string {
+		return resyncPrefix + "netlink subscription in " + where + " ended (ENOBUFS)"
 	}
-	want := resyncPrefix + "netlink subscription in web ended (ENOBUFS); netlink subscription in host ended (ENOBUFS)"
-	if b.resync != want {
-		t.Errorf("resync %q, want %q", b.resync, want)
+	var b batch
+	b.add(event{resync: gone("web"), ns: web, where: "web"}, nil)
+	b.add(event{resync: gone("host"), where: "host"}, nil)
+	b.add(event{resync: gone("web"), ns: web, where: "web"}, nil)
+	want := resyncPrefix + "netlink subscription in host ended (ENOBUFS); netlink subscription in web ended (ENOBUFS)"
+	if got := b.resyncReason(); got != want {
+		t.Errorf("reason %q, want %q", got, want)
 	}
 	if len(b.causes) != 2 {
 		t.Errorf("causes %q, want each subscription once", b.causes)
 	}
-	if b.resyncReason() != want {
-		t.Errorf("reason %q, want %q", b.resyncReason(), want)
-	}
 
-	// Five hundred namespaces may overflow at once: the first few are
-	// named, and how many more.
+	// Five hundred namespaces may overflow at once; the host's, among
+	// them, is still named.
 	b = batch{}
 	for i := range 500 {
-		b.add(event{resync: fmt.Sprintf("%snetlink subscription in c%d ended (ENOBUFS)", resyncPrefix, i)}, nil)
+		where := fmt.Sprintf("c%d", i)
+		b.add(event{resync: gone(where), ns: &inspect.NSRef{Dev: 4, Inode: uint64(100 + i)}, where: where}, nil)
+		if i == 250 {
+			b.add(event{resync: gone("host"), where: "host"}, nil)
+		}
 	}
-	want = resyncPrefix + "netlink subscription in c0 ended (ENOBUFS); netlink subscription in c1 ended (ENOBUFS); " +
-		"netlink subscription in c2 ended (ENOBUFS); netlink subscription in c3 ended (ENOBUFS); and 496 more"
+	want = resyncPrefix + "netlink subscription in host ended (ENOBUFS); netlink subscription in c0 ended (ENOBUFS); " +
+		"netlink subscription in c1 ended (ENOBUFS); netlink subscription in c2 ended (ENOBUFS); " +
+		"netlink subscription in c3 ended (ENOBUFS); and 496 more"
 	if got := b.resyncReason(); got != want {
 		t.Errorf("reason %q, want %q", got, want)
 	}
