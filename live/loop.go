@@ -163,7 +163,8 @@ func (l *loop) apply(ctx context.Context, now time.Time) {
 	if err != nil {
 		if ctx.Err() == nil {
 			l.failed(err)
-			l.b.resync, l.b.resyncHost, l.b.resyncNS = resyncPrefix+"after a failed read", nil, nil
+			l.b.resync = resyncPrefix + "after a failed read"
+			l.b.resyncHost, l.b.resyncNS = []string{"after a failed read"}, nil
 			l.b.anchor, l.b.release = now, false
 			l.retryAt = time.Now().Add(retryAfter)
 		}

@@ -268,6 +268,9 @@ func TestFailingReadLoggedOnce(t *testing.T) {
 	if !u.Full || len(u.Snapshot.Containers) != 1 {
 		t.Errorf("update %d full %v containers %v, want a full read with web", u.Seq, u.Full, containerNames(u.Snapshot))
 	}
+	if n, why := r.w.Resyncs(); n != 1 || why != "resync: after a failed read" {
+		t.Errorf("Resyncs = %d %q, want one made after a failed read", n, why)
+	}
 	out := logs.String()
 	if n := strings.Count(out, "read failed"); n != 1 {
 		t.Errorf("%d lines about the failed reads, want 1:\n%s", n, out)
