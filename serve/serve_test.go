@@ -206,19 +206,8 @@ func TestDoctor(t *testing.T) {
 }
 
 func TestPath(t *testing.T) {
-	snap := rendertest.Text(t, "full")
-	s := New(Options{Loopback: true})
-	s.Publish(update(1, snap, diff.Result{}))
-	base := start(t, s)
-	want, err := pathfind.Find(snap, "web1", "api", pathfind.Options{Protocol: "udp", Port: 53})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp := get(t, base+"/api/path?src=web1&dst=api&port=53&protocol=udp")
-	var got pathfind.Result
-	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("status %d, %v", resp.StatusCode, err)
-	}
+	base, got, want := servedPath(t, rendertest.Text(t, "full"), "src=web1&dst=api&port=53&protocol=udp",
+		"web1", "api", pathfind.Options{Protocol: "udp", Port: 53})
 	if !reflect.DeepEqual(got, want) || got.Verdict == "" {
 		t.Errorf("/api/path = %+v\nwant %+v", got, want)
 	}
@@ -242,25 +231,33 @@ func TestPath(t *testing.T) {
 // the answer names the task that sent, and a name that is neither a
 // container nor a service is a 400 naming the service it may mean.
 func TestPathFromService(t *testing.T) {
-	snap := rendertest.Diagram(t, "swarm-node")
-	s := New(Options{Loopback: true})
-	s.Publish(update(1, snap, diff.Result{}))
-	base := start(t, s)
-	want, err := pathfind.Find(snap, "web", "ovc1", pathfind.Options{Protocol: "tcp", Port: 80})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp := get(t, base+"/api/path?src=web&dst=ovc1")
-	var got pathfind.Result
-	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("status %d, %v", resp.StatusCode, err)
-	}
+	base, got, want := servedPath(t, rendertest.Diagram(t, "swarm-node"), "src=web&dst=ovc1",
+		"web", "ovc1", pathfind.Options{Protocol: "tcp", Port: 80})
 	if !reflect.DeepEqual(got, want) || got.FromService != "web" || got.FromTask == "" || got.Verdict != pathfind.Reachable {
 		t.Errorf("/api/path = %+v\nwant %+v from a task of service web", got, want)
 	}
 	if msg := jsonError(t, get(t, base+"/api/path?src=wbe&dst=ovc1"), http.StatusBadRequest); !strings.Contains(msg, "did you mean web?") {
 		t.Errorf("a name close to a service: %q", msg)
 	}
+}
+
+// servedPath serves snap, asks its /api/path with query, and returns the
+// server's address, the answer, and what pathfind.Find says of src, dst
+// and o on snap, the answer it should be.
+func servedPath(t *testing.T, snap *topo.Snapshot, query, src, dst string, o pathfind.Options) (base string, got, want pathfind.Result) {
+	t.Helper()
+	s := New(Options{Loopback: true})
+	s.Publish(update(1, snap, diff.Result{}))
+	base = start(t, s)
+	want, err := pathfind.Find(snap, src, dst, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := get(t, base+"/api/path?"+query)
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, %v", resp.StatusCode, err)
+	}
+	return base, got, want
 }
 
 func TestStatic(t *testing.T) {
